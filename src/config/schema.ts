@@ -1,0 +1,152 @@
+import { availableParallelism } from 'node:os';
+import cron from 'node-cron';
+import { z } from 'zod';
+import { parseDay } from '../layout/day.js';
+
+export const DEFAULT_SCHEMA_SQL = [
+  'CREATE TABLE IF NOT EXISTS ticks (',
+  '  ts INTEGER NOT NULL, -- ns since epoch',
+  '  symbol TEXT NOT NULL,',
+  '  bid REAL,',
+  '  ask REAL,',
+  '  bid_size INTEGER,',
+  '  ask_size INTEGER,',
+  '  last REAL,',
+  '  volume INTEGER',
+  ');',
+  'CREATE INDEX IF NOT EXISTS ticks_symbol_ts ON ticks (symbol, ts);',
+].join('\n');
+
+const days = z.number().int().min(0);
+const cronString = z.string().refine((s) => cron.validate(s), { message: 'not a valid cron expression (5 or 6 fields)' });
+const dayString = z.string().refine((s) => parseDay(s) !== undefined, { message: 'not a valid day (YYYY-MM-DD)' });
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a SQL identifier');
+const prefixString = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'letters, digits, dot and dash only (no underscore)');
+const octalMode = z.string().regex(/^0?[0-7]{3}$/, 'an octal mode such as "0640"');
+
+/** Thresholds a dataset may override. */
+const policyFields = {
+  compressAfterDays: days.min(1),
+  archiveAfterDays: days.min(1),
+  purgeAfterDays: days.min(1),
+  backupRetentionDays: days,
+  compressionLevel: z.number().int().min(1).max(22),
+};
+
+export const datasetSchema = z.strictObject({
+  prefix: prefixString,
+  schemaSql: z.string().min(1).default(DEFAULT_SCHEMA_SQL),
+  timestampColumn: identifier.default('ts'),
+  tableName: identifier.default('ticks'),
+  compressAfterDays: policyFields.compressAfterDays.optional(),
+  archiveAfterDays: policyFields.archiveAfterDays.optional(),
+  purgeAfterDays: policyFields.purgeAfterDays.optional(),
+  backupRetentionDays: policyFields.backupRetentionDays.optional(),
+  compressionLevel: policyFields.compressionLevel.optional(),
+});
+
+export const legalHoldSchema = z
+  .strictObject({
+    dataset: prefixString.optional(),
+    day: dayString.optional(),
+    from: dayString.optional(),
+    to: dayString.optional(),
+    reason: z.string().min(1),
+  })
+  .refine((h) => h.day !== undefined || h.from !== undefined || h.to !== undefined, {
+    message: 'a legal hold needs "day", or "from" and/or "to"',
+  });
+
+export const schedulesSchema = z.strictObject({
+  rotate: cronString.default('0 0 * * *'),
+  compress: cronString.default('0 2 * * *'),
+  archive: cronString.default('30 2 * * *'),
+  purge: cronString.default('30 2 * * *'),
+  status: cronString.default('0 * * * *'),
+});
+
+export const diskSpaceSchema = z.strictObject({
+  warnFreePercent: z.number().min(0).max(100).default(15),
+  critFreePercent: z.number().min(0).max(100).default(5),
+});
+
+export const configSchema = z
+  .strictObject({
+    root: z.string().min(1).default('./data/ticks'),
+    datasets: z.array(datasetSchema).min(1).default(() => [datasetSchema.parse({ prefix: 'ticks' })]),
+    compressAfterDays: policyFields.compressAfterDays.default(7),
+    archiveAfterDays: policyFields.archiveAfterDays.default(30),
+    purgeAfterDays: policyFields.purgeAfterDays.default(180),
+    backupRetentionDays: policyFields.backupRetentionDays.default(30),
+    compressionLevel: policyFields.compressionLevel.default(19),
+    compressionThreads: z.number().int().min(1).max(64).default(Math.min(availableParallelism(), 4)),
+    frameSizeMiB: z.number().int().min(1).max(1024).default(32),
+    graceMinutes: z.number().int().min(0).max(1440).default(15),
+    schedules: schedulesSchema.default(() => schedulesSchema.parse({})),
+    archiveDir: z.string().min(1).optional(),
+    backupDir: z.string().min(1).optional(),
+    metricsFile: z.string().min(1).optional(),
+    diskSpace: diskSpaceSchema.default(() => diskSpaceSchema.parse({})),
+    legalHolds: z.array(legalHoldSchema).default([]),
+    minimumRetentionDays: days.default(0),
+    maxPurgeDaysPerRun: z.number().int().min(1).default(31),
+    fileMode: octalMode.default('0644'),
+    fileOwner: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
+    fileGroup: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
+    tomorrowDueHour: z.number().int().min(0).max(23).default(12),
+    dryRun: z.boolean().default(false),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    const check = (ok: boolean, path: (string | number)[], message: string): void => {
+      if (!ok) ctx.addIssue({ code: 'custom', path, message });
+    };
+    const prefixes = new Set<string>();
+    c.datasets.forEach((d, i) => {
+      check(!prefixes.has(d.prefix), ['datasets', i, 'prefix'], `duplicate dataset prefix "${d.prefix}"`);
+      prefixes.add(d.prefix);
+      const p = effectiveThresholds(c, d);
+      const at = (f: string): (string | number)[] => (d[f as keyof typeof d] === undefined ? [f] : ['datasets', i, f]);
+      check(p.archiveAfterDays > p.compressAfterDays, at('archiveAfterDays'),
+        `archiveAfterDays (${p.archiveAfterDays}) must be greater than compressAfterDays (${p.compressAfterDays})`);
+      check(p.purgeAfterDays > p.archiveAfterDays, at('purgeAfterDays'),
+        `purgeAfterDays (${p.purgeAfterDays}) must be greater than archiveAfterDays (${p.archiveAfterDays})`);
+      check(c.minimumRetentionDays === 0 || p.purgeAfterDays >= c.minimumRetentionDays, at('purgeAfterDays'),
+        `purgeAfterDays (${p.purgeAfterDays}) is below minimumRetentionDays (${c.minimumRetentionDays}), the regulatory floor`);
+    });
+    check(c.diskSpace.critFreePercent <= c.diskSpace.warnFreePercent, ['diskSpace', 'critFreePercent'],
+      `critFreePercent (${c.diskSpace.critFreePercent}) must not exceed warnFreePercent (${c.diskSpace.warnFreePercent})`);
+    c.legalHolds.forEach((h, i) => {
+      check(h.dataset === undefined || prefixes.has(h.dataset), ['legalHolds', i, 'dataset'],
+        `unknown dataset "${h.dataset ?? ''}" (configured: ${[...prefixes].join(', ')})`);
+      check(h.from === undefined || h.to === undefined || h.from <= h.to, ['legalHolds', i, 'to'],
+        `"to" (${h.to ?? ''}) is before "from" (${h.from ?? ''})`);
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type DatasetConfig = z.output<typeof datasetSchema>;
+export type LegalHold = z.output<typeof legalHoldSchema>;
+export type JobName = keyof z.output<typeof schedulesSchema>;
+
+export interface Thresholds {
+  compressAfterDays: number;
+  archiveAfterDays: number;
+  purgeAfterDays: number;
+  backupRetentionDays: number;
+  compressionLevel: number;
+}
+
+/** A dataset's thresholds: its own where set, else the global ones. */
+export function effectiveThresholds(
+  config: Pick<Config, keyof Thresholds>,
+  dataset: Partial<Thresholds>,
+): Thresholds {
+  return {
+    compressAfterDays: dataset.compressAfterDays ?? config.compressAfterDays,
+    archiveAfterDays: dataset.archiveAfterDays ?? config.archiveAfterDays,
+    purgeAfterDays: dataset.purgeAfterDays ?? config.purgeAfterDays,
+    backupRetentionDays: dataset.backupRetentionDays ?? config.backupRetentionDays,
+    compressionLevel: dataset.compressionLevel ?? config.compressionLevel,
+  };
+}

@@ -1,0 +1,79 @@
+import type { Day } from '../layout/day.js';
+
+export const METADATA_SCHEMA_VERSION = 1;
+
+export type DayState = 'live' | 'sealed' | 'compressed' | 'archived' | 'purged' | 'quarantined';
+
+export interface Quarantine {
+  reason: string;
+  path: string;
+  at: string;
+  /** The state the day was in when it was quarantined, restored on release. */
+  previousState: DayState;
+}
+
+export interface DayRecord {
+  dataset: string;
+  day: Day;
+  state: DayState;
+  /** SHA-256 and size of the sealed database: the day's identity in every tier. */
+  sha256?: string;
+  bytes?: number;
+  zstSha256?: string;
+  zstBytes?: number;
+  rows?: number;
+  /** Nanosecond timestamps as decimal strings (they exceed 2^53). */
+  minTs?: string | null;
+  maxTs?: string | null;
+  createdAt?: string;
+  sealedAt?: string;
+  backupSha256?: string;
+  backedUpAt?: string;
+  compressedAt?: string;
+  archivedAt?: string;
+  purgedAt?: string;
+  /** A source file to delete once its verified successor is in place (crash recovery finishes the job). */
+  pendingDelete?: string;
+  quarantine?: Quarantine;
+  /** First time the seal found a writer still holding the day. */
+  busySince?: string;
+  /** Where the record came from when it was not written by a job (`rebuild`, `adopted`). */
+  origin?: string;
+}
+
+export interface JobOutcome {
+  startedAt: string;
+  finishedAt: string;
+  ok: boolean;
+  /** What the job did, e.g. `{ sealed: 2, busy: 1 }`. */
+  counts: Record<string, number>;
+  errors: string[];
+  lastSuccessAt?: string;
+}
+
+export interface AuditCheckpoint {
+  lastHash: string;
+  count: number;
+}
+
+export interface Metadata {
+  schemaVersion: typeof METADATA_SCHEMA_VERSION;
+  tool: 'tickdb';
+  updatedAt: string;
+  days: Record<string, DayRecord>;
+  jobs: Record<string, JobOutcome>;
+  audit: AuditCheckpoint;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export function emptyMetadata(now: Date): Metadata {
+  return {
+    schemaVersion: METADATA_SCHEMA_VERSION,
+    tool: 'tickdb',
+    updatedAt: now.toISOString(),
+    days: {},
+    jobs: {},
+    audit: { lastHash: GENESIS_HASH, count: 0 },
+  };
+}

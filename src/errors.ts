@@ -85,3 +85,10 @@ export function ioError(op: string, path: string, err: unknown, hint?: string): 
     cause: err,
   });
 }
+
+/** One line for any thrown value. */
+export function describeError(err: unknown): string {
+  if (isTickdbError(err)) return err.describe();
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

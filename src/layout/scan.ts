@@ -87,7 +87,7 @@ export async function scanTiers(dirs: TierDirs, datasets: readonly string[]): Pr
     const names = new Set(paths);
     for (const path of paths.sort()) {
       const name = path.slice(path.lastIndexOf(sep) + 1);
-      if (name.endsWith('.tmp')) {
+      if (/\.tmp(-wal|-shm|-journal)?$/.test(name)) {
         scan.tmpFiles.push(path);
         continue;
       }

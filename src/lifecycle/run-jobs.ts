@@ -1,0 +1,109 @@
+import type { Clock } from '../clock.js';
+import type { Config, LegalHold } from '../config/schema.js';
+import { dayOf } from '../layout/day.js';
+import { scanTiers } from '../layout/scan.js';
+import type { TierDirs } from '../layout/tiers.js';
+import type { Logger } from '../log.js';
+import { loadMetadataForUpdate, readMetadata, type MetadataRead } from '../store/metadata.js';
+import type { JobOutcome, Metadata } from '../store/metadata-types.js';
+import { rebuildMetadata } from '../store/rebuild-metadata.js';
+import { DayStore } from './day-store.js';
+import { executePlan, type StepResult } from './execute.js';
+import { plan } from './plan.js';
+import type { LifecycleJob, PlanNote } from './steps.js';
+
+export interface RunJobsOptions {
+  jobs: readonly LifecycleJob[];
+  dryRun: boolean;
+  force?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (text: string) => void;
+  /** Legal holds as they are now (the caller re-reads the config file); defaults to the config's. */
+  currentHolds?: () => readonly LegalHold[];
+}
+
+export interface RunJobsContext {
+  config: Config;
+  dirs: TierDirs;
+  clock: Clock;
+  logger: Logger;
+}
+
+export interface JobsReport {
+  now: string;
+  today: string;
+  dryRun: boolean;
+  ok: boolean;
+  results: StepResult[];
+  notes: PlanNote[];
+  jobs: Partial<Record<LifecycleJob, JobOutcome>>;
+  /** Where an unusable metadata file was kept aside, if one was. */
+  metadataKeptAside?: string;
+  metadataRebuilt: boolean;
+}
+
+const FAILING = new Set(['failed', 'quarantined']);
+
+async function loadOrRebuild(ctx: RunJobsContext, now: Date, dryRun: boolean): Promise<{ metadata: Metadata; keptAside?: string; rebuilt: boolean }> {
+  const read: MetadataRead & { keptAside?: string } = dryRun ? await readMetadata(ctx.dirs, now) : await loadMetadataForUpdate(ctx.dirs, now);
+  if (read.found) return { metadata: read.metadata, rebuilt: false };
+  const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
+  const metadata = await rebuildMetadata(ctx.dirs, scan, undefined, now);
+  const keptAside = read.keptAside;
+  if (read.problem !== undefined) {
+    ctx.logger.warn({ job: 'recover', path: ctx.dirs.db }, `${read.problem}; ${keptAside ? `kept aside as ${keptAside}, ` : ''}rebuilding from the files on disk`);
+  }
+  return { metadata, rebuilt: true, ...(keptAside ? { keptAside } : {}) };
+}
+
+/**
+ * One pass of the lifecycle (the caller holds the tree lock): read state, scan, plan, execute, record each
+ * job's outcome. One clock reading decides everything. With dryRun nothing at all is written.
+ */
+export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Promise<JobsReport> {
+  const now = ctx.clock.now();
+  const { metadata, keptAside, rebuilt } = await loadOrRebuild(ctx, now, options.dryRun);
+  const store = new DayStore(ctx.dirs, metadata, ctx.clock);
+  if (!options.dryRun && (rebuilt || keptAside !== undefined)) {
+    await store.audit({ event: 'metadata-rebuilt', ...(keptAside ? { keptAside } : {}) });
+    await store.save();
+  }
+  const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
+  for (const a of scan.anomalies) if (a.kind !== 'duplicate-day') ctx.logger.warn({ job: 'scan', path: a.path, day: a.day }, a.message);
+  const p = plan({ scan, metadata, config: ctx.config, dirs: ctx.dirs, now, jobs: new Set(options.jobs), force: options.force === true });
+  for (const n of p.notes) ctx.logger[n.blocking ? 'error' : 'info']({ job: n.job, day: n.day }, n.message);
+  const results = await executePlan(p.steps, {
+    config: ctx.config, dirs: ctx.dirs, clock: ctx.clock, logger: ctx.logger, store,
+    currentHolds: options.currentHolds ?? (() => ctx.config.legalHolds),
+    signal: options.signal, onProgress: options.onProgress,
+  }, options.dryRun);
+
+  const jobs: Partial<Record<LifecycleJob, JobOutcome>> = {};
+  const finishedAt = ctx.clock.now().toISOString();
+  for (const job of options.jobs) {
+    const mine = results.filter((r) => r.step.job === job || (job === options.jobs[0] && r.step.job === 'recover'));
+    const counts: Record<string, number> = {};
+    for (const r of mine) {
+      const k = r.outcome.status === 'done' ? r.step.kind : r.outcome.status;
+      counts[k] = (counts[k] ?? 0) + 1;
+    }
+    const errors = [
+      ...mine.filter((r) => FAILING.has(r.outcome.status)).map((r) => r.outcome.message),
+      ...p.notes.filter((n) => n.job === job && n.blocking === true).map((n) => n.message),
+    ];
+    const previous = metadata.jobs[job];
+    const ok = errors.length === 0;
+    const outcome: JobOutcome = { startedAt: now.toISOString(), finishedAt, ok, counts, errors };
+    const lastSuccessAt = ok ? finishedAt : previous?.lastSuccessAt;
+    if (lastSuccessAt !== undefined) outcome.lastSuccessAt = lastSuccessAt;
+    jobs[job] = outcome;
+    if (!options.dryRun && options.signal?.aborted !== true) metadata.jobs[job] = outcome;
+  }
+  if (!options.dryRun) await store.save();
+  return {
+    now: now.toISOString(), today: dayOf(now), dryRun: options.dryRun,
+    ok: Object.values(jobs).every((j) => j.ok),
+    results, notes: p.notes, jobs, metadataRebuilt: rebuilt,
+    ...(keptAside ? { metadataKeptAside: keptAside } : {}),
+  };
+}

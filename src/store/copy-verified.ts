@@ -1,0 +1,64 @@
+import { chmod, copyFile, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { TickdbError, ioError } from '../errors.js';
+import { tmpPathFor } from './atomic-write.js';
+import { fsyncDir } from './fsync-dir.js';
+import { sha256File } from './sha256.js';
+
+/**
+ * Copies `src` to `tmp` (creating its folder), fsyncs it and checks that its SHA-256 is `expectedSha256`, then
+ * sets `mode`. On any failure the `tmp` is removed. Works across filesystems (archive tier on a NAS).
+ */
+export async function copyVerifiedTmp(src: string, tmp: string, expectedSha256: string, mode: number): Promise<{ bytes: number }> {
+  try {
+    await mkdir(dirname(tmp), { recursive: true });
+    await copyFile(src, tmp);
+    const handle = await open(tmp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const digest = await sha256File(tmp);
+    if (digest.sha256 !== expectedSha256) {
+      throw new TickdbError('VERIFY', `copy of ${src} does not match the recorded SHA-256 (${digest.sha256} != ${expectedSha256})`, {
+        path: src,
+        hint: 'the source changed since it was recorded; run `tickdb verify --deep`',
+      });
+    }
+    await chmod(tmp, mode);
+    return { bytes: digest.bytes };
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw ioError('copy', src, err);
+  }
+}
+
+/**
+ * Copies `src` to `dest` so that `dest` is either unchanged or a verified copy: a verified `*.tmp`, then a
+ * rename over `dest` (atomically replacing an older copy) and an fsync of the directory.
+ */
+export async function copyVerified(src: string, dest: string, expectedSha256: string, mode: number): Promise<{ bytes: number }> {
+  const tmp = tmpPathFor(dest);
+  const result = await copyVerifiedTmp(src, tmp, expectedSha256, mode);
+  try {
+    await rename(tmp, dest);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw ioError('rename', dest, err);
+  }
+  await fsyncDir(dirname(dest));
+  return result;
+}
+
+/** Deletes a file and fsyncs its directory; a file already gone is fine. */
+export async function removeDurably(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return false;
+    throw ioError('delete', path, err);
+  }
+  await fsyncDir(dirname(path));
+  return true;
+}

@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { TickdbError, ioError } from '../errors.js';
+import { concurrencyFor, fsyncFile, readAt, writeAt } from './file-io.js';
+import { sealFrame } from './frame-header.js';
+import { assertLevel, compressBuffer, nativeMessage } from './native.js';
+import { encodeSeekTable, type SeekTableEntry } from './seek-table.js';
+import { xxh64Low32Async } from './xxhash64.js';
+
+export const DEFAULT_FRAME_BYTES = 32 * 1024 * 1024;
+/** The seekable format's limit on a frame's decompressed size. */
+export const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
+const MIN_FRAME_BYTES = 1024;
+
+export interface ZstdProgress {
+  /** Bytes of input done so far (for compression: source bytes whose frame is written; for decompression: .zst bytes). */
+  bytesIn: number;
+  totalBytes: number;
+}
+
+export interface CompressOptions {
+  /** zstd level, 1..22. */
+  level: number;
+  /** Frames compressed at once (see `concurrencyFor`: capped at libuv's pool size - 1). */
+  threads: number;
+  /** Bytes of input per frame; default 32 MiB. */
+  frameBytes?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ZstdProgress) => void;
+}
+
+export interface CompressResult {
+  sourceSha256: string;
+  sourceBytes: number;
+  zstSha256: string;
+  zstBytes: number;
+  /** zstd frames written (the seek table's skippable frame not counted). */
+  frames: number;
+}
+
+interface FrameJob {
+  inputBytes: number;
+  result: Promise<{ frame: Buffer; checksum: number }>;
+}
+
+async function compressFrame(input: Buffer, level: number, index: number, src: string): Promise<{ frame: Buffer; checksum: number }> {
+  const [compressed, checksum] = await Promise.all([
+    compressBuffer(input, level).catch((err: unknown) => {
+      throw new TickdbError('INTERNAL', `zstd compression of frame #${index + 1} of ${src} failed: ${nativeMessage(err)}`, {
+        path: src,
+        cause: err,
+      });
+    }),
+    xxh64Low32Async(input),
+  ]);
+  try {
+    return { frame: sealFrame(compressed, input.length, checksum), checksum };
+  } catch (err) {
+    throw new TickdbError('INTERNAL', `zstd produced an unexpected frame #${index + 1} for ${src}: ${nativeMessage(err)}`, {
+      path: src,
+      cause: err,
+    });
+  }
+}
+
+async function openFile(path: string, flags: 'r' | 'w'): Promise<FileHandle> {
+  try {
+    return await open(path, flags, 0o644);
+  } catch (err) {
+    throw ioError('open', path, err);
+  }
+}
+
+/**
+ * Compresses `src` into `dst` as standard zstd: independent frames of `frameBytes` of input each (so they can be
+ * compressed, and later decompressed, in parallel), every frame with its content size and content checksum, then
+ * a seek table (zstd seekable format) in a skippable frame that `zstd -d` ignores.
+ *
+ * - `dst` is written exactly as named, created or truncated: the caller passes its `*.tmp` path, renames it after
+ *   verifying it (`decompressFile(dst, null, ...)` against `sourceSha256`) and fsyncs the directory.
+ * - Up to `concurrencyFor(threads)` frames are compressed at once on libuv's pool while the main thread reads the
+ *   next frame and hashes; frames are written in order. Memory stays about threads x frameBytes x 2 (inputs in
+ *   flight plus their outputs) plus libzstd's contexts (~90 MB each at level 19); the file is never held whole.
+ * - SHA-256 of the input is computed as it is read, that of the output as it is written; the file is fsynced
+ *   before the promise resolves.
+ * - Aborting through `signal` rejects with `signal.reason` (an AbortError by default) at the next frame boundary,
+ *   leaving a partial `dst` that the caller deletes. Native calls already running finish in the background and
+ *   their output is dropped. Any other failure also leaves a partial `dst` for the caller to delete.
+ * - Read errors name `src`, write and fsync errors name `dst` (ENOSPC/EDQUOT as NO_SPACE), as TickdbError.
+ */
+export async function compressFile(src: string, dst: string, opts: CompressOptions): Promise<CompressResult> {
+  assertLevel(opts.level);
+  const frameBytes = opts.frameBytes ?? DEFAULT_FRAME_BYTES;
+  if (!Number.isInteger(frameBytes) || frameBytes < MIN_FRAME_BYTES || frameBytes > MAX_FRAME_BYTES) {
+    throw new TickdbError('USAGE', `frameBytes must be an integer from ${MIN_FRAME_BYTES} to ${MAX_FRAME_BYTES}, got ${frameBytes}`);
+  }
+  const concurrency = concurrencyFor(opts.threads);
+  const { signal, onProgress } = opts;
+  signal?.throwIfAborted();
+
+  const input = await openFile(src, 'r');
+  let output: FileHandle | undefined;
+  try {
+    let size: number;
+    try {
+      size = (await input.stat()).size;
+    } catch (err) {
+      throw ioError('stat', src, err);
+    }
+    output = await openFile(dst, 'w');
+    const out = output;
+    const frameCount = size === 0 ? 1 : Math.ceil(size / frameBytes);
+    const sourceHash = createHash('sha256');
+    const zstHash = createHash('sha256');
+    const entries: SeekTableEntry[] = [];
+    const inFlight: FrameJob[] = [];
+    let readPos = 0;
+    let writePos = 0;
+    let bytesDone = 0;
+
+    const writeOldest = async (): Promise<void> => {
+      const job = inFlight.shift();
+      if (job === undefined) return;
+      const { frame, checksum } = await job.result;
+      signal?.throwIfAborted();
+      await writeAt(out, frame, writePos, dst);
+      zstHash.update(frame);
+      writePos += frame.length;
+      entries.push({ compressedSize: frame.length, decompressedSize: job.inputBytes, checksum });
+      bytesDone += job.inputBytes;
+      onProgress?.({ bytesIn: bytesDone, totalBytes: size });
+    };
+
+    for (let i = 0; i < frameCount; i++) {
+      signal?.throwIfAborted();
+      const want = Math.min(frameBytes, size - readPos);
+      const chunk = await readAt(input, readPos, want, src);
+      if (chunk.length !== want) {
+        throw new TickdbError('IO', `${src} shrank while it was being compressed (read ${readPos + chunk.length} of ${size} bytes)`, {
+          path: src,
+        });
+      }
+      sourceHash.update(chunk);
+      readPos += want;
+      const result = compressFrame(chunk, opts.level, i, src);
+      result.catch(() => undefined); // awaited in order by writeOldest; this keeps an early failure from being "unhandled"
+      inFlight.push({ inputBytes: want, result });
+      if (inFlight.length >= concurrency) await writeOldest();
+    }
+    while (inFlight.length > 0) await writeOldest();
+
+    const grown = (await readAt(input, size, 1, src)).length > 0;
+    if (grown) {
+      throw new TickdbError('IO', `${src} grew while it was being compressed (expected ${size} bytes)`, { path: src });
+    }
+    const table = encodeSeekTable(entries);
+    await writeAt(out, table, writePos, dst);
+    zstHash.update(table);
+    writePos += table.length;
+    await fsyncFile(out, dst);
+    return {
+      sourceSha256: sourceHash.digest('hex'),
+      sourceBytes: size,
+      zstSha256: zstHash.digest('hex'),
+      zstBytes: writePos,
+      frames: entries.length,
+    };
+  } finally {
+    await input.close().catch(() => undefined);
+    if (output !== undefined) await output.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { open, type FileHandle } from 'node:fs/promises';
+import { TickdbError, ioError } from '../errors.js';
+import type { ZstdProgress } from './compress-file.js';
+import { concurrencyFor, fsyncFile, readAt, writeAt } from './file-io.js';
+import { ZSTD_MAGIC } from './frame-header.js';
+import { scanFrames, type FrameSpan } from './frame-scan.js';
+import { decompressBuffer, nativeMessage } from './native.js';
+import { readSeekTableFrom } from './seek-table.js';
+
+export interface DecompressOptions {
+  /** Frames decompressed at once (capped like compression, see `concurrencyFor`). */
+  threads: number;
+  signal?: AbortSignal;
+  /** bytesIn and totalBytes count bytes of the .zst file. */
+  onProgress?: (p: ZstdProgress) => void;
+}
+
+export interface DecompressResult {
+  /** SHA-256 of the decompressed content. */
+  sha256: string;
+  bytes: number;
+  /** zstd frames decoded (skippable frames, such as the seek table, not counted). */
+  frames: number;
+}
+
+/** A range of the file to decode in one native call. */
+interface Piece {
+  offset: number;
+  length: number;
+  number: number;
+  expectedBytes: number | undefined;
+}
+
+function corrupt(path: string, what: string, cause?: unknown): TickdbError {
+  return new TickdbError('CORRUPT', `corrupt .zst: ${what}: ${path}`, {
+    path,
+    hint: 'the file was left as it is; quarantine it and restore the day from its backup or another copy',
+    cause,
+  });
+}
+
+/** The frames listed by the seek table, in order; the table's own skippable frame is not listed. */
+async function* piecesFromSeekTable(entries: { compressedSize: number; decompressedSize: number }[]): AsyncGenerator<Piece> {
+  let offset = 0;
+  let number = 0;
+  for (const e of entries) {
+    number++;
+    yield { offset, length: e.compressedSize, number, expectedBytes: e.decompressedSize };
+    offset += e.compressedSize;
+  }
+}
+
+/** The zstd frames found by walking headers (files made by the `zstd` CLI); skippable frames are left out. */
+async function* piecesFromScan(fh: FileHandle, size: number, path: string): AsyncGenerator<Piece> {
+  for await (const span of scanFrames(fh, size, path)) {
+    if (span.kind === 'zstd') yield pieceOf(span);
+  }
+}
+
+function pieceOf(span: FrameSpan): Piece {
+  return { offset: span.offset, length: span.length, number: span.number, expectedBytes: span.contentSize };
+}
+
+async function decodePiece(data: Buffer, piece: Piece, path: string): Promise<{ out: Buffer; zstdFrames: number }> {
+  const zstdFrames = data.length >= 4 && data.readUInt32LE(0) === ZSTD_MAGIC ? 1 : 0;
+  let out: Buffer;
+  try {
+    out = await decompressBuffer(data);
+  } catch (err) {
+    throw corrupt(path, `frame ${piece.number} (offset ${piece.offset}, ${piece.length} bytes) does not decode: ${nativeMessage(err)}`, err);
+  }
+  if (piece.expectedBytes !== undefined && out.length !== piece.expectedBytes) {
+    throw corrupt(path, `frame ${piece.number} (offset ${piece.offset}) decodes to ${out.length} bytes, its header or seek table says ${piece.expectedBytes}`);
+  }
+  return { out, zstdFrames };
+}
+
+/**
+ * Decompresses the .zst `src` into `dst`, or, when `dst` is null, only computes the SHA-256 and size of its
+ * content (how a freshly written .zst is verified against its source's hash without writing anything).
+ *
+ * - Files made by tickdb (seek table present) are split by the seek table; other files (made by the `zstd`
+ *   CLI: one frame, possibly without a content size; or several frames from `cat a.zst b.zst`) are split by
+ *   walking frame and block headers (frame-scan.ts). Either way up to `concurrencyFor(threads)` frames are
+ *   decoded at once on libuv's pool and written in order.
+ * - Memory is about threads x (a frame's compressed + decompressed size). The native decoder takes whole frames
+ *   only, so a file made by the CLI as ONE frame (`zstd -19 day.db`, the older scripts) needs a buffer of its
+ *   whole decompressed size (about 200 MB for a day): accepted for adopted legacy files; tickdb's own files
+ *   have 32 MiB frames.
+ * - Each frame's content checksum is verified by the decoder when the frame has one (tickdb's always do), and
+ *   its size is checked against the header or seek table. A zero-byte, truncated, damaged or non-zstd file is a
+ *   TickdbError CORRUPT naming `src` and what is wrong; nothing is deleted.
+ * - `dst` is created or truncated and fsynced before the promise resolves. On failure or abort (rejecting with
+ *   `signal.reason`) a partial `dst` is left for the caller to delete. Write errors name `dst` (NO_SPACE for
+ *   ENOSPC).
+ */
+export async function decompressFile(src: string, dst: string | null, opts: DecompressOptions): Promise<DecompressResult> {
+  const concurrency = concurrencyFor(opts.threads);
+  const { signal, onProgress } = opts;
+  signal?.throwIfAborted();
+  let input: FileHandle;
+  try {
+    input = await open(src, 'r');
+  } catch (err) {
+    throw ioError('open', src, err);
+  }
+  let output: FileHandle | undefined;
+  try {
+    let size: number;
+    try {
+      size = (await input.stat()).size;
+    } catch (err) {
+      throw ioError('stat', src, err);
+    }
+    if (size === 0) throw corrupt(src, 'empty file (0 bytes), not a zstd stream');
+    const table = await readSeekTableFrom(input, size, src);
+    const pieces = table !== undefined ? piecesFromSeekTable(table.entries) : piecesFromScan(input, size, src);
+    if (dst !== null) {
+      try {
+        output = await open(dst, 'w', 0o644);
+      } catch (err) {
+        throw ioError('open', dst, err);
+      }
+    }
+    const out = output;
+    const hash = createHash('sha256');
+    const inFlight: { piece: Piece; result: Promise<{ out: Buffer; zstdFrames: number }> }[] = [];
+    let bytes = 0;
+    let frames = 0;
+    let bytesIn = 0;
+
+    const writeOldest = async (): Promise<void> => {
+      const job = inFlight.shift();
+      if (job === undefined) return;
+      const decoded = await job.result;
+      signal?.throwIfAborted();
+      hash.update(decoded.out);
+      if (out !== undefined && dst !== null) await writeAt(out, decoded.out, bytes, dst);
+      bytes += decoded.out.length;
+      frames += decoded.zstdFrames;
+      bytesIn = job.piece.offset + job.piece.length;
+      onProgress?.({ bytesIn, totalBytes: size });
+    };
+
+    for await (const piece of pieces) {
+      signal?.throwIfAborted();
+      const data = await readAt(input, piece.offset, piece.length, src);
+      if (data.length !== piece.length) {
+        throw corrupt(src, `truncated: frame ${piece.number} ends past end of file (${piece.offset + piece.length} > ${piece.offset + data.length})`);
+      }
+      const result = decodePiece(data, piece, src);
+      result.catch(() => undefined); // awaited in order by writeOldest
+      inFlight.push({ piece, result });
+      if (inFlight.length >= concurrency) await writeOldest();
+    }
+    while (inFlight.length > 0) await writeOldest();
+    if (out !== undefined && dst !== null) await fsyncFile(out, dst);
+    if (bytesIn < size) onProgress?.({ bytesIn: size, totalBytes: size });
+    return { sha256: hash.digest('hex'), bytes, frames };
+  } finally {
+    await input.close().catch(() => undefined);
+    if (output !== undefined) await output.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,9 @@
+/** The compression engine: framed, parallel zstd compress/decompress of whole files, and the seek table. */
+export { compressFile, DEFAULT_FRAME_BYTES, MAX_FRAME_BYTES } from './compress-file.js';
+export type { CompressOptions, CompressResult, ZstdProgress } from './compress-file.js';
+export { decompressFile } from './decompress-file.js';
+export type { DecompressOptions, DecompressResult } from './decompress-file.js';
+export { readSeekTable } from './seek-table.js';
+export type { SeekTable, SeekTableEntry } from './seek-table.js';
+export { concurrencyFor, threadPoolSize } from './file-io.js';
+export { compressBuffer, decompressBuffer, MAX_LEVEL, MIN_LEVEL } from './native.js';

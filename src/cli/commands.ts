@@ -3,6 +3,7 @@ import type { CliRuntime } from './context.js';
 import { inventoryCommand } from './inventory.js';
 import { jobCommand } from './job-commands.js';
 import { runCommand } from './run.js';
+import { serviceCommand } from './service.js';
 import { simulateCommand } from './simulate.js';
 
 /** Every subcommand, one factory each (one file per command). */
@@ -14,4 +15,5 @@ export const commands: readonly ((runtime: CliRuntime) => Command)[] = [
   jobCommand('purge'),
   simulateCommand,
   inventoryCommand,
+  serviceCommand,
 ];

@@ -1,6 +1,7 @@
 import { ioError } from '../errors.js';
 import { tmpPathFor } from '../store/atomic-write.js';
 import { copyVerifiedTmp } from '../store/copy-verified.js';
+import { faultPoint } from '../fault.js';
 import { done, type ExecContext, type StepOutcome } from './exec-context.js';
 import { completeMove } from './move-protocol.js';
 import type { ArchiveStep } from './steps.js';
@@ -15,8 +16,9 @@ export async function archiveDay(step: ArchiveStep, ctx: ExecContext): Promise<S
   } catch (err) {
     throw ioError('archive', step.source, err);
   }
+  faultPoint('archive:after-tmp');
   await completeMove({
-    dataset: step.dataset, day: step.day, source: step.source, tmp, dest: step.dest,
+    job: 'archive', dataset: step.dataset, day: step.day, source: step.source, tmp, dest: step.dest,
     intent: {},
     final: { state: 'archived', archivedAt: ctx.clock.now().toISOString() },
     event: { event: 'archived', source: step.source, path: step.dest, zstSha256: rec.zstSha256, zstBytes: rec.zstBytes },

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
 import { tmpPathFor } from '../store/atomic-write.js';
 import { compressFile, decompressFile } from '../zstd/index.js';
+import { faultPoint } from '../fault.js';
 import { done, type ExecContext, type StepOutcome } from './exec-context.js';
 import { completeMove } from './move-protocol.js';
 import type { CompressStep } from './steps.js';
@@ -33,6 +34,7 @@ export async function compressDay(step: CompressStep, ctx: ExecContext): Promise
       await unlink(tmp).catch(() => undefined);
       return { status: 'quarantined', message: `${step.source} does not match its recorded SHA-256; quarantined, not compressed` };
     }
+    faultPoint('compress:after-tmp');
     const check = await decompressFile(tmp, null, { threads, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     if (check.sha256 !== rec.sha256 || check.bytes !== rec.bytes) {
       throw new TickdbError('VERIFY', `${tmp} does not decompress to the sealed database (${check.sha256} != ${rec.sha256})`, {
@@ -43,7 +45,7 @@ export async function compressDay(step: CompressStep, ctx: ExecContext): Promise
     const toArchive = step.dest.startsWith(ctx.dirs.archive);
     const at = ctx.clock.now().toISOString();
     await completeMove({
-      dataset: step.dataset, day: step.day, source: step.source, tmp, dest: step.dest,
+      job: 'compress', dataset: step.dataset, day: step.day, source: step.source, tmp, dest: step.dest,
       intent: { zstSha256: made.zstSha256, zstBytes: made.zstBytes },
       final: { state: toArchive ? 'archived' : 'compressed', compressedAt: at, ...(toArchive ? { archivedAt: at } : {}) },
       event: {

@@ -6,6 +6,7 @@ import { removeDurably } from '../store/copy-verified.js';
 import type { DayRecord } from '../store/metadata-types.js';
 import type { ExecContext } from './exec-context.js';
 import type { AuditEvent } from '../store/audit.js';
+import { faultPoint } from '../fault.js';
 
 export interface VerifiedSuccessor {
   dataset: string;
@@ -20,6 +21,8 @@ export interface VerifiedSuccessor {
   /** Recorded after the rename, with the audit line. */
   final: Partial<DayRecord>;
   event: AuditEvent;
+  /** Names the fault points of this move: `compress` or `archive`. */
+  job: string;
 }
 
 /**
@@ -31,7 +34,9 @@ export interface VerifiedSuccessor {
 export async function completeMove(m: VerifiedSuccessor, ctx: ExecContext): Promise<void> {
   const { store } = ctx;
   try {
+    faultPoint(`${m.job}:before-intent`);
     await store.update(m.dataset, m.day, { ...m.intent, pendingDelete: m.source });
+    faultPoint(`${m.job}:after-intent`);
     await rename(m.tmp, m.dest);
   } catch (err) {
     await unlink(m.tmp).catch(() => undefined);
@@ -39,9 +44,12 @@ export async function completeMove(m: VerifiedSuccessor, ctx: ExecContext): Prom
     throw ioError('rename', m.dest, err);
   }
   await fsyncDir(dirname(m.dest));
+  faultPoint(`${m.job}:after-rename`);
   await store.transition(m.dataset, m.day, m.final, m.event);
+  faultPoint(`${m.job}:after-audit`);
   await removeDurably(m.source);
   await removeDurably(`${m.source}-wal`);
   await removeDurably(`${m.source}-shm`);
+  faultPoint(`${m.job}:after-delete`);
   await store.update(m.dataset, m.day, { pendingDelete: undefined });
 }

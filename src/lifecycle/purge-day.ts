@@ -1,5 +1,6 @@
 import { TickdbError } from '../errors.js';
 import { removeDurably } from '../store/copy-verified.js';
+import { faultPoint } from '../fault.js';
 import { done, type ExecContext, type StepOutcome } from './exec-context.js';
 import { holdFor } from './legal-hold.js';
 import type { PurgeBackupStep, PurgeStep } from './steps.js';
@@ -15,8 +16,10 @@ export async function purgeDay(step: PurgeStep, ctx: ExecContext): Promise<StepO
   if (rec?.state === 'quarantined') throw new TickdbError('REFUSED', `${step.dataset}/${step.day} is quarantined; never purged`);
   await ctx.store.transition(step.dataset, step.day, { state: 'purged', purgedAt: ctx.clock.now().toISOString(), pendingDelete: undefined },
     { event: 'purged', paths: step.paths, bytes: step.bytes, reason: step.reason, age: step.age, sha256: rec?.sha256 });
+  faultPoint('purge:after-audit');
   for (const path of step.paths) {
     await removeDurably(path);
+    faultPoint('purge:mid-delete');
     if (path.endsWith('.db')) {
       await removeDurably(`${path}-wal`);
       await removeDurably(`${path}-shm`);

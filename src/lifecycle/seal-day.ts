@@ -2,6 +2,7 @@ import { chmod, stat } from 'node:fs/promises';
 import { ioError } from '../errors.js';
 import { inspectDatabase } from '../sqlite/inspect-database.js';
 import { copyVerified } from '../store/copy-verified.js';
+import { faultPoint } from '../fault.js';
 import { datasetOf, done, type ExecContext, type StepOutcome } from './exec-context.js';
 import type { BackupStep, SealStep } from './steps.js';
 
@@ -35,7 +36,9 @@ export async function sealDay(step: SealStep, ctx: ExecContext): Promise<StepOut
     case 'ok':
       break;
   }
+  faultPoint('rotate:after-checkpoint');
   await chmod(step.path, READ_ONLY);
+  faultPoint('rotate:after-chmod');
   await store.transition(step.dataset, step.day, {
     state: 'sealed', sha256: result.sha256, bytes: result.bytes, rows: result.rows, minTs: result.minTs, maxTs: result.maxTs,
     sealedAt: ctx.clock.now().toISOString(), busySince: undefined,
@@ -47,7 +50,9 @@ export async function sealDay(step: SealStep, ctx: ExecContext): Promise<StepOut
 export async function backupDay(step: BackupStep, ctx: ExecContext): Promise<StepOutcome> {
   const rec = ctx.store.get(step.dataset, step.day);
   if (rec?.sha256 === undefined) return { status: 'skipped', message: `${step.dataset}/${step.day} is not sealed; no backup` };
+  faultPoint('rotate:before-backup');
   await copyVerified(step.source, step.dest, rec.sha256, READ_ONLY);
+  faultPoint('rotate:after-backup');
   await ctx.store.transition(step.dataset, step.day, { backupSha256: rec.sha256, backedUpAt: ctx.clock.now().toISOString() },
     { event: 'backed-up', path: step.dest, sha256: rec.sha256, replaced: step.reason === 'mismatch' });
   return done(`backed up ${step.source} to ${step.dest}${step.reason === 'mismatch' ? ' (replaced a copy that did not match)' : ''}`);

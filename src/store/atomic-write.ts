@@ -1,6 +1,7 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ioError } from '../errors.js';
+import { faultPoint } from '../fault.js';
 import { fsyncDir } from './fsync-dir.js';
 
 /** The temporary name used next to `path` while it is written; scanners ignore `*.tmp`. */
@@ -22,6 +23,7 @@ export async function atomicWrite(path: string, data: string | Uint8Array, mode 
     } finally {
       await handle.close();
     }
+    faultPoint('metadata:before-rename');
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);

@@ -9,7 +9,7 @@ import {
 import { installService, linuxWarnings, uninstallService, type ServiceReport } from '../service/install.js';
 import type { ServicePlatform } from '../service/options.js';
 import { systemctlAvailability, type SystemctlAvailability } from '../service/systemctl.js';
-import { SYSTEMD_UNIT_FILE, renderSystemdUnit } from '../service/systemd-unit.js';
+import { SYSTEMD_UNIT_FILE, readWritePaths, renderSystemdUnit } from '../service/systemd-unit.js';
 import { WINSW_XML_FILE, renderWinswXml } from '../service/winsw-xml.js';
 import { action, addCommonOptions, printJson, type CliRuntime, type CommandContext } from './context.js';
 
@@ -23,18 +23,23 @@ type Subcommand = 'install' | 'uninstall' | 'print';
 
 interface Rendered {
   platform: ServicePlatform;
-  fileName: string;
+  file: string;
   content: string;
+  /** The folders the service writes (linux: its ReadWritePaths=), for install scripts that create them. */
+  writablePaths: string[];
   warnings: string[];
 }
 
 function render(ctx: CommandContext, flags: ServiceCliFlags): Rendered {
   const platform = flags.platform ?? defaultPlatform();
   if (platform === 'windows') {
-    return { platform, fileName: WINSW_XML_FILE, content: renderWinswXml(windowsServiceOptions(flags, ctx.loaded.file)), warnings: [] };
+    const opts = windowsServiceOptions(flags, ctx.loaded.file);
+    return { platform, file: WINSW_XML_FILE, content: renderWinswXml(opts), writablePaths: [opts.root, opts.logDir], warnings: [] };
   }
   const opts = linuxServiceOptions(flags, ctx.dirs, ctx.loaded.file);
-  return { platform, fileName: SYSTEMD_UNIT_FILE, content: renderSystemdUnit(opts), warnings: linuxWarnings(opts) };
+  return {
+    platform, file: SYSTEMD_UNIT_FILE, content: renderSystemdUnit(opts), writablePaths: readWritePaths(opts), warnings: linuxWarnings(opts),
+  };
 }
 
 function systemctlFor(platform: ServicePlatform, flags: ServiceCliFlags): SystemctlAvailability {
@@ -55,7 +60,7 @@ function describe(report: ServiceReport): string {
 async function runSubcommand(ctx: CommandContext, runtime: CliRuntime, name: Subcommand, flags: ServiceCliFlags): Promise<number> {
   const rendered = render(ctx, flags);
   if (name === 'print') {
-    if (ctx.json) printJson(ctx, { platform: rendered.platform, file: rendered.fileName, content: rendered.content, warnings: rendered.warnings });
+    if (ctx.json) printJson(ctx, { ...rendered });
     else ctx.out(rendered.content);
     for (const w of ctx.json ? [] : rendered.warnings) runtime.stderr(`tickdb service print: warning: ${w}\n`);
     return 0;

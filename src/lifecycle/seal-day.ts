@@ -42,7 +42,7 @@ export async function sealDay(step: SealStep, ctx: ExecContext): Promise<StepOut
   await store.transition(step.dataset, step.day, {
     state: 'sealed', sha256: result.sha256, bytes: result.bytes, rows: result.rows, minTs: result.minTs, maxTs: result.maxTs,
     sealedAt: ctx.clock.now().toISOString(), busySince: undefined,
-  }, { event: 'sealed', path: step.path, sha256: result.sha256, bytes: result.bytes, rows: result.rows, walFramesFolded: result.checkpointedFrames });
+  }, { event: 'sealed', path: step.path, sha256: result.sha256, bytes: result.bytes, rows: result.rows, walBytesFolded: result.walBytesFolded });
   return done(`sealed ${step.path}: ${result.rows} rows, sha256 ${result.sha256.slice(0, 12)}`);
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { posix, win32 } from 'node:path';
+import { join, posix } from 'node:path';
 import { SERVICE_NAME, type ServiceOptions, type ServicePlatform } from './options.js';
 import { removeServiceFile, writeServiceFile, type ServiceFileChange } from './service-file.js';
 import type { SystemctlAvailability } from './systemctl.js';
@@ -47,7 +47,7 @@ async function runAll(availability: SystemctlAvailability, commands: string[][],
 export async function installService(content: string, opts: ServiceChangeOptions): Promise<ServiceReport> {
   if (opts.platform === 'windows') {
     const { path, change } = await writeServiceFile(opts.unitDir, WINSW_XML_FILE, content, opts.dryRun);
-    const exe = win32.join(opts.unitDir, `${SERVICE_NAME}.exe`);
+    const exe = join(opts.unitDir, `${SERVICE_NAME}.exe`);
     return {
       platform: 'windows', action: 'install', path, change, dryRun: opts.dryRun, systemctl: [], warnings: [],
       next: [
@@ -73,7 +73,7 @@ export async function installService(content: string, opts: ServiceChangeOptions
 
 export async function uninstallService(opts: ServiceChangeOptions): Promise<ServiceReport> {
   if (opts.platform === 'windows') {
-    const exe = win32.join(opts.unitDir, `${SERVICE_NAME}.exe`);
+    const exe = join(opts.unitDir, `${SERVICE_NAME}.exe`);
     const { path, change } = await removeServiceFile(opts.unitDir, WINSW_XML_FILE, opts.dryRun);
     return {
       platform: 'windows', action: 'uninstall', path, change, dryRun: opts.dryRun, systemctl: [],

@@ -57,8 +57,3 @@ export async function removeServiceFile(dir: string, fileName: string, dryRun: b
   }
   return { path, change: 'removed' };
 }
-
-/** Whether a service file is in place (for the systemctl step of uninstall, decided before removing it). */
-export async function serviceFileExists(dir: string, fileName: string): Promise<boolean> {
-  return (await readIfExists(join(dir, fileName))) !== undefined;
-}

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import {
   CONFIG_ERROR_EXIT,
+  GRACEFUL_STOP_SECONDS,
   SERVICE_NAME,
   STOP_TIMEOUT_SECONDS,
   checkPosixName,
@@ -71,7 +72,7 @@ export function renderSystemdUnit(opts: ServiceOptions): string {
     '',
     '[Unit]',
     'Description=tickdb lifecycle agent for daily SQLite tick databases',
-    // The clock decides what is due: start once it is synchronized, and after the (possibly remote) tiers are mounted.
+    '# The clock decides what is due: start once it is synchronized, and after the (maybe remote) tiers are mounted.',
     'Wants=time-sync.target',
     'After=local-fs.target remote-fs.target time-sync.target',
     'StartLimitIntervalSec=10min',
@@ -84,7 +85,8 @@ export function renderSystemdUnit(opts: ServiceOptions): string {
     `User=${user}`,
     `Group=${group}`,
     'UMask=0002',
-    // A failure is retried; an invalid configuration (exit 2) is not, it needs an operator.
+    '# A failure is retried; an invalid configuration (exit 2) is not: it needs an operator. SIGTERM stops the',
+    `# agent within ${GRACEFUL_STOP_SECONDS} s; systemctl reload (SIGHUP) makes it re-read its configuration.`,
     'Restart=on-failure',
     'RestartSec=10s',
     `RestartPreventExitStatus=${CONFIG_ERROR_EXIT}`,
@@ -92,12 +94,13 @@ export function renderSystemdUnit(opts: ServiceOptions): string {
     'StandardOutput=journal',
     'StandardError=journal',
     `SyslogIdentifier=${SERVICE_NAME}`,
-    // Low priority beside the trading engine.
+    '# Low priority beside the trading engine (the agent may lower its own priority further, never raise it).',
     'Nice=10',
     'CPUSchedulingPolicy=batch',
     'IOSchedulingClass=best-effort',
     'IOSchedulingPriority=7',
-    // Sandbox.
+    '# Sandbox: read-only system except the tiers, no capabilities, no network, a system-call allow list that',
+    '# keeps what node, its worker threads and libuv call. No MemoryDenyWriteExecute=: V8 cannot run under it.',
     'ProtectSystem=strict',
     ...readWriteLines(opts),
     'ProtectHome=yes',

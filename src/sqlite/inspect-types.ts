@@ -18,8 +18,8 @@ export type InspectResult =
       rows: number;
       minTs: string | null;
       maxTs: string | null;
-      /** Frames moved from the -wal into the database by the checkpoint (seal only). */
-      checkpointedFrames: number;
+      /** Size of the -wal that the checkpoint folded into the database (seal only): rows a writer left there. */
+      walBytesFolded: number;
     }
   /** A writer still holds the database: not a failure, retried at the next run. */
   | { status: 'busy'; detail: string }

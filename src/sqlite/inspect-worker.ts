@@ -34,42 +34,57 @@ function quoteId(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-function run(req: InspectRequest): InspectResult {
-  if (statSync(req.path).size === 0) return { status: 'corrupt', problems: ['zero-byte file: not a SQLite database'] };
-  let db: Database.Database | undefined;
-  let checkpointedFrames = 0;
+function fileSize(path: string): number {
   try {
-    db = new Database(req.path, { readonly: req.op === 'inspect', fileMustExist: true });
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** integrity_check, then the stats; the connection sees committed rows still in the -wal. */
+function check(db: Database.Database, req: InspectRequest): { problems: string[] } | { rows: number; minTs: string | null; maxTs: string | null } {
+  const problems = (db.pragma(`integrity_check(${req.maxProblems})`) as { integrity_check: string }[]).map((r) => r.integrity_check);
+  if (problems.length !== 1 || problems[0] !== 'ok') return { problems };
+  const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(req.table);
+  if (exists === undefined) return { problems: [`no table ${req.table}: not a tick database of this dataset`] };
+  const ts = quoteId(req.timestampColumn);
+  const stats = db
+    .prepare(`SELECT count(*) AS n, min(${ts}) AS lo, max(${ts}) AS hi FROM ${quoteId(req.table)}`)
+    .safeIntegers(true)
+    .get() as { n: bigint; lo: bigint | null; hi: bigint | null };
+  return { rows: Number(stats.n), minTs: stats.lo === null ? null : String(stats.lo), maxTs: stats.hi === null ? null : String(stats.hi) };
+}
+
+/**
+ * The checks run first on a read-only connection (which never checkpoints), so that a damaged file is quarantined
+ * exactly as it was found. Only a file that passes is then sealed: checkpoint(TRUNCATE), whose `busy` column is
+ * checked, and journal_mode=DELETE, which fails while any other connection (a writer) still has the file open.
+ */
+function run(req: InspectRequest): InspectResult {
+  if (fileSize(req.path) === 0) return { status: 'corrupt', problems: ['zero-byte file: not a SQLite database'] };
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(req.path, { readonly: true, fileMustExist: true });
     db.pragma(`busy_timeout = ${req.busyTimeoutMs}`);
+    const checked = check(db, req);
+    db.close();
+    db = undefined;
+    if ('problems' in checked) return { status: 'corrupt', problems: checked.problems };
+    const walBytes = fileSize(`${req.path}-wal`);
     if (req.op === 'seal') {
-      const mode = String(db.pragma('journal_mode', { simple: true }));
-      if (mode === 'wal') {
-        const row = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
-        const r = row[0];
+      db = new Database(req.path, { fileMustExist: true });
+      db.pragma(`busy_timeout = ${req.busyTimeoutMs}`);
+      if (String(db.pragma('journal_mode', { simple: true })) === 'wal') {
+        const r = (db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[])[0];
         if (r === undefined || r.busy !== 0) return { status: 'busy', detail: `wal_checkpoint(TRUNCATE) reported busy (${JSON.stringify(r)})` };
-        checkpointedFrames = r.checkpointed;
       }
       const after = String(db.pragma('journal_mode = DELETE', { simple: true }));
       if (after !== 'delete') return { status: 'busy', detail: `journal_mode stayed ${after}: another connection has the database open` };
+      db.close();
+      db = undefined;
     }
-    const problems = (db.pragma(`integrity_check(${req.maxProblems})`) as { integrity_check: string }[]).map((r) => r.integrity_check);
-    if (problems.length !== 1 || problems[0] !== 'ok') return { status: 'corrupt', problems };
-    const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(req.table);
-    if (exists === undefined) return { status: 'corrupt', problems: [`no table ${req.table}: not a tick database of this dataset`] };
-    const stats = db
-      .prepare(`SELECT count(*) AS n, min(${quoteId(req.timestampColumn)}) AS lo, max(${quoteId(req.timestampColumn)}) AS hi FROM ${quoteId(req.table)}`)
-      .safeIntegers(true)
-      .get() as { n: bigint; lo: bigint | null; hi: bigint | null };
-    db.close();
-    db = undefined;
-    return {
-      status: 'ok',
-      ...hashFile(req.path),
-      rows: Number(stats.n),
-      minTs: stats.lo === null ? null : String(stats.lo),
-      maxTs: stats.hi === null ? null : String(stats.hi),
-      checkpointedFrames,
-    };
+    return { status: 'ok', ...hashFile(req.path), ...checked, walBytesFolded: req.op === 'seal' ? walBytes : 0 };
   } catch (err) {
     const code = String((err as { code?: unknown }).code ?? '');
     const message = err instanceof Error ? err.message : String(err);

@@ -1,0 +1,106 @@
+/**
+ * A stand-in for the trading engine's writer, for tests and benchmarks: inserts ticks into a day's database at a
+ * steady rate, one autocommit transaction per tick (the worst case for lock waits), and times every insert.
+ *
+ *   node dist/scripts/tick-writer.js --db PATH [--rate 2000] [--busy-timeout 5000]
+ *
+ * Commands on stdin, one per line: `switch PATH` (midnight: open the next day's database, close the old one),
+ * `stop` (close and exit). On `stop`, or SIGTERM, it prints one JSON line on stdout: rows committed per file,
+ * failed inserts, and the insert latency (p50, p99, max in ms). It prints `ready` on stderr once it writes.
+ */
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+
+interface Args {
+  db: string;
+  rate: number;
+  busyTimeout: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const db = get('db');
+  if (db === undefined) throw new Error('usage: tick-writer --db PATH [--rate N] [--busy-timeout MS]');
+  return { db, rate: Number(get('rate') ?? 2000), busyTimeout: Number(get('busy-timeout') ?? 5000) };
+}
+
+function open(path: string, busyTimeout: number): { db: Database.Database; insert: Database.Statement } {
+  const db = new Database(path);
+  db.pragma(`busy_timeout = ${busyTimeout}`);
+  db.pragma('journal_mode = WAL');
+  db.exec(`CREATE TABLE IF NOT EXISTS ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL, ask REAL,
+    bid_size INTEGER, ask_size INTEGER, last REAL, volume INTEGER)`);
+  const insert = db.prepare('INSERT INTO ticks (ts, symbol, bid, ask, bid_size, ask_size, last, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  return { db, insert };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  let current = open(args.db, args.busyTimeout);
+  let currentPath = args.db;
+  const committed: Record<string, number> = { [currentPath]: 0 };
+  const latencies: number[] = [];
+  let failures = 0;
+  let seq = 0n;
+  let stopping = false;
+  const base = BigInt(Date.now()) * 1_000_000n;
+  const perTick = Math.max(1, Math.round(args.rate / 100)); // 100 ticks of the timer per second
+
+  const timer = setInterval(() => {
+    for (let i = 0; i < perTick && !stopping; i++) {
+      seq += 1n;
+      const t0 = performance.now();
+      try {
+        current.insert.run(base + seq, 'AAPL', 100.01, 100.02, 100, 200, 100.015, Number(seq % 7n));
+        committed[currentPath] = (committed[currentPath] ?? 0) + 1;
+      } catch (err) {
+        failures++;
+        process.stderr.write(`insert failed: ${(err as Error).message}\n`);
+      }
+      latencies.push(performance.now() - t0);
+    }
+  }, 10);
+  process.stderr.write('ready\n');
+
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(timer);
+    current.db.close();
+    const sorted = [...latencies].sort((a, b) => a - b);
+    process.stdout.write(`${JSON.stringify({
+      committed, failures, inserts: latencies.length,
+      p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0,
+    })}\n`);
+    process.exit(0);
+  };
+
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const trimmed = line.trim();
+    const space = trimmed.indexOf(' ');
+    const cmd = space < 0 ? trimmed : trimmed.slice(0, space);
+    const path = space < 0 ? undefined : trimmed.slice(space + 1);
+    if (cmd === 'switch' && path !== undefined) {
+      const next = open(path, args.busyTimeout);
+      const old = current;
+      current = next;
+      currentPath = path;
+      committed[path] = committed[path] ?? 0;
+      old.db.close();
+      process.stderr.write(`switched ${path}\n`);
+    } else if (cmd === 'stop') {
+      stop();
+    }
+  });
+  process.on('SIGTERM', stop);
+}
+
+main();

@@ -11,7 +11,7 @@ const ENV_FIELDS: Record<string, FieldKind> = {
   backupRetentionDays: 'number',
   compressionLevel: 'number',
   compressionThreads: 'number',
-  frameSizeMiB: 'number',
+  frameSizeMib: 'number',
   graceMinutes: 'number',
   archiveDir: 'string',
   backupDir: 'string',

@@ -78,7 +78,13 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const file = fileOption === undefined || fileOption === '' ? undefined : resolve(fileOption);
   const input: Record<string, unknown> = file === undefined ? {} : readConfigFile(file);
   const sources: Record<string, string> = {};
-  if (file !== undefined) for (const key of Object.keys(input)) sources[key] = `file ${file}`;
+  if (file !== undefined) {
+    for (const [key, value] of Object.entries(input)) {
+      sources[key] = `file ${file}`;
+      // Nested objects (schedules, diskSpace): each field the file sets, so `policy` can tell them from defaults.
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) for (const sub of Object.keys(value)) sources[`${key}.${sub}`] = `file ${file}`;
+    }
+  }
   for (const o of envOverrides(env)) {
     setPath(input, o.field, o.value);
     sources[o.field] = `env ${o.variable}`;

@@ -80,7 +80,7 @@ export const configSchema = z
     backupRetentionDays: policyFields.backupRetentionDays.default(30),
     compressionLevel: policyFields.compressionLevel.default(19),
     compressionThreads: z.number().int().min(1).max(64).default(Math.min(availableParallelism(), 4)),
-    frameSizeMiB: z.number().int().min(1).max(1024).default(32),
+    frameSizeMib: z.number().int().min(1).max(1024).default(32),
     graceMinutes: z.number().int().min(0).max(1440).default(15),
     schedules: schedulesSchema.default(() => schedulesSchema.parse({})),
     archiveDir: z.string().min(1).optional(),

@@ -24,7 +24,7 @@ export async function compressDay(step: CompressStep, ctx: ExecContext): Promise
   try {
     await mkdir(dirname(step.dest), { recursive: true });
     const made = await compressFile(step.source, tmp, {
-      level: step.level, threads, frameBytes: ctx.config.frameSizeMiB * 1024 * 1024,
+      level: step.level, threads, frameBytes: ctx.config.frameSizeMib * 1024 * 1024,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       onProgress: (p) => ctx.onProgress?.(`compress ${step.day} ${p.bytesIn}/${p.totalBytes}`),
     });

@@ -42,6 +42,6 @@ export async function adoptZst(step: AdoptZstStep, ctx: ExecContext): Promise<St
     }, { event: 'adopted', path: step.path, sha256: content.sha256, zstSha256: zst.sha256, rows: result.rows, frames: content.frames });
     return done(`adopted ${step.path}: ${result.rows} rows, integrity ok`);
   } finally {
-    await unlink(tmp).catch(() => undefined);
+    for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) await unlink(f).catch(() => undefined);
   }
 }

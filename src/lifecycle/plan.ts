@@ -94,11 +94,12 @@ export function plan(input: PlanInput): Plan {
     v.primary = primaries[0];
     v.place = files.db !== undefined ? 'db' : files.zst !== undefined ? 'zst' : files.archive !== undefined ? 'archive' : 'none';
 
-    if (age >= t.purgeAfterDays) {
-      const hold = holdFor(config.legalHolds, files.dataset, files.day);
-      if (hold !== undefined) {
-        notes.push({ ...base, job: 'purge', kind: 'held', message: `${key} is past purgeAfterDays (${t.purgeAfterDays}) but under legal hold: ${hold.reason}` });
-      } else if (want('purge')) {
+    const hold = age >= t.purgeAfterDays ? holdFor(config.legalHolds, files.dataset, files.day) : undefined;
+    if (hold !== undefined) {
+      // Kept, and still managed like any old day (sealed, compressed into the archive tier).
+      notes.push({ ...base, job: 'purge', kind: 'held', message: `${key} is past purgeAfterDays (${t.purgeAfterDays}) but under legal hold: ${hold.reason}` });
+    } else if (age >= t.purgeAfterDays) {
+      if (want('purge')) {
         const paths = allFiles(files);
         purgeSteps.push({ ...base, kind: 'purge', job: 'purge', paths: paths.map((f) => f.path), bytes: paths.reduce((s, f) => s + f.bytes, 0),
           reason: `age ${age} >= purgeAfterDays ${t.purgeAfterDays}` });
@@ -106,11 +107,13 @@ export function plan(input: PlanInput): Plan {
       continue;
     }
     if (v.primary === undefined || age <= 0) {
-      planBackupPurge(v, t.backupRetentionDays, want, purgeSteps);
+      planBackupPurge(v, t.backupRetentionDays, want, purgeSteps, false);
       continue;
     }
-    planChain(v, t, { dirs, want, graceOver, steps, notes });
-    planBackupPurge(v, t.backupRetentionDays, want, purgeSteps);
+    const planned = steps.length;
+    v.place = planChain(v, t, { dirs, want, graceOver, steps, notes });
+    const copyMadeNow = steps.slice(planned).some((s) => s.kind === 'compress' || s.kind === 'adopt-zst');
+    planBackupPurge(v, t.backupRetentionDays, want, purgeSteps, copyMadeNow);
   }
 
   if (want('rotate')) planPrecreate(input, today, steps);
@@ -127,23 +130,26 @@ interface ChainContext {
   notes: PlanNote[];
 }
 
-/** seal -> backup -> compress (into db/ or straight into archive/) -> archive, for one day. */
-function planChain(v: DayView, t: ReturnType<typeof effectiveThresholds>, c: ChainContext): void {
+/**
+ * seal -> backup -> compress (into db/ or straight into archive/) -> archive, for one day. Returns where the day
+ * will be once the planned steps are done (the executor stops a day's chain at the first step that fails).
+ */
+function planChain(v: DayView, t: ReturnType<typeof effectiveThresholds>, c: ChainContext): Place {
   const { dataset, day, age } = v;
   const prefix = dataset.prefix;
   const base = { dataset: prefix, day, age };
   const key = dayKey(prefix, day);
   const primary = v.primary;
-  if (primary === undefined) return;
+  if (primary === undefined) return v.place;
   const zstDest = (): string => dayPath(c.dirs, age >= t.archiveAfterDays ? 'archive' : 'db', prefix, day, 'zst');
 
   if (v.place === 'db') {
     if (!isSealed(v.record, primary)) {
       if (age === 1 && !c.graceOver) {
         c.notes.push({ ...base, job: 'rotate', kind: 'not-due', message: `${key} is sealed after midnight + grace` });
-        return;
+        return v.place;
       }
-      if (!c.want('rotate')) return;
+      if (!c.want('rotate')) return v.place;
       c.steps.push({ ...base, kind: 'seal', job: 'rotate', path: primary.path, bytes: primary.bytes });
     }
     const backup = v.files.backup;
@@ -154,27 +160,31 @@ function planChain(v: DayView, t: ReturnType<typeof effectiveThresholds>, c: Cha
           bytes: primary.bytes, reason: backup === undefined ? 'missing' : 'mismatch' });
       }
     }
-    if (age < t.compressAfterDays || !c.want('compress')) return;
+    if (age < t.compressAfterDays || !c.want('compress')) return v.place;
     c.steps.push({ ...base, kind: 'compress', job: 'compress', source: primary.path, dest: zstDest(), bytes: primary.bytes, level: t.compressionLevel });
-    if (age >= t.archiveAfterDays) return; // compressed straight into the archive tier
-    return;
+    return age >= t.archiveAfterDays ? 'archive' : 'zst'; // past archiveAfterDays: straight into the archive tier
   }
   const adoptJob = v.place === 'zst' ? 'compress' : 'archive';
   if (!hasVerifiedZst(v.record, primary)) {
-    if (!c.want(adoptJob)) return;
+    if (!c.want(adoptJob)) return v.place;
     c.steps.push({ ...base, kind: 'adopt-zst', job: adoptJob, path: primary.path, bytes: primary.bytes });
   }
   if (v.place === 'zst' && age >= t.archiveAfterDays && c.want('archive')) {
     c.steps.push({ ...base, kind: 'archive', job: 'archive', source: primary.path, dest: dayPath(c.dirs, 'archive', prefix, day, 'zst'), bytes: primary.bytes });
+    return 'archive';
   }
+  return v.place;
 }
 
-/** Backups older than backupRetentionDays go once the day has a verified compressed copy. */
-function planBackupPurge(v: DayView, retention: number, want: (job: LifecycleJob) => boolean, out: Step[]): void {
+/**
+ * Backups older than backupRetentionDays go once the day has a verified compressed copy: already recorded, or
+ * made earlier in this plan (the executor checks the record again before it deletes anything).
+ */
+function planBackupPurge(v: DayView, retention: number, want: (job: LifecycleJob) => boolean, out: Step[], copyMadeNow: boolean): void {
   const backup = v.files.backup;
   if (backup === undefined || v.age < retention || !want('purge')) return;
-  const compressed = v.place === 'zst' || v.place === 'archive';
-  if (!compressed || v.primary === undefined || !hasVerifiedZst(v.record, v.primary)) return;
+  if (v.place !== 'zst' && v.place !== 'archive') return;
+  if (!copyMadeNow && (v.primary === undefined || !hasVerifiedZst(v.record, v.primary))) return;
   out.push({ dataset: v.dataset.prefix, day: v.day, age: v.age, kind: 'purge-backup', job: 'purge', path: backup.path, bytes: backup.bytes,
     reason: `backup age ${v.age} >= backupRetentionDays ${retention} and the day has a verified compressed copy` });
 }

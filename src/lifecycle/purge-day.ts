@@ -30,6 +30,9 @@ export async function purgeDay(step: PurgeStep, ctx: ExecContext): Promise<StepO
 
 /** Deletes a backup past backupRetentionDays once the day has a verified compressed copy. */
 export async function purgeBackup(step: PurgeBackupStep, ctx: ExecContext): Promise<StepOutcome> {
+  const rec = ctx.store.get(step.dataset, step.day);
+  const verified = rec?.zstSha256 !== undefined && rec.sha256 !== undefined && (rec.state === 'compressed' || rec.state === 'archived');
+  if (!verified) return { status: 'skipped', message: `${step.path} kept: ${step.dataset}/${step.day} has no verified compressed copy yet` };
   await ctx.store.transition(step.dataset, step.day, { backupSha256: undefined, backedUpAt: undefined },
     { event: 'backup-purged', path: step.path, bytes: step.bytes, reason: step.reason, age: step.age });
   await removeDurably(step.path);

@@ -11,6 +11,7 @@ import type { ServicePlatform } from '../service/options.js';
 import { systemctlAvailability, type SystemctlAvailability } from '../service/systemctl.js';
 import { SYSTEMD_UNIT_FILE, readWritePaths, renderSystemdUnit } from '../service/systemd-unit.js';
 import { WINSW_XML_FILE, renderWinswXml } from '../service/winsw-xml.js';
+import { absoluteWindowsPath } from '../service/windows-path.js';
 import { action, addCommonOptions, printJson, type CliRuntime, type CommandContext } from './context.js';
 
 interface ServiceCliFlags extends ServiceFlags {
@@ -34,7 +35,7 @@ function render(ctx: CommandContext, flags: ServiceCliFlags): Rendered {
   const platform = flags.platform ?? defaultPlatform();
   if (platform === 'windows') {
     const opts = windowsServiceOptions(flags, ctx.loaded.file);
-    return { platform, file: WINSW_XML_FILE, content: renderWinswXml(opts), writablePaths: [opts.root, opts.logDir], warnings: [] };
+    return { platform, file: WINSW_XML_FILE, content: renderWinswXml(opts), writablePaths: [absoluteWindowsPath('root', opts.root), opts.logDir], warnings: [] };
   }
   const opts = linuxServiceOptions(flags, ctx.dirs, ctx.loaded.file);
   return {

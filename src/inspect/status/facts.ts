@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, readdir } from 'node:fs/promises';
+import { access, readdir, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Config } from '../../config/schema.js';
 import { describeError, errnoOf } from '../../errors.js';
@@ -33,7 +33,15 @@ export interface StatusFacts {
   audit: AuditVerification | { error: string };
   disk: DiskReading[];
   /** For today's and tomorrow's files that exist: undefined when this user may write them, else why not. */
-  writable: Record<string, string | undefined>;
+  writable: Record<string, WriteDenied | undefined>;
+  /** The user running status (undefined on Windows). */
+  uid: number | undefined;
+}
+
+/** Why access(W_OK) refused a file, and who owns it (the writer may run as that user, not as us). */
+export interface WriteDenied {
+  code: string;
+  ownerUid: number;
 }
 
 export interface GatherInput {
@@ -72,8 +80,8 @@ async function keptAsideFiles(dirs: TierDirs): Promise<string[]> {
   }
 }
 
-async function writableFiles(config: Config, dirs: TierDirs, scan: TierScan, now: Date): Promise<Record<string, string | undefined>> {
-  const out: Record<string, string | undefined> = {};
+async function writableFiles(config: Config, dirs: TierDirs, scan: TierScan, now: Date): Promise<Record<string, WriteDenied | undefined>> {
+  const out: Record<string, WriteDenied | undefined> = {};
   const today = dayOf(now);
   for (const dataset of config.datasets) {
     for (const day of [today, addDays(today, 1)]) {
@@ -83,7 +91,8 @@ async function writableFiles(config: Config, dirs: TierDirs, scan: TierScan, now
         await access(file.path, constants.W_OK);
         out[file.path] = undefined;
       } catch (err) {
-        out[file.path] = errnoOf(err) ?? describeError(err);
+        const ownerUid = await stat(file.path).then((st) => st.uid, () => -1);
+        out[file.path] = { code: errnoOf(err) ?? describeError(err), ownerUid };
       }
     }
   }
@@ -102,5 +111,5 @@ export async function gatherFacts({ config, dirs, now }: GatherInput): Promise<S
     writableFiles(config, dirs, scan, now),
   ]);
   const lock = lockInfo === undefined ? undefined : { info: lockInfo, live: isLiveHolder(lockInfo) };
-  return { now, config, dirs, scan, metadata, keptAside, lock, audit, disk, writable };
+  return { now, config, dirs, scan, metadata, keptAside, lock, audit, disk, writable, uid: process.getuid?.() };
 }

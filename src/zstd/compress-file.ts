@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
-import { concurrencyFor, fsyncFile, readAt, writeAt } from './file-io.js';
+import { assertDistinct, concurrencyFor, fsyncFile, readAt, writeAt } from './file-io.js';
 import { sealFrame } from './frame-header.js';
 import { assertLevel, compressBuffer, nativeMessage } from './native.js';
 import { encodeSeekTable, type SeekTableEntry } from './seek-table.js';
@@ -11,6 +11,27 @@ export const DEFAULT_FRAME_BYTES = 32 * 1024 * 1024;
 /** The seekable format's limit on a frame's decompressed size. */
 export const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 const MIN_FRAME_BYTES = 1024;
+/** Frames are not made smaller than this to even out the work (unless frameBytes itself is smaller). */
+const MIN_EVEN_FRAME_BYTES = 1024 * 1024;
+
+export interface FramePlan {
+  /** Input bytes per frame (the last frame may be shorter). */
+  frameBytes: number;
+  frames: number;
+}
+
+/**
+ * How `size` bytes are cut into frames of at most `maxFrameBytes`, evened out across `concurrency` threads: the
+ * frame count is rounded up to a multiple of the concurrency and the frames made equal, so that the last round
+ * does not leave threads idle (201 MiB in 32 MiB frames on 2 threads: 8 frames of 25.2 MiB, 4 rounds, instead of
+ * 6 frames of 32 MiB and one of 9 MiB, 3.3 rounds of the bigger size). Frames are not shrunk below 1 MiB for this.
+ */
+export function planFrames(size: number, maxFrameBytes: number, concurrency: number): FramePlan {
+  if (size === 0) return { frameBytes: maxFrameBytes, frames: 1 };
+  const count = Math.ceil(Math.ceil(size / maxFrameBytes) / concurrency) * concurrency;
+  const frameBytes = Math.min(maxFrameBytes, Math.max(Math.ceil(size / count), Math.min(maxFrameBytes, MIN_EVEN_FRAME_BYTES)));
+  return { frameBytes, frames: Math.ceil(size / frameBytes) };
+}
 
 export interface ZstdProgress {
   /** Bytes of input done so far (for compression: source bytes whose frame is written; for decompression: .zst bytes). */
@@ -23,7 +44,7 @@ export interface CompressOptions {
   level: number;
   /** Frames compressed at once (see `concurrencyFor`: capped at libuv's pool size - 1). */
   threads: number;
-  /** Bytes of input per frame; default 32 MiB. */
+  /** Most bytes of input per frame; default 32 MiB. Frames are evened out across threads (see `planFrames`). */
   frameBytes?: number;
   signal?: AbortSignal;
   onProgress?: (p: ZstdProgress) => void;
@@ -72,15 +93,15 @@ async function openFile(path: string, flags: 'r' | 'w'): Promise<FileHandle> {
 }
 
 /**
- * Compresses `src` into `dst` as standard zstd: independent frames of `frameBytes` of input each (so they can be
- * compressed, and later decompressed, in parallel), every frame with its content size and content checksum, then
+ * Compresses `src` into `dst` as standard zstd: independent frames of at most `frameBytes` of input each (so they can
+ * be compressed, and later decompressed, in parallel; see `planFrames`), each with its content size and checksum, then
  * a seek table (zstd seekable format) in a skippable frame that `zstd -d` ignores.
  *
  * - `dst` is written exactly as named, created or truncated: the caller passes its `*.tmp` path, renames it after
  *   verifying it (`decompressFile(dst, null, ...)` against `sourceSha256`) and fsyncs the directory.
  * - Up to `concurrencyFor(threads)` frames are compressed at once on libuv's pool while the main thread reads the
  *   next frame and hashes; frames are written in order. Memory stays about threads x frameBytes x 2 (inputs in
- *   flight plus their outputs) plus libzstd's contexts (~90 MB each at level 19); the file is never held whole.
+ *   flight plus their outputs) plus libzstd's contexts (about 100 MB each at level 19); the file is never held whole.
  * - SHA-256 of the input is computed as it is read, that of the output as it is written; the file is fsynced
  *   before the promise resolves.
  * - Aborting through `signal` rejects with `signal.reason` (an AbortError by default) at the next frame boundary,
@@ -95,6 +116,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     throw new TickdbError('USAGE', `frameBytes must be an integer from ${MIN_FRAME_BYTES} to ${MAX_FRAME_BYTES}, got ${frameBytes}`);
   }
   const concurrency = concurrencyFor(opts.threads);
+  assertDistinct(src, dst);
   const { signal, onProgress } = opts;
   signal?.throwIfAborted();
 
@@ -109,7 +131,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     }
     output = await openFile(dst, 'w');
     const out = output;
-    const frameCount = size === 0 ? 1 : Math.ceil(size / frameBytes);
+    const plan = planFrames(size, frameBytes, concurrency);
     const sourceHash = createHash('sha256');
     const zstHash = createHash('sha256');
     const entries: SeekTableEntry[] = [];
@@ -131,9 +153,9 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
       onProgress?.({ bytesIn: bytesDone, totalBytes: size });
     };
 
-    for (let i = 0; i < frameCount; i++) {
+    for (let i = 0; i < plan.frames; i++) {
       signal?.throwIfAborted();
-      const want = Math.min(frameBytes, size - readPos);
+      const want = Math.min(plan.frameBytes, size - readPos);
       const chunk = await readAt(input, readPos, want, src);
       if (chunk.length !== want) {
         throw new TickdbError('IO', `${src} shrank while it was being compressed (read ${readPos + chunk.length} of ${size} bytes)`, {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
 import type { ZstdProgress } from './compress-file.js';
-import { concurrencyFor, fsyncFile, readAt, writeAt } from './file-io.js';
+import { BackgroundFlusher, assertDistinct, concurrencyFor, readAt, writeAt } from './file-io.js';
 import { ZSTD_MAGIC } from './frame-header.js';
 import { scanFrames, type FrameSpan } from './frame-scan.js';
 import { decompressBuffer, nativeMessage } from './native.js';
@@ -97,6 +97,7 @@ async function decodePiece(data: Buffer, piece: Piece, path: string): Promise<{ 
  */
 export async function decompressFile(src: string, dst: string | null, opts: DecompressOptions): Promise<DecompressResult> {
   const concurrency = concurrencyFor(opts.threads);
+  assertDistinct(src, dst);
   const { signal, onProgress } = opts;
   signal?.throwIfAborted();
   let input: FileHandle;
@@ -106,6 +107,7 @@ export async function decompressFile(src: string, dst: string | null, opts: Deco
     throw ioError('open', src, err);
   }
   let output: FileHandle | undefined;
+  let flusher: BackgroundFlusher | undefined;
   try {
     let size: number;
     try {
@@ -124,42 +126,49 @@ export async function decompressFile(src: string, dst: string | null, opts: Deco
       }
     }
     const out = output;
+    if (out !== undefined && dst !== null) flusher = new BackgroundFlusher(out, dst);
     const hash = createHash('sha256');
     const inFlight: { piece: Piece; result: Promise<{ out: Buffer; zstdFrames: number }> }[] = [];
     let bytes = 0;
     let frames = 0;
     let bytesIn = 0;
 
-    const writeOldest = async (): Promise<void> => {
-      const job = inFlight.shift();
-      if (job === undefined) return;
-      const decoded = await job.result;
+    // Keeps `concurrency` frames decoding while the oldest decoded one is hashed and written.
+    const iterator = pieces[Symbol.asyncIterator]();
+    const startNext = async (): Promise<void> => {
       signal?.throwIfAborted();
-      hash.update(decoded.out);
-      if (out !== undefined && dst !== null) await writeAt(out, decoded.out, bytes, dst);
-      bytes += decoded.out.length;
-      frames += decoded.zstdFrames;
-      bytesIn = job.piece.offset + job.piece.length;
-      onProgress?.({ bytesIn, totalBytes: size });
-    };
-
-    for await (const piece of pieces) {
-      signal?.throwIfAborted();
+      const next = await iterator.next();
+      if (next.done === true) return;
+      const piece = next.value;
       const data = await readAt(input, piece.offset, piece.length, src);
       if (data.length !== piece.length) {
         throw corrupt(src, `truncated: frame ${piece.number} ends past end of file (${piece.offset + piece.length} > ${piece.offset + data.length})`);
       }
       const result = decodePiece(data, piece, src);
-      result.catch(() => undefined); // awaited in order by writeOldest
+      result.catch(() => undefined); // awaited in order below; this keeps an early failure from being "unhandled"
       inFlight.push({ piece, result });
-      if (inFlight.length >= concurrency) await writeOldest();
+    };
+
+    for (let k = 0; k < concurrency; k++) await startNext();
+    for (let job = inFlight.shift(); job !== undefined; job = inFlight.shift()) {
+      const decoded = await job.result;
+      await startNext();
+      hash.update(decoded.out);
+      if (out !== undefined && dst !== null) {
+        await writeAt(out, decoded.out, bytes, dst);
+        flusher?.wrote(decoded.out.length);
+      }
+      bytes += decoded.out.length;
+      frames += decoded.zstdFrames;
+      bytesIn = job.piece.offset + job.piece.length;
+      onProgress?.({ bytesIn, totalBytes: size });
     }
-    while (inFlight.length > 0) await writeOldest();
-    if (out !== undefined && dst !== null) await fsyncFile(out, dst);
+    await flusher?.finish();
     if (bytesIn < size) onProgress?.({ bytesIn: size, totalBytes: size });
     return { sha256: hash.digest('hex'), bytes, frames };
   } finally {
     await input.close().catch(() => undefined);
+    await flusher?.settle();
     if (output !== undefined) await output.close().catch(() => undefined);
   }
 }

@@ -1,6 +1,6 @@
 /** The compression engine: framed, parallel zstd compress/decompress of whole files, and the seek table. */
-export { compressFile, DEFAULT_FRAME_BYTES, MAX_FRAME_BYTES } from './compress-file.js';
-export type { CompressOptions, CompressResult, ZstdProgress } from './compress-file.js';
+export { compressFile, planFrames, DEFAULT_FRAME_BYTES, MAX_FRAME_BYTES } from './compress-file.js';
+export type { CompressOptions, CompressResult, FramePlan, ZstdProgress } from './compress-file.js';
 export { decompressFile } from './decompress-file.js';
 export type { DecompressOptions, DecompressResult } from './decompress-file.js';
 export { readSeekTable } from './seek-table.js';

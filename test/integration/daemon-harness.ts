@@ -1,0 +1,130 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnCli } from '../helpers/cli.js';
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  job?: string;
+  pid?: number;
+  [k: string]: unknown;
+}
+
+/** Polls `check` until it returns something other than undefined/false (never sleeps for time to pass). */
+export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The real CLI as a background process, with its stderr log lines parsed as they come. */
+export class Daemon {
+  readonly child: ReturnType<typeof spawnCli>;
+  readonly lines: LogLine[] = [];
+  stderr = '';
+  stdout = '';
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
+    this.child = spawnCli(args, options);
+    let partial = '';
+    this.child.stderr.setEncoding('utf8');
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (s: string) => { this.stdout += s; });
+    this.child.stderr.on('data', (s: string) => {
+      this.stderr += s;
+      partial += s;
+      const parts = partial.split('\n');
+      partial = parts.pop() ?? '';
+      for (const p of parts) {
+        try {
+          this.lines.push(JSON.parse(p) as LogLine);
+        } catch {
+          // not a log line (e.g. a fault-injection notice)
+        }
+      }
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Waits for a log line; fails early (with the stderr) if the process ends first. */
+  async waitForLog(what: string, match: (l: LogLine) => boolean, timeoutMs = 90_000): Promise<LogLine> {
+    return waitFor(what, () => {
+      const found = this.lines.find(match);
+      if (found !== undefined) return found;
+      if (this.exit !== undefined) throw new Error(`process ended (${JSON.stringify(this.exit)}) before ${what}:\n${this.stderr.slice(-4000)}`);
+      return undefined;
+    }, timeoutMs);
+  }
+
+  /** The n-th (1-based) line that matches, once there is one. */
+  async waitForNth(what: string, n: number, match: (l: LogLine) => boolean, timeoutMs = 90_000): Promise<LogLine> {
+    return waitFor(what, () => {
+      const all = this.lines.filter(match);
+      if (all.length >= n) return all[n - 1];
+      if (this.exit !== undefined) throw new Error(`process ended (${JSON.stringify(this.exit)}) before ${what}:\n${this.stderr.slice(-4000)}`);
+      return undefined;
+    }, timeoutMs);
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    this.child.kill(sig);
+  }
+
+  async waitForExit(timeoutMs = 40_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`process did not exit within ${timeoutMs} ms:\n${this.stderr.slice(-4000)}`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Makes sure the process is gone (test cleanup). */
+  async kill(): Promise<void> {
+    if (this.exit === undefined) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
+
+/** Every file under `dir`, recursively (absolute paths). */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export const isStarted = (l: LogLine): boolean => l.job === 'agent' && l.msg === 'agent started';
+export const isCatchUpDone = (l: LogLine): boolean => l.job === 'catch-up' && l.msg === 'catch-up finished';

@@ -1,13 +1,34 @@
+import { ioError } from './errors.js';
+
 /**
- * Crash injection for the reliability tests: when `TICKDB_FAULT` names this point (e.g.
- * `compress:after-rename`), the process dies at once with SIGKILL, as a power cut would leave it.
- * A no-op unless the variable is set; never set it on a production host.
+ * Fault injection for the reliability tests, driven by `TICKDB_FAULT` (a comma-separated list). A no-op unless
+ * the variable is set; never set it on a production host.
+ */
+function wanted(name: string): boolean {
+  const list = process.env.TICKDB_FAULT;
+  return list !== undefined && list !== '' && list.split(',').includes(name);
+}
+
+/**
+ * Crash injection: when `TICKDB_FAULT` names this point (e.g. `compress:after-rename`), the process dies at once
+ * with SIGKILL, as a power cut would leave it.
  */
 export function faultPoint(name: string): void {
-  const wanted = process.env.TICKDB_FAULT;
-  if (wanted === undefined || wanted === '') return;
-  if (wanted.split(',').includes(name)) {
+  if (wanted(name)) {
     process.stderr.write(`tickdb: TICKDB_FAULT=${name}: killing the process here\n`);
     process.kill(process.pid, 'SIGKILL');
+  }
+}
+
+/**
+ * Full-disk injection: when `TICKDB_FAULT` names `enospc:SITE` (`enospc:compress`, `enospc:copy`,
+ * `enospc:state`), the write of `path` at that site fails as it would on a full filesystem: an ENOSPC system
+ * error, reported the way a real one is (TickdbError NO_SPACE naming the file). Every write at the site fails, as
+ * a disk that stays full would make it.
+ */
+export function faultWrite(site: string, path: string): void {
+  if (wanted(`enospc:${site}`)) {
+    const err = Object.assign(new Error(`ENOSPC: no space left on device, write (TICKDB_FAULT=enospc:${site})`), { code: 'ENOSPC', syscall: 'write' });
+    throw ioError('write', path, err);
   }
 }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
 import { tmpPathFor } from '../store/atomic-write.js';
 import { compressFile, decompressFile } from '../zstd/index.js';
-import { faultPoint } from '../fault.js';
+import { faultPoint, faultWrite } from '../fault.js';
 import { done, type ExecContext, type StepOutcome } from './exec-context.js';
 import { completeMove } from './move-protocol.js';
 import type { CompressStep } from './steps.js';
@@ -28,6 +28,7 @@ export async function compressDay(step: CompressStep, ctx: ExecContext): Promise
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       onProgress: (p) => ctx.onProgress?.(`compress ${step.day} ${p.bytesIn}/${p.totalBytes}`),
     });
+    faultWrite('compress', tmp);
     if (made.sourceSha256 !== rec.sha256) {
       await ctx.store.quarantine(step.dataset, step.day, step.source,
         `sealed file changed since it was sealed: SHA-256 ${made.sourceSha256} != recorded ${rec.sha256}`);

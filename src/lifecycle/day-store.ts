@@ -3,6 +3,7 @@ import type { Day } from '../layout/day.js';
 import { dayKey, type TierDirs } from '../layout/tiers.js';
 import { appendAudit, type AuditEvent } from '../store/audit.js';
 import { writeMetadata } from '../store/metadata.js';
+import { faultPoint } from '../fault.js';
 import type { DayRecord, DayState, Metadata } from '../store/metadata-types.js';
 
 /**
@@ -50,6 +51,7 @@ export class DayStore {
   async transition(dataset: string, day: Day, patch: Partial<DayRecord>, event: AuditEvent): Promise<DayRecord> {
     const rec = await this.update(dataset, day, patch);
     await this.audit({ dataset, day, ...event });
+    faultPoint('audit:after-append');
     await this.save();
     return rec;
   }

@@ -1,16 +1,18 @@
 import type { Clock } from '../clock.js';
 import type { Config, LegalHold } from '../config/schema.js';
 import { dayOf } from '../layout/day.js';
-import { scanTiers } from '../layout/scan.js';
+import { scanTiers, type TierScan } from '../layout/scan.js';
 import type { TierDirs } from '../layout/tiers.js';
 import type { Logger } from '../log.js';
+import { catchUpCheckpoint } from '../store/audit.js';
 import { loadMetadataForUpdate, readMetadata, type MetadataRead } from '../store/metadata.js';
 import type { JobOutcome, Metadata } from '../store/metadata-types.js';
 import { rebuildMetadata } from '../store/rebuild-metadata.js';
 import { DayStore } from './day-store.js';
+import type { ExecContext } from './exec-context.js';
 import { executePlan, type StepResult } from './execute.js';
 import { plan } from './plan.js';
-import type { LifecycleJob, PlanNote } from './steps.js';
+import { stepKey, type LifecycleJob, type Plan, type PlanNote } from './steps.js';
 
 export interface RunJobsOptions {
   jobs: readonly LifecycleJob[];
@@ -64,19 +66,34 @@ export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Pro
   const now = ctx.clock.now();
   const { metadata, keptAside, rebuilt } = await loadOrRebuild(ctx, now, options.dryRun);
   const store = new DayStore(ctx.dirs, metadata, ctx.clock);
+  if (!options.dryRun && !rebuilt) metadata.audit = await catchUpCheckpoint(ctx.dirs, metadata.audit);
   if (!options.dryRun && (rebuilt || keptAside !== undefined)) {
     await store.audit({ event: 'metadata-rebuilt', ...(keptAside ? { keptAside } : {}) });
     await store.save();
   }
-  const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
-  for (const a of scan.anomalies) if (a.kind !== 'duplicate-day') ctx.logger.warn({ job: 'scan', path: a.path, day: a.day }, a.message);
-  const p = plan({ scan, metadata, config: ctx.config, dirs: ctx.dirs, now, jobs: new Set(options.jobs), force: options.force === true });
-  for (const n of p.notes) ctx.logger[n.blocking ? 'error' : 'info']({ job: n.job, day: n.day }, n.message);
-  const results = await executePlan(p.steps, {
+  const exec: ExecContext = {
     config: ctx.config, dirs: ctx.dirs, clock: ctx.clock, logger: ctx.logger, store,
     currentHolds: options.currentHolds ?? (() => ctx.config.legalHolds),
     signal: options.signal, onProgress: options.onProgress,
-  }, options.dryRun);
+  };
+  const planNow = async (): Promise<{ scan: TierScan; p: Plan }> => {
+    const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
+    return { scan, p: plan({ scan, metadata, config: ctx.config, dirs: ctx.dirs, now, jobs: new Set(options.jobs), force: options.force === true }) };
+  };
+  let { scan, p } = await planNow();
+  const results: StepResult[] = [];
+  if (!options.dryRun && p.steps.some((s) => s.kind === 'finish-pending')) {
+    // A move interrupted by a crash: finish or roll it back first, then plan again from the disk as it now is,
+    // so that this same run also does the day's remaining work (the redone compress, the archive, the backup purge).
+    const recovered = await executePlan(p.steps.filter((s) => s.kind === 'finish-pending' || s.kind === 'cleanup-tmp'), exec, false);
+    results.push(...recovered);
+    ({ scan, p } = await planNow());
+    const tried = new Set(recovered.map((r) => stepKey(r.step)));
+    p.steps = p.steps.filter((s) => s.kind !== 'finish-pending' || !tried.has(stepKey(s))); // a failed one is reported once
+  }
+  for (const a of scan.anomalies) if (a.kind !== 'duplicate-day') ctx.logger.warn({ job: 'scan', path: a.path, day: a.day }, a.message);
+  for (const n of p.notes) ctx.logger[n.blocking ? 'error' : 'info']({ job: n.job, day: n.day }, n.message);
+  results.push(...await executePlan(p.steps, exec, options.dryRun));
 
   const jobs: Partial<Record<LifecycleJob, JobOutcome>> = {};
   const finishedAt = ctx.clock.now().toISOString();

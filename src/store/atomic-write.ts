@@ -1,7 +1,7 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ioError } from '../errors.js';
-import { faultPoint } from '../fault.js';
+import { faultPoint, faultWrite } from '../fault.js';
 import { fsyncDir } from './fsync-dir.js';
 
 /** The temporary name used next to `path` while it is written; scanners ignore `*.tmp`. */
@@ -18,6 +18,7 @@ export async function atomicWrite(path: string, data: string | Uint8Array, mode 
   try {
     const handle = await open(tmp, 'w', mode);
     try {
+      faultWrite('state', tmp);
       await handle.writeFile(data);
       await handle.sync();
     } finally {

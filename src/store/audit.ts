@@ -128,3 +128,36 @@ export async function verifyAudit(dirs: TierDirs, checkpoint: AuditCheckpoint | 
   }
   return { ok: problems.length === 0, path, lines: rawLines.length, lastHash: prev, problems, beyondCheckpoint };
 }
+
+/**
+ * A crash between an audit append and the metadata write that records its checkpoint leaves lines beyond the
+ * checkpoint. Those that chain correctly from it are real events, so the checkpoint moves to the last of them and
+ * the next line chains on; without this the next append would reuse their sequence numbers and break the chain.
+ * Anything else (an edited or torn line) is left as it is, for `audit verify` to report.
+ */
+export async function catchUpCheckpoint(dirs: TierDirs, checkpoint: AuditCheckpoint): Promise<AuditCheckpoint> {
+  const path = auditPath(dirs);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return checkpoint;
+    throw ioError('read audit', path, err);
+  }
+  const lines = text.split('\n');
+  lines.pop(); // '' after the last newline, or an unterminated (torn) line, which is never adopted
+  if (lines.length <= checkpoint.count) return checkpoint;
+  let current = checkpoint;
+  for (const raw of lines.slice(checkpoint.count)) {
+    let line: AuditLine;
+    try {
+      line = JSON.parse(raw) as AuditLine;
+    } catch {
+      return current;
+    }
+    const { hash, ...body } = line;
+    if (line.seq !== current.count + 1 || line.prev !== current.lastHash || hashLine(body) !== hash) return current;
+    current = { lastHash: hash, count: line.seq };
+  }
+  return current;
+}

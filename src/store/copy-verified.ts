@@ -1,7 +1,7 @@
 import { chmod, copyFile, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
-import { faultPoint } from '../fault.js';
+import { faultPoint, faultWrite } from '../fault.js';
 import { tmpPathFor } from './atomic-write.js';
 import { fsyncDir } from './fsync-dir.js';
 import { sha256File } from './sha256.js';
@@ -14,6 +14,7 @@ export async function copyVerifiedTmp(src: string, tmp: string, expectedSha256: 
   try {
     await mkdir(dirname(tmp), { recursive: true });
     await copyFile(src, tmp);
+    faultWrite('copy', tmp);
     faultPoint('copy:after-tmp');
     const handle = await open(tmp, 'r+');
     try {

@@ -1,0 +1,98 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cli.js';
+import { buildScenarios, lockFile, recoverAndCheck, runArgs, type Scenario } from '../helpers/crash-scenarios.js';
+import { copyTree, expectAllOk, pool, prng, runCliAsync, testSeed, tmpFiles } from '../helpers/faults.js';
+
+/**
+ * Real SIGKILLs at random moments of `run --once` (DESIGN 3: a run that dies at any point leaves the old state or
+ * the new one, and the next run completes or rolls back). Each kill: copy a scenario's tree, spawn `run --once`,
+ * kill -9 it after a delay drawn from a seeded PRNG over the measured duration of the run's work (timed from the
+ * moment it takes db/tickdb.lock, so that no kill is wasted on Node's start-up), run `run --once` again and check
+ * the tree against an uninterrupted run (rows by digest, no `.tmp`, metadata, audit chain).
+ *
+ * Replay a failure with the printed seed: TICKDB_TEST_SEED=<seed> npx vitest run test/reliability/random-kills.test.ts
+ * More kills: TICKDB_TEST_KILLS=200.
+ */
+const KILLS = Math.max(50, Number(process.env.TICKDB_TEST_KILLS ?? 50));
+/** One kill in five lands in the `big` scenario (a long multi-frame level-19 compression). */
+const BIG = { rows: 30_000, level: 19 };
+
+interface KillOutcome {
+  scenario: string;
+  fraction: number;
+  delayMs: number;
+  killed: boolean;
+  tmpAtKill: string[];
+  lockLeft: boolean;
+  auditLinesByKilledRun: number;
+}
+
+function auditLines(root: string): number {
+  const path = join(root, 'db', 'audit.jsonl');
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').length : 0;
+}
+
+describe('kill -9 at random moments of run --once', () => {
+  let work: string;
+  let cleanup: () => void;
+  let scenarios: Scenario[] = [];
+  const seed = testSeed();
+
+  beforeAll(async () => {
+    process.stdout.write(`random kills: seed=${seed} (replay: TICKDB_TEST_SEED=${seed} npx vitest run test/reliability/random-kills.test.ts)\n`);
+    ({ dir: work, cleanup } = tempDir('tickdb-kills-'));
+    scenarios = await buildScenarios(work, { big: BIG });
+    process.stdout.write(`uninterrupted runs: ${scenarios.map((s) => `${s.name} ${Math.round(s.runMs)} ms (${Math.round(s.lockedMs)} ms holding the lock)`).join(', ')}\n`);
+  }, 180_000);
+  afterAll(() => cleanup());
+
+  it(`recovers from at least ${KILLS} kills at random points, every row kept`, async () => {
+    const random = prng(seed);
+    const byName = new Map(scenarios.map((s) => [s.name, s]));
+    let attempt = 0;
+    // Each slot keeps drawing until its kill lands while the run is still going (a draw past the end is no kill).
+    const slot = async (i: number): Promise<KillOutcome> => {
+      const s = byName.get(i % 5 === 4 ? 'big' : i % 2 === 0 ? 'raw' : 'staged');
+      if (s === undefined) throw new Error('scenario missing');
+      for (let tries = 0; tries < 10; tries++) {
+        const n = attempt++;
+        const fraction = random();
+        const delayMs = Math.round(fraction * s.lockedMs);
+        const root = join(work, `kill-${i}-${tries}`);
+        copyTree(s.tree, root);
+        let tmpAtKill: string[] = [];
+        const label = `kill #${n} (slot ${i}, ${s.name}, lock + ${delayMs} ms = ${(fraction * 100).toFixed(1)}% of ${Math.round(s.lockedMs)} ms, seed ${seed})`;
+        const crashed = await runCliAsync(runArgs(s, root), {
+          env: s.env, watch: lockFile(root), killAfterMs: delayMs, beforeKill: () => { tmpAtKill = tmpFiles(root); },
+        });
+        if (crashed.signal !== 'SIGKILL') {
+          expect(crashed.code, `${label}: the run ended by itself but failed\n${crashed.stderr}`).toBe(0);
+          // The machine got faster than when the run was measured (other tests finished): measure again.
+          if (crashed.watchedAtMs !== undefined) s.lockedMs = Math.min(s.lockedMs, crashed.ms - crashed.watchedAtMs);
+          continue;
+        }
+        const outcome: KillOutcome = {
+          scenario: s.name, fraction, delayMs, killed: true, tmpAtKill,
+          lockLeft: existsSync(join(root, 'db', 'tickdb.lock')), auditLinesByKilledRun: auditLines(root) - auditLines(s.tree),
+        };
+        await recoverAndCheck(s, root, join(work, `scratch-${i}`), label);
+        return outcome;
+      }
+      throw new Error(`slot ${i}: ten draws in a row landed after the run had ended`);
+    };
+    const settled = await pool(2, Array.from({ length: KILLS }, (_, i) => () => slot(i)));
+    const outcomes = expectAllOk(settled, (i) => `slot ${i}`);
+    const mid = outcomes.filter((o) => o.auditLinesByKilledRun > 0 || o.tmpAtKill.length > 0);
+    const inBig = outcomes.filter((o) => o.scenario === 'big' && o.tmpAtKill.some((t) => t.includes('.db.zst.')));
+    process.stdout.write([
+      `random kills: seed=${seed}: ${outcomes.length} kills checked (${attempt} draws)`,
+      `  ${mid.length} landed after the run had changed the tree (audit lines written or a .tmp present)`,
+      `  ${outcomes.filter((o) => o.tmpAtKill.length > 0).length} found a .tmp being written; ${inBig.length} of them in the big day's compression`,
+      `  ${outcomes.filter((o) => o.lockLeft).length} left db/tickdb.lock of the dead process behind (taken over by the next run)`,
+      ...outcomes.map((o, i) => `  #${i} ${o.scenario} lock + ${o.delayMs} ms: ${o.auditLinesByKilledRun} audit lines, tmp ${o.tmpAtKill.join(' ') || '-'}`),
+    ].join('\n') + '\n');
+    expect(outcomes.length).toBeGreaterThanOrEqual(50);
+  }, 600_000);
+});

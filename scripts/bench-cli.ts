@@ -1,0 +1,84 @@
+/**
+ * Helpers for benchmarks that measure the real `tickdb` CLI as an operator runs it: wall time, peak RSS (through a
+ * preload that reports `process.resourceUsage().maxRSS` at exit), and the waits of a concurrent writer.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
+export const BIN = join(REPO, 'bin', 'tickdb.js');
+const WRITER = join(REPO, 'dist', 'scripts', 'tick-writer.js');
+
+export interface CliRun {
+  ms: number;
+  maxRssMiB: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tickdb ARGS` and measures its wall time and peak resident memory. */
+export function timeTickdb(args: string[], env: Record<string, string> = {}, workDir: string): CliRun {
+  const rssFile = join(workDir, `rss-${process.pid}-${Date.now()}.txt`);
+  const preload = `data:text/javascript,import fs from "node:fs";process.on("exit",()=>fs.writeFileSync(${JSON.stringify(rssFile)},String(process.resourceUsage().maxRSS)))`;
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', preload, BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+  const ms = performance.now() - t0;
+  let maxRssMiB = 0;
+  try {
+    maxRssMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;
+    rmSync(rssFile);
+  } catch {
+    // the process died before its exit hook
+  }
+  return { ms, maxRssMiB, code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a command, returns its wall time in ms; throws when it fails. */
+export function timeCommand(cmd: string, args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return ms;
+}
+
+export interface WriterStats {
+  inserts: number;
+  failures: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Starts the stand-in writer on `db`; `stop()` returns the latency of its inserts meanwhile. */
+export async function startWriter(db: string, rate = 2000): Promise<{ stop: () => Promise<WriterStats> }> {
+  const child = spawn(process.execPath, [WRITER, '--db', db, '--rate', String(rate)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const start = Date.now();
+  while (!err.includes('ready')) {
+    if (Date.now() - start > 20_000 || child.exitCode !== null) throw new Error(`writer did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    stop: async () => {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.stdin.write('stop\n');
+      await exited;
+      return JSON.parse(out.trim().split('\n').pop() ?? '{}') as WriterStats;
+    },
+  };
+}
+
+export function best(values: number[]): number {
+  return Math.min(...values);
+}
+
+export function ratio(a: number, b: number): string {
+  return b === 0 ? 'n/a' : (a / b).toFixed(2);
+}

@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`: the performance targets of DESIGN section 8 and issues 4-5, measured on the real CLI against
+ * the `sqlite3`, `cp` and `zstd` CLIs in the same run, on one generated day of at least 200 MB.
+ *
+ *   npm run bench [-- --mb 210] [--reps 3] [--work DIR] [--json]
+ *
+ * 1. rotation: `tickdb rotate` sealing + backing up the day, vs `sqlite3 DB "PRAGMA integrity_check"` + `cp`
+ *    (target <= 1.5x), with a writer inserting into today meanwhile (its longest waits: target < 50 ms);
+ * 2. compression: `tickdb compress` (verification included) vs `zstd -19 FILE` (target <= 0.6x) and
+ *    `zstd -19 -T0` (target <= 1.1x), size vs the CLI's (<= 1.01x), peak RSS, the writer's waits meanwhile;
+ *    plus the engine alone (scripts/bench-zstd.ts) on the same file;
+ * 3. decompression: `tickdb decompress` (hash check included) vs `zstd -d` (target <= 1.0x).
+ * Short steps are the best of --reps runs; compression at level 19 is long and runs once.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { addDays } from '../src/layout/day.js';
+import { benchZstd, formatBenchZstd, type BenchZstdResult } from './bench-zstd.js';
+import { best, ratio, startWriter, timeCommand, timeTickdb, type WriterStats } from './bench-cli.js';
+
+const NOW = '2026-03-10T06:00:00Z';
+const TODAY = '2026-03-10';
+const DAY = addDays(TODAY, -1);
+const MiB = 1024 * 1024;
+const dayPath = (root: string, tier: string, day: string, ext = '.db'): string => join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+
+interface Figures {
+  bytes: number;
+  rotation: { tickdbMs: number; baselineMs: number; integrityMs: number; cpMs: number; writer: WriterStats };
+  compression: { tickdbMs: number; maxRssMiB: number; zstBytes: number; writer: WriterStats; engine: BenchZstdResult };
+  decompression: { tickdbMs: number; zstdMs: number };
+}
+
+function worst(stats: WriterStats[]): WriterStats {
+  return stats.reduce((a, b) => ({
+    inserts: a.inserts + b.inserts, failures: a.failures + b.failures,
+    p50Ms: Math.max(a.p50Ms, b.p50Ms), p99Ms: Math.max(a.p99Ms, b.p99Ms), maxMs: Math.max(a.maxMs, b.maxMs),
+  }));
+}
+
+function check(ok: boolean): string {
+  return ok ? 'ok' : 'MISSED';
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { mb: { type: 'string', default: '210' }, reps: { type: 'string', default: '3' }, work: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const reps = Number(values.reps);
+  const work = values.work ?? mkdtempSync(join(tmpdir(), 'tickdb-bench-'));
+  mkdirSync(work, { recursive: true });
+  const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+  try {
+    // The day, as the writer leaves it: WAL mode, unsealed. About 78.6 bytes a tick with the index.
+    const rows = Math.round((Number(values.mb) * MiB) / 78.6);
+    const pristineRoot = join(work, 'pristine');
+    log(`generating ${rows} ticks for ${DAY} ...`);
+    const sim = timeTickdb(['simulate', '--days', '1', '--rows', String(rows), '--root', pristineRoot, '--now', NOW, '--log-level', 'warn'], {}, work);
+    if (sim.code !== 0) throw new Error(`simulate failed: ${sim.stderr}`);
+    const pristine = dayPath(pristineRoot, 'db', DAY);
+    const bytes = statSync(pristine).size;
+    log(`${pristine}: ${(bytes / MiB).toFixed(1)} MiB`);
+
+    // 1. Rotation.
+    const baseline: { integrity: number; cp: number }[] = [];
+    const rotate: number[] = [];
+    const rotateWriters: WriterStats[] = [];
+    for (let i = 0; i < reps; i++) {
+      const copy = join(work, `baseline-${i}.db`);
+      copyFileSync(pristine, copy);
+      const integrity = timeCommand('sqlite3', [copy, 'PRAGMA integrity_check;']);
+      const cp = timeCommand('cp', [copy, `${copy}.cp`]);
+      baseline.push({ integrity, cp });
+      rmSync(copy);
+      rmSync(`${copy}.cp`);
+
+      const root = join(work, `rotate-${i}`);
+      mkdirSync(dirname(dayPath(root, 'db', DAY)), { recursive: true });
+      copyFileSync(pristine, dayPath(root, 'db', DAY));
+      const writer = await startWriter(dayPath(root, 'db', TODAY));
+      const r = timeTickdb(['rotate', '--root', root, '--now', NOW, '--log-level', 'warn'], {}, work);
+      rotateWriters.push(await writer.stop());
+      if (r.code !== 0) throw new Error(`rotate failed: ${r.stdout} ${r.stderr}`);
+      rotate.push(r.ms);
+      log(`rotation ${i + 1}/${reps}: tickdb ${r.ms.toFixed(0)} ms; sqlite3 integrity_check ${integrity.toFixed(0)} ms + cp ${cp.toFixed(0)} ms`);
+      if (i > 0) rmSync(root, { recursive: true });
+    }
+    const bestBaseline = baseline.reduce((a, b) => (a.integrity + a.cp <= b.integrity + b.cp ? a : b));
+
+    // 2. Compression of the sealed day, at the default level, a week later, with the writer on that day's today.
+    const root = join(work, 'rotate-0');
+    const later = addDays(TODAY, 7);
+    const writer = await startWriter(dayPath(root, 'db', later));
+    log('tickdb compress (level 19, verification included) ...');
+    const c = timeTickdb(['compress', '--root', root, '--now', `${later}T06:00:00Z`, '--log-level', 'warn'], {}, work);
+    const compressWriter = await writer.stop();
+    if (c.code !== 0) throw new Error(`compress failed: ${c.stdout} ${c.stderr}`);
+    const zst = dayPath(root, 'db', DAY, '.db.zst');
+    const zstBytes = statSync(zst).size;
+    log('the engine and the zstd CLI on the same file (scripts/bench-zstd.ts) ...');
+    const engine = await benchZstd({ file: dayPath(root, 'backup', DAY), workDir: join(work, 'engine'), log });
+
+    // 3. Decompression, tickdb's file, hash check included.
+    const dec: number[] = [];
+    const zstdDec: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const d = timeTickdb(['decompress', DAY, '--root', root, '-o', join(work, 'investigation.db'), '--force', '--log-level', 'warn'], {}, work);
+      if (d.code !== 0) throw new Error(`decompress failed: ${d.stderr}`);
+      dec.push(d.ms);
+      zstdDec.push(timeCommand('zstd', ['-d', '-q', '-f', zst, '-o', join(work, 'zstd-d.db')]));
+    }
+
+    const f: Figures = {
+      bytes,
+      rotation: { tickdbMs: best(rotate), baselineMs: bestBaseline.integrity + bestBaseline.cp, integrityMs: bestBaseline.integrity, cpMs: bestBaseline.cp, writer: worst(rotateWriters) },
+      compression: { tickdbMs: c.ms, maxRssMiB: c.maxRssMiB, zstBytes, writer: compressWriter, engine },
+      decompression: { tickdbMs: best(dec), zstdMs: best(zstdDec) },
+    };
+    if (values.json === true) process.stdout.write(`${JSON.stringify(f, null, 2)}\n`);
+    else process.stdout.write(report(f));
+  } finally {
+    if (values.work === undefined) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function report(f: Figures): string {
+  const e = f.compression.engine;
+  const single = e.cli.compress.ms;
+  const t0 = e.cli.compressT0.ms;
+  const lines = [
+    `tickdb benchmark: one day of ${(f.bytes / MiB).toFixed(1)} MiB, ${availableParallelism()} cores, ${e.zstdVersion}`,
+    '',
+    'rotation (seal: checkpoint, integrity_check, stats, SHA-256; backup: copy + verify)',
+    `  tickdb rotate                      ${f.rotation.tickdbMs.toFixed(0)} ms`,
+    `  sqlite3 integrity_check + cp       ${f.rotation.baselineMs.toFixed(0)} ms (${f.rotation.integrityMs.toFixed(0)} + ${f.rotation.cpMs.toFixed(0)})`,
+    `  ratio                              ${ratio(f.rotation.tickdbMs, f.rotation.baselineMs)}x  (target <= 1.5x: ${check(f.rotation.tickdbMs <= 1.5 * f.rotation.baselineMs)})`,
+    `  writer meanwhile                   ${f.rotation.writer.inserts} inserts, ${f.rotation.writer.failures} failed, p99 ${f.rotation.writer.p99Ms.toFixed(1)} ms, max ${f.rotation.writer.maxMs.toFixed(1)} ms (target < 50 ms: ${check(f.rotation.writer.maxMs < 50)})`,
+    '',
+    'compression (level 19; tickdb verification included)',
+    `  tickdb compress                    ${f.compression.tickdbMs.toFixed(0)} ms, ${(f.compression.zstBytes / MiB).toFixed(2)} MiB, peak RSS ${f.compression.maxRssMiB.toFixed(0)} MiB`,
+    `  zstd -19 FILE                      ${single.toFixed(0)} ms, ${(e.cli.compressBytes / MiB).toFixed(2)} MiB`,
+    `  zstd -19 -T0 FILE                  ${t0.toFixed(0)} ms, ${(e.cli.compressT0Bytes / MiB).toFixed(2)} MiB`,
+    `  vs zstd -19                        ${ratio(f.compression.tickdbMs, single)}x  (target <= 0.6x: ${check(f.compression.tickdbMs <= 0.6 * single)})`,
+    `  vs zstd -19 -T0                    ${ratio(f.compression.tickdbMs, t0)}x  (target <= 1.1x: ${check(f.compression.tickdbMs <= 1.1 * t0)})`,
+    `  size vs zstd -19 -T0               ${ratio(f.compression.zstBytes, e.cli.compressT0Bytes)}x  (target <= 1.01x: ${check(f.compression.zstBytes <= 1.01 * e.cli.compressT0Bytes)})`,
+    `  writer meanwhile                   ${f.compression.writer.inserts} inserts, ${f.compression.writer.failures} failed, p99 ${f.compression.writer.p99Ms.toFixed(1)} ms, max ${f.compression.writer.maxMs.toFixed(1)} ms (target < 50 ms: ${check(f.compression.writer.maxMs < 50)})`,
+    '',
+    'decompression (tickdb: hash check included)',
+    `  tickdb decompress                  ${f.decompression.tickdbMs.toFixed(0)} ms`,
+    `  zstd -d                            ${f.decompression.zstdMs.toFixed(0)} ms`,
+    `  ratio                              ${ratio(f.decompression.tickdbMs, f.decompression.zstdMs)}x  (target <= 1.0x: ${check(f.decompression.tickdbMs <= f.decompression.zstdMs)})`,
+    '',
+    'the engine alone (scripts/bench-zstd.ts, same file, same run):',
+    formatBenchZstd(e),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

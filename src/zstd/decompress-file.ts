@@ -68,7 +68,17 @@ async function decodePiece(data: Buffer, piece: Piece, path: string): Promise<{ 
   try {
     out = await decompressBuffer(data);
   } catch (err) {
-    throw corrupt(path, `frame ${piece.number} (offset ${piece.offset}, ${piece.length} bytes) does not decode: ${nativeMessage(err)}`, err);
+    const message = nativeMessage(err);
+    const what = `frame ${piece.number} (offset ${piece.offset}, ${piece.length} bytes) does not decode: ${message}`;
+    if (/too much memory/i.test(message)) {
+      // Not damage: a window over libzstd's default limit of 128 MiB (made with `zstd --long=28` or more).
+      throw new TickdbError('CORRUPT', `unsupported .zst: ${what}: ${path}`, {
+        path,
+        hint: 'the frame needs a window over 128 MiB (zstd --long=28 or more); decompress it with `zstd -d --long=31`',
+        cause: err,
+      });
+    }
+    throw corrupt(path, what, err);
   }
   if (piece.expectedBytes !== undefined && out.length !== piece.expectedBytes) {
     throw corrupt(path, `frame ${piece.number} (offset ${piece.offset}) decodes to ${out.length} bytes, its header or seek table says ${piece.expectedBytes}`);

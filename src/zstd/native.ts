@@ -15,7 +15,8 @@ import { TickdbError } from '../errors.js';
  * - `decompress` is `zstd::stream::decode_all`: decodes every frame of its input in sequence, skips skippable
  *   frames, verifies a frame's content checksum when the frame has one, and fails on a truncated frame
  *   ("incomplete frame") or trailing garbage ("Unknown frame descriptor"). Its window limit is libzstd's
- *   default (2^27), so files made with `zstd --long=28` or more are refused;
+ *   default (2^27): a frame made with `zstd --long=28` or more fails with "Frame requires too much memory for
+ *   decoding" (checked);
  * - both run as napi async work on libuv's thread pool (UV_THREADPOOL_SIZE, 4 by default), the pool that also
  *   serves fs I/O and crypto: a level-19 frame occupies one pool thread for seconds. The napi-rs runtime also
  *   starts tokio worker threads, but they stay idle for these calls.

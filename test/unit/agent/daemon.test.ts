@@ -62,6 +62,19 @@ describe('Agent (in process, fake clock)', () => {
     expect(t.time.pendingTimers).toBe(0);
   });
 
+  it('rewrites the metrics at the hourly status slot, and does nothing else then', async () => {
+    const t = setup('2026-03-10T13:00:00Z');
+    cleanups.push(t.tmp.cleanup, () => t.agent.stop());
+    await t.agent.start();
+    await t.agent.idle();
+    expect(t.metrics()).not.toContain('tickdb_metrics_timestamp_seconds 1773151200');
+    const linesBefore = t.lines.filter((l) => / started$/.test(l.msg)).length;
+    t.time.advanceTo('2026-03-10T14:00:00Z');
+    await t.agent.idle();
+    expect(t.metrics()).toContain('tickdb_metrics_timestamp_seconds 1773151200');
+    expect(t.lines.filter((l) => / started$/.test(l.msg)).length).toBe(linesBefore);
+  });
+
   it('logs a failing job, counts it in the metrics, keeps running, and retries at the next slot', async () => {
     const t = setup('2026-03-10T23:00:00Z');
     cleanups.push(t.tmp.cleanup, () => t.agent.stop());

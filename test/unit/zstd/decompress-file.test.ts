@@ -1,10 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compressFile } from '../../../src/zstd/compress-file.js';
 import { decompressFile } from '../../../src/zstd/decompress-file.js';
-import { makeTempDir, tickLikeData, zstdCli } from './fixtures.js';
+import { ZSTD, makeTempDir, tickLikeData, zstdCli } from './fixtures.js';
 
 const MiB = 1024 * 1024;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -113,6 +114,12 @@ describe('decompressFile on bad input raises CORRUPT naming the file', () => {
       });
       await expectCorrupt(path, /does not decode|truncated|block/);
     }
+  });
+
+  it('a frame whose window exceeds the decoder limit (zstd --long=28 from stdin)', async () => {
+    const path = join(dir, 'long28.zst');
+    await writeFile(path, execFileSync(ZSTD, ['-q', '-c', '--long=28'], { input: tickLikeData(10_000) }));
+    await expectCorrupt(path, /unsupported .zst: frame 1 .*too much memory/);
   });
 
   it('garbage appended after the last frame of a CLI file', async () => {

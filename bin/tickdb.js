@@ -1,7 +1,14 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm install` through the prepare script).
-import { main } from '../dist/src/cli/main.js';
+import { availableParallelism } from 'node:os';
 
+// zstd frames are compressed on libuv's thread pool, which file I/O shares. Keep one thread free for I/O beyond
+// the default compressionThreads (min(cores, 4)); set before anything uses the pool. An operator's value wins.
+if (process.env.UV_THREADPOOL_SIZE === undefined) {
+  process.env.UV_THREADPOOL_SIZE = String(Math.max(4, Math.min(availableParallelism(), 4) + 1));
+}
+
+const { main } = await import('../dist/src/cli/main.js');
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -12,7 +12,7 @@ import { DayStore } from './day-store.js';
 import type { ExecContext } from './exec-context.js';
 import { executePlan, type StepResult } from './execute.js';
 import { plan } from './plan.js';
-import { stepKey, type LifecycleJob, type Plan, type PlanNote } from './steps.js';
+import { stepKey, type LifecycleJob, type Plan, type PlanNote, type Step } from './steps.js';
 
 export interface RunJobsOptions {
   jobs: readonly LifecycleJob[];
@@ -60,7 +60,8 @@ async function loadOrRebuild(ctx: RunJobsContext, now: Date, dryRun: boolean): P
 
 /**
  * One pass of the lifecycle (the caller holds the tree lock): read state, scan, plan, execute, record each
- * job's outcome. One clock reading decides everything. With dryRun nothing at all is written.
+ * job's outcome. One clock reading decides everything. With dryRun nothing at all is written. Moves left pending
+ * by a crash are finished (or rolled back) first and the plan is made again, so that one run completes the work.
  */
 export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Promise<JobsReport> {
   const now = ctx.clock.now();
@@ -85,11 +86,13 @@ export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Pro
   if (!options.dryRun && p.steps.some((s) => s.kind === 'finish-pending')) {
     // A move interrupted by a crash: finish or roll it back first, then plan again from the disk as it now is,
     // so that this same run also does the day's remaining work (the redone compress, the archive, the backup purge).
-    const recovered = await executePlan(p.steps.filter((s) => s.kind === 'finish-pending' || s.kind === 'cleanup-tmp'), exec, false);
+    const isRecovery = (s: Step): boolean => s.kind === 'finish-pending' || s.kind === 'cleanup-tmp';
+    const recoveryKey = (s: Step): string => (s.kind === 'cleanup-tmp' ? `tmp:${s.path}` : `day:${stepKey(s) ?? ''}`);
+    const recovered = await executePlan(p.steps.filter(isRecovery), exec, false);
     results.push(...recovered);
     ({ scan, p } = await planNow());
-    const tried = new Set(recovered.map((r) => stepKey(r.step)));
-    p.steps = p.steps.filter((s) => s.kind !== 'finish-pending' || !tried.has(stepKey(s))); // a failed one is reported once
+    const tried = new Set(recovered.map((r) => recoveryKey(r.step)));
+    p.steps = p.steps.filter((s) => !isRecovery(s) || !tried.has(recoveryKey(s))); // one that failed is reported once
   }
   for (const a of scan.anomalies) if (a.kind !== 'duplicate-day') ctx.logger.warn({ job: 'scan', path: a.path, day: a.day }, a.message);
   for (const n of p.notes) ctx.logger[n.blocking ? 'error' : 'info']({ job: n.job, day: n.day }, n.message);

@@ -65,6 +65,16 @@ function run(req: InspectRequest): InspectResult {
   if (fileSize(req.path) === 0) return { status: 'corrupt', problems: ['zero-byte file: not a SQLite database'] };
   let db: Database.Database | undefined;
   try {
+    if (req.op === 'seal' && fileSize(`${req.path}-journal`) > 0) {
+      // A hot rollback journal (a crash mid-transaction in rollback mode, or mid-switch out of WAL during an
+      // earlier seal): a read-only connection cannot roll it back (SQLITE_READONLY_ROLLBACK), so the first
+      // read-write open does, as SQLite's own recovery, restoring the last committed state.
+      db = new Database(req.path, { fileMustExist: true });
+      db.pragma(`busy_timeout = ${req.busyTimeoutMs}`);
+      db.prepare('SELECT count(*) FROM sqlite_schema').get();
+      db.close();
+      db = undefined;
+    }
     db = new Database(req.path, { readonly: true, fileMustExist: true });
     db.pragma(`busy_timeout = ${req.busyTimeoutMs}`);
     const checked = check(db, req);

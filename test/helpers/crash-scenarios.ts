@@ -34,7 +34,8 @@ export function lockFile(root: string): string {
   return join(root, 'db', 'tickdb.lock');
 }
 
-function args(s: Pick<Scenario, 'config' | 'now'>, root: string): string[] {
+/** `run --once` of scenario `s` on the tree at `root`. */
+export function runArgs(s: Pick<Scenario, 'config' | 'now'>, root: string): string[] {
   return ['run', '--once', '--root', root, '--config', s.config, '--now', s.now];
 }
 
@@ -46,7 +47,7 @@ function simulate(root: string, days: number, rows: number, now: string): void {
 async function finish(s: Omit<Scenario, 'expected' | 'runMs' | 'lockedMs'>, work: string): Promise<Scenario> {
   const ref = join(work, `${s.name}-reference`);
   copyTree(s.tree, ref);
-  const r = await runCliAsync(args(s, ref), { env: s.env, watch: lockFile(ref) });
+  const r = await runCliAsync(runArgs(s, ref), { env: s.env, watch: lockFile(ref) });
   if (r.code !== 0) throw new Error(`reference run of ${s.name} failed (${r.code}): ${r.stdout}\n${r.stderr}`);
   return { ...s, expected: dayViews(ref, join(work, 'scratch-ref')), runMs: r.ms, lockedMs: r.ms - (r.watchedAtMs ?? 0) };
 }
@@ -93,7 +94,7 @@ export interface CrashCheck {
  * and the audit chain is whole.
  */
 export async function recoverAndCheck(s: Scenario, root: string, scratch: string, label: string): Promise<CrashCheck> {
-  const recovery = await runCliAsync(args(s, root), { env: s.env });
+  const recovery = await runCliAsync(runArgs(s, root), { env: s.env });
   expect(recovery.code, `${label}: the run after the crash failed\n${recovery.stdout}\n${recovery.stderr}`).toBe(0);
   expect(tmpFiles(root), `${label}: .tmp files left`).toEqual([]);
   const views = dayViews(root, scratch);
@@ -105,8 +106,4 @@ export async function recoverAndCheck(s: Scenario, root: string, scratch: string
   expect(metadataProblems(root, views), label).toEqual([]);
   expect(await auditProblems(root), label).toEqual([]);
   return { recovery, views };
-}
-
-export function runArgs(s: Scenario, root: string): string[] {
-  return args(s, root);
 }

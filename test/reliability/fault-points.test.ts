@@ -29,6 +29,7 @@ const POINTS: [point: string, scenario: 'raw' | 'staged'][] = [
   ['purge:mid-delete', 'raw'],
   ['purge:after-audit', 'staged'], // an archived .zst
   ['purge:mid-delete', 'staged'],
+  ['metadata:before-rename', 'staged'], // over an existing metadata file (in `raw` there is none yet)
 ];
 
 describe('crash at each fault point, then run --once', () => {

@@ -23,7 +23,6 @@ interface KillOutcome {
   scenario: string;
   fraction: number;
   delayMs: number;
-  killed: boolean;
   tmpAtKill: string[];
   lockLeft: boolean;
   auditLinesByKilledRun: number;
@@ -74,7 +73,7 @@ describe('kill -9 at random moments of run --once', () => {
           continue;
         }
         const outcome: KillOutcome = {
-          scenario: s.name, fraction, delayMs, killed: true, tmpAtKill,
+          scenario: s.name, fraction, delayMs, tmpAtKill,
           lockLeft: existsSync(join(root, 'db', 'tickdb.lock')), auditLinesByKilledRun: auditLines(root) - auditLines(s.tree),
         };
         await recoverAndCheck(s, root, join(work, `scratch-${i}`), label);

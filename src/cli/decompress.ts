@@ -1,7 +1,7 @@
-import { rename, stat, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { TickdbError, errnoOf } from '../errors.js';
+import { TickdbError } from '../errors.js';
 import { isInsideTier, locateCompressedDay } from '../layout/locate-day.js';
 import { scanTiers } from '../layout/scan.js';
 import { dayKey } from '../layout/tiers.js';
@@ -13,16 +13,8 @@ import { decompressFile } from '../zstd/index.js';
 import { action, addCommonOptions, printJson, usageError, type CliRuntime } from './context.js';
 import { formatBytes } from './format.js';
 import { progressReporter, rateText } from './progress.js';
+import { pathExists } from '../store/path-exists.js';
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return false;
-    throw err;
-  }
-}
 
 export function decompressCommand(runtime: CliRuntime): Command {
   const cmd = new Command('decompress')
@@ -37,11 +29,11 @@ export function decompressCommand(runtime: CliRuntime): Command {
     const dataset = opts.dataset ?? ctx.config.datasets[0]?.prefix ?? 'ticks';
     const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
     const src = locateCompressedDay(scan, arg, dataset);
-    if (!(await exists(src.path))) throw new TickdbError('NOT_FOUND', `${src.path} does not exist`, { path: src.path });
+    if (!(await pathExists(src.path))) throw new TickdbError('NOT_FOUND', `${src.path} does not exist`, { path: src.path });
     const name = src.day !== undefined && src.dataset !== undefined ? `${src.dataset}_${src.day}.db` : basename(src.path).replace(/\.zst$/, '');
     const out = resolve(opts.output ?? name);
     if (isInsideTier(ctx.dirs, out)) throw usageError(`output ${out} is inside a tier of ${ctx.dirs.root}`, 'write the investigation copy elsewhere (-o)');
-    if (opts.force !== true && (await exists(out))) {
+    if (opts.force !== true && (await pathExists(out))) {
       throw new TickdbError('REFUSED', `${out} exists; not overwritten`, { path: out, hint: 'use --force or -o another file' });
     }
     const { metadata } = await readMetadata(ctx.dirs, ctx.now);

@@ -1,20 +1,8 @@
-import { stat } from 'node:fs/promises';
-import { errnoOf } from '../errors.js';
 import { removeDurably } from '../store/copy-verified.js';
 import { sha256File } from '../store/sha256.js';
 import { done, type ExecContext, type StepOutcome } from './exec-context.js';
 import type { CleanupTmpStep, FinishPendingStep, QuarantineStep } from './steps.js';
-
-async function exists(path: string): Promise<boolean> {
-  if (path === '') return false;
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return false;
-    throw err;
-  }
-}
+import { pathExists } from '../store/path-exists.js';
 
 /** A `*.tmp` left by an interrupted write is never a good copy: the run that wrote it did not get to rename it. */
 export async function cleanupTmp(step: CleanupTmpStep, ctx: ExecContext): Promise<StepOutcome> {
@@ -30,8 +18,8 @@ export async function cleanupTmp(step: CleanupTmpStep, ctx: ExecContext): Promis
  */
 export async function finishPending(step: FinishPendingStep, ctx: ExecContext): Promise<StepOutcome> {
   const rec = ctx.store.get(step.dataset, step.day);
-  const sourceThere = await exists(step.source);
-  const successorThere = await exists(step.successor);
+  const sourceThere = await pathExists(step.source);
+  const successorThere = await pathExists(step.successor);
   const tier = step.successor.startsWith(ctx.dirs.archive) ? 'archived' : 'compressed';
   if (successorThere) {
     const digest = await sha256File(step.successor);

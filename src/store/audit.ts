@@ -50,9 +50,12 @@ export async function appendAudit(
   const hash = hashLine(body);
   const text = `${JSON.stringify({ ...body, hash })}\n`;
   try {
-    const handle = await open(path, 'a', 0o644);
+    const handle = await open(path, 'a+', 0o644);
     try {
-      await handle.write(text);
+      // A line torn by a power cut has no newline: start on a fresh line so it is reported alone, not merged.
+      const { size } = await handle.stat();
+      const last = size === 0 ? '\n' : (await handle.read(Buffer.alloc(1), 0, 1, size - 1)).buffer.toString('latin1');
+      await handle.write(last === '\n' ? text : `\n${text}`);
       await handle.sync();
     } finally {
       await handle.close();

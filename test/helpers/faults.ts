@@ -6,17 +6,8 @@ import { rowsDigest, zstdDecompress } from './tree.js';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 
-/** Mulberry32: a small seeded PRNG, so that a failing random schedule can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Mulberry32, seeded, so that a failing random schedule can be replayed from its seed. */
+export { prng } from '../../src/simulate/tick-generator.js';
 
 /** The seed of a randomized test: `TICKDB_TEST_SEED` replays a run, otherwise a fresh one (printed by the caller). */
 export function testSeed(): number {

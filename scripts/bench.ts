@@ -2,7 +2,7 @@
  * `npm run bench`: the performance targets of DESIGN section 8 and issues 4-5, measured on the real CLI against
  * the `sqlite3`, `cp` and `zstd` CLIs in the same run, on one generated day of at least 200 MB.
  *
- *   npm run bench [-- --mb 210] [--reps 3] [--work DIR] [--json]
+ *   npm run bench [-- --mb 210] [--reps 3] [--work DIR] [--json] [--rotation-only]
  *
  * 1. rotation: `tickdb rotate` sealing + backing up the day, vs `sqlite3 DB "PRAGMA integrity_check"` + `cp`
  *    (target <= 1.5x), with a writer inserting into today meanwhile (its longest waits: target < 50 ms);
@@ -45,7 +45,7 @@ function check(ok: boolean): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { mb: { type: 'string', default: '210' }, reps: { type: 'string', default: '3' }, work: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { mb: { type: 'string', default: '210' }, reps: { type: 'string', default: '3' }, work: { type: 'string' }, json: { type: 'boolean', default: false }, 'rotation-only': { type: 'boolean', default: false } } });
   const reps = Number(values.reps);
   const work = values.work ?? mkdtempSync(join(tmpdir(), 'tickdb-bench-'));
   mkdirSync(work, { recursive: true });
@@ -86,6 +86,11 @@ async function main(): Promise<void> {
       if (i > 0) rmSync(root, { recursive: true });
     }
     const bestBaseline = baseline.reduce((a, b) => (a.integrity + a.cp <= b.integrity + b.cp ? a : b));
+    const rotation = { tickdbMs: best(rotate), baselineMs: bestBaseline.integrity + bestBaseline.cp, integrityMs: bestBaseline.integrity, cpMs: bestBaseline.cp, writer: worst(rotateWriters) };
+    if (values['rotation-only'] === true) {
+      process.stdout.write(values.json === true ? `${JSON.stringify({ bytes, rotation }, null, 2)}\n` : `${rotationReport(bytes, rotation)}\n`);
+      return;
+    }
 
     // 2. Compression of the sealed day, at the default level, a week later, with the writer on that day's today.
     const root = join(work, 'rotate-0');
@@ -112,7 +117,7 @@ async function main(): Promise<void> {
 
     const f: Figures = {
       bytes,
-      rotation: { tickdbMs: best(rotate), baselineMs: bestBaseline.integrity + bestBaseline.cp, integrityMs: bestBaseline.integrity, cpMs: bestBaseline.cp, writer: worst(rotateWriters) },
+      rotation,
       compression: { tickdbMs: c.ms, maxRssMiB: c.maxRssMiB, zstBytes, writer: compressWriter, engine },
       decompression: { tickdbMs: best(dec), zstdMs: best(zstdDec) },
     };
@@ -123,6 +128,17 @@ async function main(): Promise<void> {
   }
 }
 
+function rotationReport(bytes: number, r: Figures['rotation']): string {
+  return [
+    `tickdb rotation benchmark: one day of ${(bytes / MiB).toFixed(1)} MiB`,
+    'rotation (seal: checkpoint, integrity_check, stats, SHA-256; backup: copy + verify)',
+    `  tickdb rotate                      ${r.tickdbMs.toFixed(0)} ms`,
+    `  sqlite3 integrity_check + cp       ${r.baselineMs.toFixed(0)} ms (${r.integrityMs.toFixed(0)} + ${r.cpMs.toFixed(0)})`,
+    `  ratio                              ${ratio(r.tickdbMs, r.baselineMs)}x  (target <= 1.5x: ${check(r.tickdbMs <= 1.5 * r.baselineMs)})`,
+    `  writer meanwhile                   ${r.writer.inserts} inserts, ${r.writer.failures} failed, p99 ${r.writer.p99Ms.toFixed(1)} ms, max ${r.writer.maxMs.toFixed(1)} ms (target < 50 ms: ${check(r.writer.maxMs < 50)})`,
+  ].join('\n');
+}
+
 function report(f: Figures): string {
   const e = f.compression.engine;
   const single = e.cli.compress.ms;
@@ -130,11 +146,7 @@ function report(f: Figures): string {
   const lines = [
     `tickdb benchmark: one day of ${(f.bytes / MiB).toFixed(1)} MiB, ${availableParallelism()} cores, ${e.zstdVersion}`,
     '',
-    'rotation (seal: checkpoint, integrity_check, stats, SHA-256; backup: copy + verify)',
-    `  tickdb rotate                      ${f.rotation.tickdbMs.toFixed(0)} ms`,
-    `  sqlite3 integrity_check + cp       ${f.rotation.baselineMs.toFixed(0)} ms (${f.rotation.integrityMs.toFixed(0)} + ${f.rotation.cpMs.toFixed(0)})`,
-    `  ratio                              ${ratio(f.rotation.tickdbMs, f.rotation.baselineMs)}x  (target <= 1.5x: ${check(f.rotation.tickdbMs <= 1.5 * f.rotation.baselineMs)})`,
-    `  writer meanwhile                   ${f.rotation.writer.inserts} inserts, ${f.rotation.writer.failures} failed, p99 ${f.rotation.writer.p99Ms.toFixed(1)} ms, max ${f.rotation.writer.maxMs.toFixed(1)} ms (target < 50 ms: ${check(f.rotation.writer.maxMs < 50)})`,
+    rotationReport(f.bytes, f.rotation).split('\n').slice(1).join('\n'),
     '',
     'compression (level 19; tickdb verification included)',
     `  tickdb compress                    ${f.compression.tickdbMs.toFixed(0)} ms, ${(f.compression.zstBytes / MiB).toFixed(2)} MiB, peak RSS ${f.compression.maxRssMiB.toFixed(0)} MiB`,

@@ -1,10 +1,41 @@
-import { chmod, copyFile, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
 import { faultPoint, faultWrite } from '../fault.js';
 import { tmpPathFor } from './atomic-write.js';
 import { fsyncDir } from './fsync-dir.js';
 import { sha256File } from './sha256.js';
+
+const CHUNK = 1 << 20;
+/** Dirty data allowed before a flush: one large fsync at the end would stall the writer's own fsyncs. */
+const FLUSH_EVERY = 8 << 20;
+
+/** Copies in chunks, flushing every few MiB, so that the host's other writers never queue behind a big fsync. */
+async function copyFlushing(src: string, dest: string): Promise<void> {
+  const input = await open(src, 'r');
+  try {
+    const output = await open(dest, 'w', 0o600);
+    try {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      let dirty = 0;
+      for (;;) {
+        const { bytesRead } = await input.read(buf, 0, CHUNK, null);
+        if (bytesRead === 0) break;
+        await output.write(buf, 0, bytesRead);
+        dirty += bytesRead;
+        if (dirty >= FLUSH_EVERY) {
+          await output.datasync();
+          dirty = 0;
+        }
+      }
+      await output.sync();
+    } finally {
+      await output.close();
+    }
+  } finally {
+    await input.close();
+  }
+}
 
 /**
  * Copies `src` to `tmp` (creating its folder), fsyncs it and checks that its SHA-256 is `expectedSha256`, then
@@ -13,15 +44,9 @@ import { sha256File } from './sha256.js';
 export async function copyVerifiedTmp(src: string, tmp: string, expectedSha256: string, mode: number): Promise<{ bytes: number }> {
   try {
     await mkdir(dirname(tmp), { recursive: true });
-    await copyFile(src, tmp);
+    await copyFlushing(src, tmp);
     faultWrite('copy', tmp);
     faultPoint('copy:after-tmp');
-    const handle = await open(tmp, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
     const digest = await sha256File(tmp);
     if (digest.sha256 !== expectedSha256) {
       throw new TickdbError('VERIFY', `copy of ${src} does not match the recorded SHA-256 (${digest.sha256} != ${expectedSha256})`, {

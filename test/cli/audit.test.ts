@@ -1,47 +1,31 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashLine, type AuditLine } from '../../src/store/audit.js';
-import { parseJson, runCli, tempDir } from '../helpers/cli.js';
+import { parseJson, runCli } from '../helpers/cli.js';
+import { usePristineTree } from '../helpers/pristine-tree.js';
 
 const NOW = '2026-03-10T12:00:00Z';
 const ENV = { TICKDB_COMPRESSION_LEVEL: '3' };
+const tree = usePristineTree({ days: 3, rows: 200, now: NOW, env: ENV });
 
 interface Finding { line: number; kind: string; message: string }
 interface Report { ok: boolean; lines: number; findings: Finding[]; beyondCheckpoint: number; notes: string[] }
 
-let fixture: { dir: string; cleanup: () => void };
-let pristine: string;
-let work: { dir: string; cleanup: () => void };
-let root: string;
-let trail: string;
+const trailPath = (): string => join(tree.root, 'db', 'audit.jsonl');
 
-const lines = (): string[] => readFileSync(trail, 'utf8').split('\n').slice(0, -1);
-const save = (ls: string[]): void => writeFileSync(trail, `${ls.join('\n')}\n`);
+const lines = (): string[] => readFileSync(trailPath(), 'utf8').split('\n').slice(0, -1);
+const save = (ls: string[]): void => writeFileSync(trailPath(), `${ls.join('\n')}\n`);
 
 /** `audit verify --json`, and the human output too when `human` (each spawn costs about a second). */
 function auditVerify(human = true): { code: number | null; report: Report; human: string } {
-  const r = runCli(['audit', 'verify', '--json', '--root', root]);
+  const r = runCli(['audit', 'verify', '--json', '--root', tree.root]);
   if (!human) return { code: r.code, report: parseJson<Report>(r.stdout), human: '' };
-  const h = runCli(['audit', 'verify', '--root', root]);
+  const h = runCli(['audit', 'verify', '--root', tree.root]);
   expect(h.code).toBe(r.code);
   return { code: r.code, report: parseJson<Report>(r.stdout), human: h.stdout };
 }
 
-beforeAll(() => {
-  fixture = tempDir();
-  pristine = join(fixture.dir, 'root');
-  expect(runCli(['simulate', '--days', '3', '--rows', '200', '--root', pristine, '--now', NOW], { env: ENV }).code).toBe(0);
-  expect(runCli(['run', '--once', '--root', pristine, '--now', NOW], { env: ENV }).code).toBe(0);
-});
-afterAll(() => fixture.cleanup());
-beforeEach(() => {
-  work = tempDir();
-  root = join(work.dir, 'root');
-  cpSync(pristine, root, { recursive: true });
-  trail = join(root, 'db', 'audit.jsonl');
-});
-afterEach(() => work.cleanup());
 
 describe('tickdb audit verify', () => {
   it('exits 0 on an intact trail', () => {
@@ -86,7 +70,7 @@ describe('tickdb audit verify', () => {
     expect(removed.code).toBe(1);
     expect(removed.report.findings).toEqual([expect.objectContaining({ kind: 'truncated', message: expect.stringMatching(/1 line\(s\) missing at the end/) })]);
 
-    writeFileSync(trail, `${ls.join('\n')}\n`.slice(0, -30));
+    writeFileSync(trailPath(), `${ls.join('\n')}\n`.slice(0, -30));
     const cut = auditVerify();
     expect(cut.code).toBe(1);
     expect(cut.report.findings).toEqual([expect.objectContaining({ line: ls.length, kind: 'truncated' })]);

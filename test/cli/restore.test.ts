@@ -1,29 +1,27 @@
-import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseJson, runCli, tempDir } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { parseJson, runCli } from '../helpers/cli.js';
+import { usePristineTree } from '../helpers/pristine-tree.js';
 
 const NOW = '2026-03-10T12:00:00Z';
 // Ages 1-2 sealed, 3-5 compressed, 6 archived; all backed up.
 const ENV = { TICKDB_COMPRESSION_LEVEL: '3', TICKDB_COMPRESS_AFTER_DAYS: '3', TICKDB_ARCHIVE_AFTER_DAYS: '6' };
+const tree = usePristineTree({ days: 6, rows: 300, now: NOW, env: ENV });
 
 interface DayRec { state: string; sha256?: string; zstSha256?: string; quarantine?: unknown }
 interface Meta { days: Record<string, DayRec> }
 interface Result { key: string; path: string; sha256: string; rows: number; copied: boolean; keptAside: { path: string; as: string }[]; previousState: string }
 
-let fixture: { dir: string; cleanup: () => void };
-let pristine: string;
-let work: { dir: string; cleanup: () => void };
-let root: string;
 
-const tickdb = (args: string[]) => runCli([...args, '--root', root, '--now', NOW], { env: ENV });
+const tickdb = (args: string[]) => runCli([...args, '--root', tree.root, '--now', NOW], { env: ENV });
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-const path = (tier: string, day: string, ext: string): string => join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
-const readMeta = (): Meta => JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as Meta;
+const path = (tier: string, day: string, ext: string): string => join(tree.root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+const readMeta = (): Meta => JSON.parse(readFileSync(join(tree.root, 'db', 'rotation_metadata.json'), 'utf8')) as Meta;
 const lastAudit = (): Record<string, unknown> => {
-  const ls = readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8').trim().split('\n');
+  const ls = readFileSync(join(tree.root, 'db', 'audit.jsonl'), 'utf8').trim().split('\n');
   return JSON.parse(ls[ls.length - 1] ?? '{}') as Record<string, unknown>;
 };
 
@@ -37,20 +35,6 @@ function dump(file: string): unknown[] {
   }
 }
 
-beforeAll(() => {
-  fixture = tempDir();
-  pristine = join(fixture.dir, 'root');
-  expect(runCli(['simulate', '--days', '6', '--rows', '300', '--root', pristine, '--now', NOW], { env: ENV }).code).toBe(0);
-  const run = runCli(['run', '--once', '--root', pristine, '--now', NOW], { env: ENV });
-  expect(run.code, run.stderr).toBe(0);
-});
-afterAll(() => fixture.cleanup());
-beforeEach(() => {
-  work = tempDir();
-  root = join(work.dir, 'root');
-  cpSync(pristine, root, { recursive: true });
-});
-afterEach(() => work.cleanup());
 
 describe('tickdb restore DAY --from backup', () => {
   it('puts back a deleted sealed database, verified, read-only, with identical rows', () => {
@@ -112,14 +96,14 @@ describe('tickdb restore DAY --from backup', () => {
     const buf = readFileSync(backup);
     buf[buf.length - 10] = (buf[buf.length - 10] ?? 0) ^ 0x01;
     writeFileSync(backup, buf);
-    const before = readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8');
+    const before = readFileSync(join(tree.root, 'db', 'rotation_metadata.json'), 'utf8');
     const r = tickdb(['restore', '2026-03-09', '--from', 'backup']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(backup);
     expect(r.stderr).toMatch(/does not match the recorded SHA-256|fails its checks/);
     expect(existsSync(db)).toBe(false);
     expect(readdirSync(dirname(db)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    expect(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')).toBe(before);
+    expect(readFileSync(join(tree.root, 'db', 'rotation_metadata.json'), 'utf8')).toBe(before);
   });
 
   it('usage: --from is required, DAY must be a date, today is the writer\'s', () => {

@@ -1,27 +1,25 @@
-import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseJson, runCli, tempDir } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { parseJson, runCli } from '../helpers/cli.js';
+import { usePristineTree } from '../helpers/pristine-tree.js';
 
 const NOW = '2026-03-10T12:00:00Z';
 // Ages 1-2 sealed, 3-5 compressed in db/, 6-8 archived; all backed up.
 const ENV = { TICKDB_COMPRESSION_LEVEL: '3', TICKDB_COMPRESS_AFTER_DAYS: '3', TICKDB_ARCHIVE_AFTER_DAYS: '6' };
+const tree = usePristineTree({ days: 8, rows: 300, now: NOW, env: ENV });
 
 interface Problem { key: string; path: string; kind: string; expected: string; found: string }
 interface Report { ok: boolean; deep: boolean; checkedFiles: number; problems: Problem[]; notes: { message: string }[] }
 interface DayRec { state: string; sha256?: string; zstSha256?: string; backupSha256?: string }
 interface Meta { days: Record<string, DayRec>; audit: { count: number } }
 
-let fixture: { dir: string; cleanup: () => void };
-let pristine: string;
-let work: { dir: string; cleanup: () => void };
-let root: string;
 
-const tickdb = (args: string[]) => runCli([...args, '--root', root, '--now', NOW], { env: ENV });
+const tickdb = (args: string[]) => runCli([...args, '--root', tree.root, '--now', NOW], { env: ENV });
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-const path = (tier: string, day: string, ext: string): string => join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
-const metaPath = (): string => join(root, 'db', 'rotation_metadata.json');
+const path = (tier: string, day: string, ext: string): string => join(tree.root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+const metaPath = (): string => join(tree.root, 'db', 'rotation_metadata.json');
 const readMeta = (): Meta => JSON.parse(readFileSync(metaPath(), 'utf8')) as Meta;
 const writeMeta = (m: Meta): void => writeFileSync(metaPath(), JSON.stringify(m, null, 2));
 
@@ -37,20 +35,6 @@ function verify(...flags: string[]): { code: number | null; report: Report } {
   return { code: r.code, report: parseJson<Report>(r.stdout) };
 }
 
-beforeAll(() => {
-  fixture = tempDir();
-  pristine = join(fixture.dir, 'root');
-  expect(runCli(['simulate', '--days', '8', '--rows', '300', '--root', pristine, '--now', NOW], { env: ENV }).code).toBe(0);
-  const run = runCli(['run', '--once', '--root', pristine, '--now', NOW], { env: ENV });
-  expect(run.code, run.stderr).toBe(0);
-});
-afterAll(() => fixture.cleanup());
-beforeEach(() => {
-  work = tempDir();
-  root = join(work.dir, 'root');
-  cpSync(pristine, root, { recursive: true });
-});
-afterEach(() => work.cleanup());
 
 describe('tickdb verify', () => {
   it('passes on a healthy tree, shallow and deep', () => {
@@ -131,7 +115,7 @@ describe('tickdb verify', () => {
   });
 
   it('includes the audit chain', () => {
-    const audit = join(root, 'db', 'audit.jsonl');
+    const audit = join(tree.root, 'db', 'audit.jsonl');
     writeFileSync(audit, readFileSync(audit, 'utf8').replace('"rows":300', '"rows":301'));
     const { code, report } = verify();
     expect(code).toBe(1);
@@ -154,7 +138,7 @@ describe('tickdb verify --rebuild', () => {
       // Compressed and archived days come back at once; a .db is recorded live until the next run seals it again.
       expect(now?.state, key).toBe(rec.state === 'sealed' ? 'live' : rec.state);
     }
-    const audit = readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8').trim().split('\n');
+    const audit = readFileSync(join(tree.root, 'db', 'audit.jsonl'), 'utf8').trim().split('\n');
     expect(JSON.parse(audit[audit.length - 1] ?? '{}')).toMatchObject({ event: 'metadata-rebuilt' });
     expect(tickdb(['audit', 'verify']).code).toBe(0);
     const run = tickdb(['run', '--once']);
@@ -187,7 +171,7 @@ describe('tickdb verify --rebuild', () => {
     expect(summary.byState).toEqual({ archived: 3, compressed: 3, live: 4 });
     expect(existsSync(summary.keptAside)).toBe(true);
     expect(readFileSync(summary.keptAside, 'utf8')).toBe('{"schemaVersion": 1, "days": [tor');
-    expect(readdirSync(join(root, 'db')).filter((f) => f.startsWith('rotation_metadata.json.unreadable-'))).toHaveLength(1);
+    expect(readdirSync(join(tree.root, 'db')).filter((f) => f.startsWith('rotation_metadata.json.unreadable-'))).toHaveLength(1);
     expectRebuiltThenRestored(original);
   });
 

@@ -1,42 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import { addDays, dayOf } from '../../../src/layout/day.js';
-import type { DayFiles, TierFile, TierScan } from '../../../src/layout/scan.js';
-import { dayKey, dayPath, tierDirs, type FileKind, type Tier } from '../../../src/layout/tiers.js';
+import type { TierFile } from '../../../src/layout/scan.js';
+import { dayPath } from '../../../src/layout/tiers.js';
 import { plan } from '../../../src/lifecycle/plan.js';
 import { LIFECYCLE_JOBS, type LifecycleJob, type Step } from '../../../src/lifecycle/steps.js';
-import { emptyMetadata, type DayRecord, type Metadata } from '../../../src/store/metadata-types.js';
+import type { DayRecord, Metadata } from '../../../src/store/metadata-types.js';
+import { config, dirs, file, metadataOf, scanOf } from '../../helpers/plan-fixtures.js';
 
 const NOW = new Date('2026-06-30T03:00:00Z');
 const TODAY = dayOf(NOW);
-const dirs = tierDirs({ root: '/r', host: 'h' });
-
-function config(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ env: {} }).config, ...overrides };
-}
-
-function file(day: string, tier: Tier, kind: FileKind, extra: Partial<TierFile> = {}): TierFile {
-  return { tier, kind, dataset: 'ticks', day, path: dayPath(dirs, tier, 'ticks', day, kind), bytes: 1000, mode: 0o644, hasWal: false, walBytes: 0, ...extra };
-}
-
-function scanOf(files: TierFile[], tmpFiles: string[] = []): TierScan {
-  const days = new Map<string, DayFiles>();
-  for (const f of files) {
-    const key = dayKey(f.dataset, f.day);
-    const e = days.get(key) ?? { dataset: f.dataset, day: f.day, extra: [] };
-    const slot = f.tier === 'backup' ? 'backup' : f.tier === 'archive' ? (f.kind === 'zst' ? 'archive' : 'archiveDb') : f.kind === 'zst' ? 'zst' : 'db';
-    if (e[slot] === undefined) e[slot] = f;
-    else e.extra.push(f);
-    days.set(key, e);
-  }
-  return { files, days, anomalies: [], tmpFiles };
-}
-
 function meta(records: DayRecord[]): Metadata {
-  const m = emptyMetadata(NOW);
-  for (const r of records) m.days[dayKey(r.dataset, r.day)] = r;
-  return m;
+  return metadataOf(records, {}, NOW);
 }
 
 const sealed = (day: string, extra: Partial<DayRecord> = {}): DayRecord => ({ dataset: 'ticks', day, state: 'sealed', sha256: 'a'.repeat(64), bytes: 1000, sealedAt: 'x', ...extra });
@@ -139,7 +114,7 @@ describe('planner', () => {
   });
 
   it('cleans leftover .tmp files first', () => {
-    const p = plan({ scan: scanOf([], ['/r/db/2026/06/.x.tmp']), metadata: meta([]), config: config(), dirs, now: NOW, jobs: new Set(['compress']) });
+    const p = plan({ scan: scanOf([], { tmpFiles: ['/r/db/2026/06/.x.tmp'] }), metadata: meta([]), config: config(), dirs, now: NOW, jobs: new Set(['compress']) });
     expect(p.steps).toEqual([{ kind: 'cleanup-tmp', job: 'recover', path: '/r/db/2026/06/.x.tmp' }]);
   });
 

@@ -82,7 +82,7 @@ function checksFor(key: string, rec: DayRecord, dirs: TierDirs, notes: VerifyNot
 }
 
 /** Copies of a recorded day that its state does not account for (the next run would quarantine the day). */
-function extraCopies(key: string, rec: DayRecord, files: DayFiles | undefined): TierFile[] {
+function extraCopies(rec: DayRecord, files: DayFiles | undefined): TierFile[] {
   if (files === undefined || rec.pendingDelete !== undefined || rec.state === 'quarantined') return [];
   const slot = PRIMARY_SLOT[rec.state];
   const copies: [keyof DayFiles, TierFile | undefined][] = [['db', files.db], ['zst', files.zst], ['archive', files.archive], ['archiveDb', files.archiveDb]];
@@ -117,7 +117,7 @@ export async function verifyTree(dirs: TierDirs, metadata: Metadata, scan: TierS
     const rec = metadata.days[key];
     if (rec === undefined) continue;
     checks.push(...checksFor(key, rec, dirs, notes));
-    for (const f of extraCopies(key, rec, scan.days.get(key))) {
+    for (const f of extraCopies(rec, scan.days.get(key))) {
       problems.push({ key, path: f.path, kind: 'extra-copy', expected: rec.state === 'purged' ? 'no file (the day was purged)' : `only the ${rec.state} copy`, found: `another copy of the day (${f.bytes} bytes)` });
     }
     const backup = scan.days.get(key)?.backup;

@@ -1,4 +1,4 @@
-import { effectiveThresholds, type Config, type Thresholds } from '../../config/schema.js';
+import { effectiveThresholds, type Thresholds } from '../../config/schema.js';
 import { dayKey } from '../../layout/tiers.js';
 import { plan } from '../../lifecycle/plan.js';
 import { LIFECYCLE_JOBS, type LifecycleJob, type PlanNote, type Step } from '../../lifecycle/steps.js';

@@ -80,7 +80,7 @@ async function keptAsideFiles(dirs: TierDirs): Promise<string[]> {
   }
 }
 
-async function writableFiles(config: Config, dirs: TierDirs, scan: TierScan, now: Date): Promise<Record<string, WriteDenied | undefined>> {
+async function writableFiles(config: Config, scan: TierScan, now: Date): Promise<Record<string, WriteDenied | undefined>> {
   const out: Record<string, WriteDenied | undefined> = {};
   const today = dayOf(now);
   for (const dataset of config.datasets) {
@@ -108,7 +108,7 @@ export async function gatherFacts({ config, dirs, now }: GatherInput): Promise<S
     // Read after the metadata: the trail is appended before the checkpoint is saved, so it is never behind it.
     verifyAudit(dirs, metadata.found ? metadata.metadata.audit : undefined).catch((err: unknown) => ({ error: describeError(err) })),
     readDiskSpace(dirs),
-    writableFiles(config, dirs, scan, now),
+    writableFiles(config, scan, now),
   ]);
   const lock = lockInfo === undefined ? undefined : { info: lockInfo, live: isLiveHolder(lockInfo) };
   return { now, config, dirs, scan, metadata, keptAside, lock, audit, disk, writable, uid: process.getuid?.() };

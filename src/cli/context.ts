@@ -54,13 +54,18 @@ export function createContext(opts: CommonOptions, runtime: CliRuntime, command:
   const loaded = loadConfig({ configFile: opts.config, flags: { root: opts.root, dryRun: opts.dryRun, logLevel: opts.logLevel } });
   const { config } = loaded;
   const dirs = tierDirs({ root: config.root, archiveDir: config.archiveDir, backupDir: config.backupDir, metricsFile: config.metricsFile });
+  let logger: Logger | undefined;
   return {
     loaded,
     config,
     dirs,
     clock,
     now: clock.now(),
-    logger: createLogger(config.logLevel, { command }),
+    // Created on first use: most one-shot commands never log, and loading pino is a visible part of start-up.
+    get logger(): Logger {
+      logger ??= createLogger(config.logLevel, { command });
+      return logger;
+    },
     json: opts.json === true,
     dryRun: config.dryRun,
     out: runtime.stdout,

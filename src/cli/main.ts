@@ -1,17 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import type { CliRuntime } from './context.js';
-import { commands } from './commands.js';
+import { loadCommands } from './commands.js';
 
 const VERSION = '0.1.0';
 
-export function buildProgram(runtime: CliRuntime): Command {
+/** The program for `argv`: its subcommand only, or every subcommand when it names none (see `loadCommands`). */
+export async function buildProgram(runtime: CliRuntime, argv: readonly string[]): Promise<Command> {
   const program = new Command('tickdb')
     .description('Lifecycle agent for daily SQLite tick databases: pre-create, seal, back up, compress, archive, purge.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: runtime.stdout, writeErr: runtime.stderr });
-  for (const make of commands) {
+  for (const make of await loadCommands(argv)) {
     const cmd = make(runtime);
     cmd.exitOverride();
     program.addCommand(cmd);
@@ -26,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
   };
-  const program = buildProgram(runtime);
+  const program = await buildProgram(runtime, argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import cron from 'node-cron';
 import { z } from 'zod';
 import { parseDay } from '../layout/day.js';
 
@@ -18,7 +18,12 @@ export const DEFAULT_SCHEMA_SQL = [
 ].join('\n');
 
 const days = z.number().int().min(0);
-const cronString = z.string().refine((s) => cron.validate(s), { message: 'not a valid cron expression (5 or 6 fields)' });
+/** node-cron is loaded only when a schedule is actually given: most commands never read one, and start-up counts. */
+function isCronPattern(s: string): boolean {
+  const cron = createRequire(import.meta.url)('node-cron') as typeof import('node-cron');
+  return cron.validate(s);
+}
+const cronString = z.string().refine(isCronPattern, { message: 'not a valid cron expression (5 or 6 fields)' });
 const dayString = z.string().refine((s) => parseDay(s) !== undefined, { message: 'not a valid day (YYYY-MM-DD)' });
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a SQL identifier');
 const prefixString = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'letters, digits, dot and dash only (no underscore)');

@@ -22,10 +22,12 @@ export function decompressCommand(runtime: CliRuntime): Command {
     .argument('<day-or-path>', 'YYYY-MM-DD, or the path of a .db.zst')
     .option('-o, --output <file>', 'where to write the database (default ./PREFIX_DAY.db; never inside a tier)')
     .option('--dataset <prefix>', 'dataset of DAY (default the first configured)')
-    .option('--force', 'overwrite the output file if it exists');
+    .option('--force', 'overwrite the output file if it exists')
+    .option('--sync', 'flush the output to disk before it takes its name (default: left to the page cache, like `zstd -d`)');
   addCommonOptions(cmd);
   cmd.action(action(runtime, 'decompress', async (ctx, arg: string) => {
-    const opts = cmd.opts<{ output?: string; dataset?: string; force?: boolean }>();
+    const opts = cmd.opts<{ output?: string; dataset?: string; force?: boolean; sync?: boolean }>();
+    const sync = opts.sync === true;
     const dataset = opts.dataset ?? ctx.config.datasets[0]?.prefix ?? 'ticks';
     const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
     const src = locateCompressedDay(scan, arg, dataset);
@@ -44,6 +46,7 @@ export function decompressCommand(runtime: CliRuntime): Command {
     try {
       const result = await decompressFile(src.path, tmp, {
         threads: ctx.config.compressionThreads,
+        fsync: sync,
         onProgress: (p) => progress.update(rateText(p.bytesIn, p.totalBytes, started)),
       });
       progress.done();
@@ -64,7 +67,7 @@ export function decompressCommand(runtime: CliRuntime): Command {
         verifiedBy = 'SQLite integrity check (no hash recorded)';
       }
       await rename(tmp, out);
-      await fsyncDir(dirname(out));
+      if (sync) await fsyncDir(dirname(out));
       const doc = { source: src.path, output: out, day: src.day ?? null, bytes: result.bytes, sha256: result.sha256, frames: result.frames, verifiedBy, seconds: (Date.now() - started) / 1000 };
       if (ctx.json) printJson(ctx, doc);
       else ctx.out(`${out}: ${formatBytes(result.bytes)} from ${src.path}, verified by ${verifiedBy}\n`);

@@ -12,6 +12,11 @@ export interface DecompressOptions {
   /** Frames decompressed at once (capped like compression, see `concurrencyFor`). */
   threads: number;
   signal?: AbortSignal;
+  /**
+   * Flush `dst` to disk before resolving (default false). Every caller so far writes a scratch or investigation
+   * copy, never the only copy of anything; one that writes a file the tree depends on passes true.
+   */
+  fsync?: boolean;
   /** bytesIn and totalBytes count bytes of the .zst file. */
   onProgress?: (p: ZstdProgress) => void;
 }
@@ -101,7 +106,8 @@ async function decodePiece(data: Buffer, piece: Piece, path: string): Promise<{ 
  * - Each frame's content checksum is verified by the decoder when the frame has one (tickdb's always do), and
  *   its size is checked against the header or seek table. A zero-byte, truncated, damaged or non-zstd file is a
  *   TickdbError CORRUPT naming `src` and what is wrong; nothing is deleted.
- * - `dst` is created or truncated and fsynced before the promise resolves. On failure or abort (rejecting with
+ * - `dst` is created or truncated; with `fsync`, it is flushed as it is written and fsynced before the promise
+ *   resolves (without, it is left to the page cache, like the output of `zstd -d`). On failure or abort (rejecting with
  *   `signal.reason`) a partial `dst` is left for the caller to delete. Write errors name `dst` (NO_SPACE for
  *   ENOSPC).
  */
@@ -136,7 +142,7 @@ export async function decompressFile(src: string, dst: string | null, opts: Deco
       }
     }
     const out = output;
-    if (out !== undefined && dst !== null) flusher = new BackgroundFlusher(out, dst);
+    if (out !== undefined && dst !== null && opts.fsync === true) flusher = new BackgroundFlusher(out, dst);
     const hash = createHash('sha256');
     const inFlight: { piece: Piece; result: Promise<{ out: Buffer; zstdFrames: number }> }[] = [];
     let bytes = 0;

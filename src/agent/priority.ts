@@ -30,9 +30,10 @@ function ownThreads(): number[] {
  * Lowers the agent's CPU priority where the platform lets it (DESIGN 3a), for every thread of the process, so
  * that libuv's pool (compression) and worker threads (integrity, hashes) run below the trading engine. Never
  * raises a priority an operator set lower, and a refusal (EPERM, EACCES) is only a debug line: the service units
- * set the scheduling classes as well. A thread that ended meanwhile (ESRCH) is skipped.
+ * set the scheduling classes as well. A thread that ended meanwhile (ESRCH) is skipped. `logger` is called only
+ * for a refusal, so that a command that has nothing to say never loads the logger. Returns the threads lowered.
  */
-export function lowerPriority(logger: Logger, nice = AGENT_NICE): void {
+export function lowerPriority(logger: () => Logger, nice = AGENT_NICE): number {
   let lowered = 0;
   for (const tid of ownThreads()) {
     try {
@@ -43,12 +44,12 @@ export function lowerPriority(logger: Logger, nice = AGENT_NICE): void {
       const code = systemErrorCode(err);
       if (code === 'ESRCH') continue;
       if (code === 'EPERM' || code === 'EACCES' || code === 'ENOSYS') {
-        logger.debug({ job: 'agent', nice, code }, 'cannot lower own CPU priority; left as it is');
-        return;
+        logger().debug({ job: 'agent', nice, code }, 'cannot lower own CPU priority; left as it is');
+        return lowered;
       }
-      logger.warn({ job: 'agent', nice, err: err instanceof Error ? err.message : String(err) }, 'cannot lower own CPU priority');
-      return;
+      logger().warn({ job: 'agent', nice, err: err instanceof Error ? err.message : String(err) }, 'cannot lower own CPU priority');
+      return lowered;
     }
   }
-  if (lowered > 0) logger.debug({ job: 'agent', nice, threads: lowered }, 'lowered own CPU priority');
+  return lowered;
 }

@@ -7,6 +7,7 @@ import { TickdbError, exitCodeFor, isTickdbError } from '../errors.js';
 import { tierDirs, type TierDirs } from '../layout/tiers.js';
 import { createLogger, type Logger } from '../log.js';
 import { acquireLock } from '../store/lock.js';
+import { lowerPriority } from '../agent/priority.js';
 
 export interface CommonOptions {
   root?: string;
@@ -108,6 +109,9 @@ export function action<A extends unknown[]>(
     const args = raw.slice(0, -2) as A;
     try {
       const ctx = createContext(opts, runtime, name);
+      // Every command is housekeeping next to the trading engine: compress, decompress and verify --deep keep
+      // both cores busy for seconds to minutes, and nice 10 costs them nothing on an idle host.
+      lowerPriority(() => ctx.logger);
       runtime.exitCode = await body(ctx, ...args);
     } catch (err) {
       const code = exitCodeFor(err);

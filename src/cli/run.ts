@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { Agent } from '../agent/daemon.js';
 import { updateMetricsFile } from '../agent/metrics-collect.js';
-import { lowerPriority } from '../agent/priority.js';
 import { loadConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { LIFECYCLE_JOBS } from '../lifecycle/steps.js';
@@ -10,7 +9,6 @@ import { holdsReader, runJobsCommand } from './jobs-output.js';
 
 /** `run --once`: all due work, then the metrics file; 0 when every job succeeded, 1 otherwise. */
 async function runOnce(ctx: CommandContext, force: boolean): Promise<number> {
-  lowerPriority(ctx.logger);
   return withTreeLock(ctx, 'run --once', async () => {
     const code = await runJobsCommand(ctx, LIFECYCLE_JOBS, force);
     if (ctx.dryRun) return code;
@@ -26,7 +24,6 @@ async function runOnce(ctx: CommandContext, force: boolean): Promise<number> {
 
 /** The agent: runs until SIGTERM/SIGINT (exit 0 once stopped cleanly); SIGHUP re-reads the configuration. */
 async function runAgent(ctx: CommandContext, opts: CommonOptions): Promise<number> {
-  lowerPriority(ctx.logger);
   const agent = new Agent(
     { config: ctx.config, dirs: ctx.dirs, clock: ctx.clock, logger: ctx.logger },
     {

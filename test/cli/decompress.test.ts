@@ -103,7 +103,8 @@ describe('tickdb decompress', () => {
   it('a damaged stored copy: exit 1 naming the file and the frame, no output, no .tmp left', () => {
     const stored = path('db', '2026-03-05', '.db.zst');
     const bytes = readFileSync(stored);
-    bytes[Math.floor(bytes.length / 3)] ^= 0xff;
+    const at = Math.floor(bytes.length / 3);
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
     writeFileSync(stored, bytes);
     const r = decompress(['2026-03-05']);
     expect(r.code).toBe(1);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
-import { assertDistinct, concurrencyFor, fsyncFile, readAt, writeAt } from './file-io.js';
+import { BackgroundFlusher, assertDistinct, concurrencyFor, readAt, writeAt } from './file-io.js';
 import { sealFrame } from './frame-header.js';
 import { assertLevel, compressBuffer, nativeMessage } from './native.js';
 import { encodeSeekTable, type SeekTableEntry } from './seek-table.js';
@@ -13,6 +13,8 @@ export const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 const MIN_FRAME_BYTES = 1024;
 /** Frames are not made smaller than this to even out the work (unless frameBytes itself is smaller). */
 const MIN_EVEN_FRAME_BYTES = 1024 * 1024;
+/** Compressed bytes written between two background flushes of the output (see compressFile). */
+const FLUSH_EVERY_BYTES = 8 * 1024 * 1024;
 
 export interface FramePlan {
   /** Input bytes per frame (the last frame may be shorter). */
@@ -102,8 +104,8 @@ async function openFile(path: string, flags: 'r' | 'w'): Promise<FileHandle> {
  * - Up to `concurrencyFor(threads)` frames are compressed at once on libuv's pool while the main thread reads the
  *   next frame and hashes; frames are written in order. Memory stays about threads x frameBytes x 2 (inputs in
  *   flight plus their outputs) plus libzstd's contexts (about 100 MB each at level 19); the file is never held whole.
- * - SHA-256 of the input is computed as it is read, that of the output as it is written; the file is fsynced
- *   before the promise resolves.
+ * - SHA-256 of the input is computed as it is read, that of the output as it is written; the output is flushed to
+ *   disk in the background every 8 MiB written and fsynced before the promise resolves.
  * - Aborting through `signal` rejects with `signal.reason` (an AbortError by default) at the next frame boundary,
  *   leaving a partial `dst` that the caller deletes. Native calls already running finish in the background and
  *   their output is dropped. Any other failure also leaves a partial `dst` for the caller to delete.
@@ -122,6 +124,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
 
   const input = await openFile(src, 'r');
   let output: FileHandle | undefined;
+  let flusher: BackgroundFlusher | undefined;
   try {
     let size: number;
     try {
@@ -131,6 +134,9 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     }
     output = await openFile(dst, 'w');
     const out = output;
+    // Each frame is flushed once written: dirty data left for the kernel's periodic writeback (after 30 s, in one
+    // burst) ends up in a journal commit that a writer's fsync must wait for (measured: 68 ms waits in the writer).
+    flusher = new BackgroundFlusher(out, dst, FLUSH_EVERY_BYTES);
     const plan = planFrames(size, frameBytes, concurrency);
     const sourceHash = createHash('sha256');
     const zstHash = createHash('sha256');
@@ -146,6 +152,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
       const { frame, checksum } = await job.result;
       signal?.throwIfAborted();
       await writeAt(out, frame, writePos, dst);
+      flusher?.wrote(frame.length);
       zstHash.update(frame);
       writePos += frame.length;
       entries.push({ compressedSize: frame.length, decompressedSize: job.inputBytes, checksum });
@@ -179,7 +186,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     await writeAt(out, table, writePos, dst);
     zstHash.update(table);
     writePos += table.length;
-    await fsyncFile(out, dst);
+    await flusher.finish();
     return {
       sourceSha256: sourceHash.digest('hex'),
       sourceBytes: size,
@@ -189,6 +196,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     };
   } finally {
     await input.close().catch(() => undefined);
+    await flusher?.settle();
     if (output !== undefined) await output.close().catch(() => undefined);
   }
 }

@@ -225,7 +225,7 @@ export async function benchZstd(opts: BenchZstdOptions = {}): Promise<BenchZstdR
     log('tickdb decompressFile of our .zst ...');
     const ourOut = join(work, 'ours.out');
     const [, decompress] = await timeOwn(async () => {
-      const d = await decompressFile(ours, ourOut, { threads });
+      const d = await decompressFile(ours, ourOut, { threads, fsync: true });
       if (d.sha256 !== c.sourceSha256) throw new Error('decompression produced a different hash');
     });
     await rm(ourOut);

@@ -9,8 +9,10 @@
  * 2. compression: `tickdb compress` (verification included) vs `zstd -19 FILE` (target <= 0.6x) and
  *    `zstd -19 -T0` (target <= 1.1x), size vs the CLI's (<= 1.01x), peak RSS, the writer's waits meanwhile;
  *    plus the engine alone (scripts/bench-zstd.ts) on the same file;
- * 3. decompression: `tickdb decompress` (hash check included) vs `zstd -d` (target <= 1.0x).
- * Short steps are the best of --reps runs; compression at level 19 is long and runs once.
+ * 3. decompression: `tickdb decompress` (hash check included) vs `zstd -d` (target <= 1.0x); and, both made
+ *    durable, `tickdb decompress --sync` vs `zstd -d` + `sync` of the file and its folder.
+ * Short steps are the best of --reps runs; compression at level 19 is long and runs once. Each writer measurement
+ * is followed by a control of the same length: the writer alone (see `writerAlone`).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -18,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addDays } from '../src/layout/day.js';
 import { benchZstd, formatBenchZstd, type BenchZstdResult } from './bench-zstd.js';
-import { best, ratio, startWriter, timeCommand, timeTickdb, type WriterStats } from './bench-cli.js';
+import { BIN, best, ratio, settleDisk, startWriter, timeCommand, timeTickdb, writerAlone, type WriterStats } from './bench-cli.js';
 
 const NOW = '2026-03-10T06:00:00Z';
 const TODAY = '2026-03-10';
@@ -28,14 +30,14 @@ const dayPath = (root: string, tier: string, day: string, ext = '.db'): string =
 
 interface Figures {
   bytes: number;
-  rotation: { tickdbMs: number; baselineMs: number; integrityMs: number; cpMs: number; writer: WriterStats };
-  compression: { tickdbMs: number; maxRssMiB: number; zstBytes: number; writer: WriterStats; engine: BenchZstdResult };
-  decompression: { tickdbMs: number; zstdMs: number };
+  rotation: { tickdbMs: number; baselineMs: number; integrityMs: number; cpMs: number; writer: WriterStats; writerAlone: WriterStats };
+  compression: { tickdbMs: number; maxRssMiB: number; zstBytes: number; writer: WriterStats; writerAlone: WriterStats; engine: BenchZstdResult };
+  decompression: { tickdbMs: number; zstdMs: number; tickdbSyncMs: number; zstdSyncMs: number };
 }
 
 function worst(stats: WriterStats[]): WriterStats {
   return stats.reduce((a, b) => ({
-    inserts: a.inserts + b.inserts, failures: a.failures + b.failures,
+    inserts: a.inserts + b.inserts, failures: a.failures + b.failures, over50Ms: a.over50Ms + b.over50Ms,
     p50Ms: Math.max(a.p50Ms, b.p50Ms), p99Ms: Math.max(a.p99Ms, b.p99Ms), maxMs: Math.max(a.maxMs, b.maxMs),
   }));
 }
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
       const root = join(work, `rotate-${i}`);
       mkdirSync(dirname(dayPath(root, 'db', DAY)), { recursive: true });
       copyFileSync(pristine, dayPath(root, 'db', DAY));
+      settleDisk();
       const writer = await startWriter(dayPath(root, 'db', TODAY));
       const r = timeTickdb(['rotate', '--root', root, '--now', NOW, '--log-level', 'warn'], {}, work);
       rotateWriters.push(await writer.stop());
@@ -86,7 +89,13 @@ async function main(): Promise<void> {
       if (i > 0) rmSync(root, { recursive: true });
     }
     const bestBaseline = baseline.reduce((a, b) => (a.integrity + a.cp <= b.integrity + b.cp ? a : b));
-    const rotation = { tickdbMs: best(rotate), baselineMs: bestBaseline.integrity + bestBaseline.cp, integrityMs: bestBaseline.integrity, cpMs: bestBaseline.cp, writer: worst(rotateWriters) };
+    log('the writer alone, as long as it ran during the rotations (control) ...');
+    settleDisk();
+    const rotateAlone = await writerAlone(join(work, 'control-rotation.db'), rotate.reduce((a, b) => a + b, 0));
+    const rotation = {
+      tickdbMs: best(rotate), baselineMs: bestBaseline.integrity + bestBaseline.cp, integrityMs: bestBaseline.integrity, cpMs: bestBaseline.cp,
+      writer: worst(rotateWriters), writerAlone: rotateAlone,
+    };
     if (values['rotation-only'] === true) {
       process.stdout.write(values.json === true ? `${JSON.stringify({ bytes, rotation }, null, 2)}\n` : `${rotationReport(bytes, rotation)}\n`);
       return;
@@ -95,6 +104,7 @@ async function main(): Promise<void> {
     // 2. Compression of the sealed day, at the default level, a week later, with the writer on that day's today.
     const root = join(work, 'rotate-0');
     const later = addDays(TODAY, 7);
+    settleDisk();
     const writer = await startWriter(dayPath(root, 'db', later));
     log('tickdb compress (level 19, verification included) ...');
     const c = timeTickdb(['compress', '--root', root, '--now', `${later}T06:00:00Z`, '--log-level', 'warn'], {}, work);
@@ -102,24 +112,34 @@ async function main(): Promise<void> {
     if (c.code !== 0) throw new Error(`compress failed: ${c.stdout} ${c.stderr}`);
     const zst = dayPath(root, 'db', DAY, '.db.zst');
     const zstBytes = statSync(zst).size;
+    log('the writer alone, as long as tickdb compress ran (control) ...');
+    settleDisk();
+    const compressAlone = await writerAlone(join(work, 'control-compression.db'), c.ms);
     log('the engine and the zstd CLI on the same file (scripts/bench-zstd.ts) ...');
     const engine = await benchZstd({ file: dayPath(root, 'backup', DAY), workDir: join(work, 'engine'), log });
 
     // 3. Decompression, tickdb's file, hash check included.
-    const dec: number[] = [];
-    const zstdDec: number[] = [];
+    // Each output is new (an existing one is removed first, untimed) and the disk settled before each run.
+    const dec = { tickdb: [] as number[], zstd: [] as number[], tickdbSync: [] as number[], zstdSync: [] as number[] };
+    const ours = join(work, 'investigation.db');
+    const theirs = join(work, 'zstd-d.db');
+    const timed = (out: string, cmd: string, args: string[]): number => {
+      rmSync(out, { force: true });
+      settleDisk();
+      return timeCommand(cmd, args);
+    };
     for (let i = 0; i < reps; i++) {
-      const d = timeTickdb(['decompress', DAY, '--root', root, '-o', join(work, 'investigation.db'), '--force', '--log-level', 'warn'], {}, work);
-      if (d.code !== 0) throw new Error(`decompress failed: ${d.stderr}`);
-      dec.push(d.ms);
-      zstdDec.push(timeCommand('zstd', ['-d', '-q', '-f', zst, '-o', join(work, 'zstd-d.db')]));
+      dec.tickdb.push(timed(ours, process.execPath, [BIN, 'decompress', DAY, '--root', root, '-o', ours, '--log-level', 'warn']));
+      dec.zstd.push(timed(theirs, 'zstd', ['-d', '-q', '-f', zst, '-o', theirs]));
+      dec.tickdbSync.push(timed(ours, process.execPath, [BIN, 'decompress', DAY, '--root', root, '-o', ours, '--sync', '--log-level', 'warn']));
+      dec.zstdSync.push(timed(theirs, 'sh', ['-c', 'zstd -d -q -f "$0" -o "$1" && sync "$1" "$(dirname "$1")"', zst, theirs]));
     }
 
     const f: Figures = {
       bytes,
       rotation,
-      compression: { tickdbMs: c.ms, maxRssMiB: c.maxRssMiB, zstBytes, writer: compressWriter, engine },
-      decompression: { tickdbMs: best(dec), zstdMs: best(zstdDec) },
+      compression: { tickdbMs: c.ms, maxRssMiB: c.maxRssMiB, zstBytes, writer: compressWriter, writerAlone: compressAlone, engine },
+      decompression: { tickdbMs: best(dec.tickdb), zstdMs: best(dec.zstd), tickdbSyncMs: best(dec.tickdbSync), zstdSyncMs: best(dec.zstdSync) },
     };
     if (values.json === true) process.stdout.write(`${JSON.stringify(f, null, 2)}\n`);
     else process.stdout.write(report(f));
@@ -135,12 +155,25 @@ function rotationReport(bytes: number, r: Figures['rotation']): string {
     `  tickdb rotate                      ${r.tickdbMs.toFixed(0)} ms`,
     `  sqlite3 integrity_check + cp       ${r.baselineMs.toFixed(0)} ms (${r.integrityMs.toFixed(0)} + ${r.cpMs.toFixed(0)})`,
     `  ratio                              ${ratio(r.tickdbMs, r.baselineMs)}x  (target <= 1.5x: ${check(r.tickdbMs <= 1.5 * r.baselineMs)})`,
-    `  writer meanwhile                   ${r.writer.inserts} inserts, ${r.writer.failures} failed, p99 ${r.writer.p99Ms.toFixed(1)} ms, max ${r.writer.maxMs.toFixed(1)} ms (target < 50 ms: ${check(r.writer.maxMs < 50)})`,
+    ...writerLines(r.writer, r.writerAlone),
   ].join('\n');
+}
+
+function waits(w: WriterStats): string {
+  return `${w.inserts} inserts, ${w.failures} failed, p99 ${w.p99Ms.toFixed(1)} ms, max ${w.maxMs.toFixed(1)} ms, ${w.over50Ms} over 50 ms`;
+}
+
+/** The writer's waits with tickdb running, and alone for as long (what the host does to it by itself). */
+function writerLines(meanwhile: WriterStats, alone: WriterStats): string[] {
+  return [
+    `  writer meanwhile                   ${waits(meanwhile)} (target max < 50 ms: ${check(meanwhile.maxMs < 50)})`,
+    `  writer alone, as long (control)    ${waits(alone)}`,
+  ];
 }
 
 function report(f: Figures): string {
   const e = f.compression.engine;
+  const d = f.decompression;
   const single = e.cli.compress.ms;
   const t0 = e.cli.compressT0.ms;
   const lines = [
@@ -155,12 +188,15 @@ function report(f: Figures): string {
     `  vs zstd -19                        ${ratio(f.compression.tickdbMs, single)}x  (target <= 0.6x: ${check(f.compression.tickdbMs <= 0.6 * single)})`,
     `  vs zstd -19 -T0                    ${ratio(f.compression.tickdbMs, t0)}x  (target <= 1.1x: ${check(f.compression.tickdbMs <= 1.1 * t0)})`,
     `  size vs zstd -19 -T0               ${ratio(f.compression.zstBytes, e.cli.compressT0Bytes)}x  (target <= 1.01x: ${check(f.compression.zstBytes <= 1.01 * e.cli.compressT0Bytes)})`,
-    `  writer meanwhile                   ${f.compression.writer.inserts} inserts, ${f.compression.writer.failures} failed, p99 ${f.compression.writer.p99Ms.toFixed(1)} ms, max ${f.compression.writer.maxMs.toFixed(1)} ms (target < 50 ms: ${check(f.compression.writer.maxMs < 50)})`,
+    ...writerLines(f.compression.writer, f.compression.writerAlone),
     '',
-    'decompression (tickdb: hash check included)',
-    `  tickdb decompress                  ${f.decompression.tickdbMs.toFixed(0)} ms`,
-    `  zstd -d                            ${f.decompression.zstdMs.toFixed(0)} ms`,
-    `  ratio                              ${ratio(f.decompression.tickdbMs, f.decompression.zstdMs)}x  (target <= 1.0x: ${check(f.decompression.tickdbMs <= f.decompression.zstdMs)})`,
+    'decompression (tickdb: hash check included; a new output file each run)',
+    `  tickdb decompress                  ${d.tickdbMs.toFixed(0)} ms`,
+    `  zstd -d                            ${d.zstdMs.toFixed(0)} ms`,
+    `  ratio                              ${ratio(d.tickdbMs, d.zstdMs)}x  (target <= 1.0x: ${check(d.tickdbMs <= d.zstdMs)})`,
+    `  tickdb decompress --sync           ${d.tickdbSyncMs.toFixed(0)} ms`,
+    `  zstd -d, then sync file and folder ${d.zstdSyncMs.toFixed(0)} ms`,
+    `  ratio, both durable                ${ratio(d.tickdbSyncMs, d.zstdSyncMs)}x`,
     '',
     'the engine alone (scripts/bench-zstd.ts, same file, same run):',
     formatBenchZstd(e),

@@ -6,7 +6,7 @@
  *
  * Commands on stdin, one per line: `switch PATH` (midnight: open the next day's database, close the old one),
  * `stop` (close and exit). On `stop`, or SIGTERM, it prints one JSON line on stdout: rows committed per file,
- * failed inserts, and the insert latency (p50, p99, max in ms). It prints `ready` on stderr once it writes.
+ * failed inserts, and the insert latency (p50, p99, max in ms, and how many inserts waited over 50 ms). It prints `ready` on stderr once it writes.
  */
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
@@ -79,6 +79,7 @@ function main(): void {
     process.stdout.write(`${JSON.stringify({
       committed, failures, inserts: latencies.length,
       p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0,
+      over50Ms: sorted.filter((ms) => ms > 50).length,
     })}\n`);
     process.exit(0);
   };

@@ -13,10 +13,19 @@ afterEach(() => cleanup());
 interface Entry { day: string; dataset: string; tier: string; path: string; bytes: number; state: string }
 
 describe('tickdb CLI foundation', () => {
-  it('prints help from the checkout', () => {
+  it('prints help from the checkout, every command listed though each is loaded on demand', () => {
     const r = runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['run', 'rotate', 'compress', 'archive', 'purge', 'simulate', 'inventory']) expect(r.stdout).toContain(cmd);
+    const listed = [...r.stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+    expect(listed).toEqual(['run', 'rotate', 'compress', 'archive', 'purge', 'decompress', 'simulate', 'inventory', 'status', 'policy',
+      'analyze', 'verify', 'audit', 'restore', 'quarantine', 'service', 'help']);
+    expect(runCli(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const sub = runCli(['decompress', '--help']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toContain('Usage: tickdb decompress');
+    const typo = runCli(['statu']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('Did you mean status?');
   });
 
   it('simulate --days 14 then inventory --json lists 14 days with their sizes', () => {

@@ -7,7 +7,7 @@ import { TickdbError, exitCodeFor, isTickdbError } from '../errors.js';
 import { tierDirs, type TierDirs } from '../layout/tiers.js';
 import { createLogger, type Logger } from '../log.js';
 import { acquireLock } from '../store/lock.js';
-import { lowerPriority } from '../agent/priority.js';
+import { lowerPriority } from '../priority.js';
 
 export interface CommonOptions {
   root?: string;

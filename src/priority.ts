@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import { errnoOf } from '../errors.js';
-import type { Logger } from '../log.js';
+import { errnoOf } from './errors.js';
+import type { Logger } from './log.js';
 
 /** os.setPriority throws ERR_SYSTEM_ERROR with the errno name in `info.code`. */
 function systemErrorCode(err: unknown): string | undefined {

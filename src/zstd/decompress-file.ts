@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
 import type { ZstdProgress } from './compress-file.js';
-import { BackgroundFlusher, assertDistinct, concurrencyFor, readAt, writeAt } from './file-io.js';
+import { BackgroundFlusher, assertDistinct, concurrencyFor, openWithSize, readAt, writeAt } from './file-io.js';
 import { ZSTD_MAGIC } from './frame-header.js';
 import { scanFrames, type FrameSpan } from './frame-scan.js';
 import { decompressBuffer, nativeMessage } from './native.js';
@@ -116,21 +116,10 @@ export async function decompressFile(src: string, dst: string | null, opts: Deco
   assertDistinct(src, dst);
   const { signal, onProgress } = opts;
   signal?.throwIfAborted();
-  let input: FileHandle;
-  try {
-    input = await open(src, 'r');
-  } catch (err) {
-    throw ioError('open', src, err);
-  }
+  const { handle: input, size } = await openWithSize(src);
   let output: FileHandle | undefined;
   let flusher: BackgroundFlusher | undefined;
   try {
-    let size: number;
-    try {
-      size = (await input.stat()).size;
-    } catch (err) {
-      throw ioError('stat', src, err);
-    }
     if (size === 0) throw corrupt(src, 'empty file (0 bytes), not a zstd stream');
     const table = await readSeekTableFrom(input, size, src);
     const pieces = table !== undefined ? piecesFromSeekTable(table.entries) : piecesFromScan(input, size, src);

@@ -1,6 +1,22 @@
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
+
+/** Opens `path` for reading, with its size. Errors name `path` (IO); the handle is closed if the stat fails. */
+export async function openWithSize(path: string): Promise<{ handle: FileHandle; size: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw ioError('open', path, err);
+  }
+  try {
+    return { handle, size: (await handle.stat()).size };
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw ioError('stat', path, err);
+  }
+}
 
 /**
  * Reads up to `length` bytes at `position`; the result is shorter only at end of file. Errors become TickdbError

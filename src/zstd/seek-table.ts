@@ -1,6 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
-import { readAt } from './file-io.js';
+import { openWithSize, readAt } from './file-io.js';
 
 /**
  * The seek table of the zstd seekable format (contrib/seekable_format/zstd_seekable_compression_format.md in
@@ -125,14 +125,8 @@ export async function readSeekTableFrom(fh: FileHandle, fileSize: number, path: 
 
 /** The seek table of the .zst at `path`, or undefined when it has none (a file made by the `zstd` CLI). */
 export async function readSeekTable(path: string): Promise<SeekTable | undefined> {
-  let fh: FileHandle;
+  const { handle: fh, size } = await openWithSize(path);
   try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    throw ioError('open', path, err);
-  }
-  try {
-    const size = (await fh.stat()).size;
     return await readSeekTableFrom(fh, size, path);
   } catch (err) {
     throw ioError('read', path, err);

@@ -36,7 +36,7 @@ export function describeStep(step: Step): string {
     case 'cleanup-tmp': return `remove leftover ${step.path}`;
     case 'finish-pending': return `finish interrupted move of ${step.source} (successor ${step.successor || 'none'})`;
     case 'quarantine': return `quarantine ${step.dataset}/${step.day}: ${step.reason}`;
-    case 'precreate': return `create ${step.path}`;
+    case 'precreate': return step.exists === true ? `record ${step.path} (already there) as live` : `create ${step.path}`;
     case 'seal': return `seal ${step.path}`;
     case 'backup': return `back up ${step.source} -> ${step.dest}${step.reason === 'mismatch' ? ' (replacing a copy that does not match)' : ''}`;
     case 'adopt-zst': return `verify and adopt ${step.path}`;

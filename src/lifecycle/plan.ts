@@ -195,9 +195,14 @@ function planPrecreate(input: PlanInput, today: Day, steps: Step[]): void {
       const key = dayKey(dataset.prefix, day);
       const files = input.scan.days.get(key);
       const rec = input.metadata.days[key];
-      if (files !== undefined && (files.db ?? files.zst ?? files.archive) !== undefined) continue;
+      // A database already there with no record (made by the writer itself, or by a run killed between creating the
+      // file and recording it) gets the same step: the file is left as it is and recorded as live.
+      if (files !== undefined && (files.db ?? files.zst ?? files.archive) !== undefined && (rec !== undefined || files.db === undefined)) continue;
       if (rec !== undefined && rec.state !== 'live') continue; // sealed or beyond: never re-created over
-      steps.push({ dataset: dataset.prefix, day, age: ageOf(day, today), kind: 'precreate', job: 'rotate', path: dayPath(input.dirs, 'db', dataset.prefix, day, 'db') });
+      steps.push({
+        dataset: dataset.prefix, day, age: ageOf(day, today), kind: 'precreate', job: 'rotate', path: dayPath(input.dirs, 'db', dataset.prefix, day, 'db'),
+        ...(files?.db !== undefined ? { exists: true as const } : {}),
+      });
     }
   }
 }

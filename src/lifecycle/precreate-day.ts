@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { TickdbError } from '../errors.js';
+import { faultPoint } from '../fault.js';
 import { createDayDatabase } from '../sqlite/create-database.js';
 import { datasetOf, done, type ExecContext, type StepOutcome } from './exec-context.js';
 import type { PrecreateStep } from './steps.js';
@@ -23,7 +24,11 @@ export function resolveId(kind: 'user' | 'group', value: string | number | undef
   });
 }
 
-/** Creates today's or tomorrow's database (schema, WAL, owner and mode from config); never overwrites. */
+/**
+ * Creates today's or tomorrow's database (schema, WAL, owner and mode from config); never overwrites. A database
+ * already there is left as it is, and recorded as live when it has no record yet (the writer made it first, or a
+ * run was killed between creating it and recording it), so that every file in the tree has its record.
+ */
 export async function precreateDay(step: PrecreateStep, ctx: ExecContext): Promise<StepOutcome> {
   const dataset = datasetOf(ctx, step.dataset);
   const created = await createDayDatabase(step.path, {
@@ -32,7 +37,12 @@ export async function precreateDay(step: PrecreateStep, ctx: ExecContext): Promi
     uid: resolveId('user', ctx.config.fileOwner),
     gid: resolveId('group', ctx.config.fileGroup),
   });
-  if (!created) return { status: 'skipped', message: `${step.path} already exists; left as it is` };
+  if (!created) {
+    if (ctx.store.get(step.dataset, step.day) !== undefined) return { status: 'skipped', message: `${step.path} already exists; left as it is` };
+    await ctx.store.transition(step.dataset, step.day, { state: 'live', origin: 'found' }, { event: 'found-live', path: step.path });
+    return done(`recorded ${step.path}, already there (not created by tickdb); left as it is`);
+  }
+  faultPoint('rotate:after-precreate');
   await ctx.store.transition(step.dataset, step.day, { state: 'live', createdAt: ctx.clock.now().toISOString() },
     { event: 'created', path: step.path });
   return done(`created ${step.path}`);

@@ -36,6 +36,8 @@ export interface QuarantineStep extends DayStepBase {
 export interface PrecreateStep extends DayStepBase {
   kind: 'precreate';
   path: string;
+  /** The database is already there without a record: the step only records it. */
+  exists?: true;
 }
 
 export interface SealStep extends DayStepBase {

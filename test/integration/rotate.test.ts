@@ -1,6 +1,6 @@
-import { copyFileSync, existsSync, openSync, readFileSync, statSync, writeSync, closeSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeSync, closeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempDir } from '../helpers/cli.js';
@@ -22,7 +22,7 @@ function countRows(path: string, scratch: string): number {
   }
 }
 
-function metadata(root: string): { days: Record<string, { state: string; sha256?: string; rows?: number; busySince?: string; quarantine?: { reason: string } }> } {
+function metadata(root: string): { days: Record<string, { state: string; sha256?: string; rows?: number; busySince?: string; origin?: string; quarantine?: { reason: string } }> } {
   return JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8'));
 }
 
@@ -85,6 +85,33 @@ describe('rotate beside a live writer', () => {
     expect(countRows(backup, scratch)).toBe(committed);
     // The independent checker agrees.
     expect(runSqlite(d10, 'PRAGMA integrity_check;')).toBe('ok');
+  });
+
+  it('records, without touching it, a database the writer created before the agent did', async () => {
+    // The agent ran two days ago (it has metadata, and made 03-08 and 03-09); the writer then made 03-10 itself.
+    expect(runCli(['rotate', '--root', root, '--now', '2026-03-08T06:00:00Z']).code).toBe(0);
+    const today = dayFile(root, 'db', '2026-03-10');
+    expect(existsSync(today)).toBe(false);
+    mkdirSync(dirname(today), { recursive: true });
+    const writer = new WriterProcess(today, 2000); // creates the file itself, as a trading engine may at midnight
+    try {
+      await writer.waitFor('ready');
+      await until(() => countRows(today, scratch) >= 100, 'rows in today');
+      const r = runCli(['rotate', '--root', root, '--now', '2026-03-10T06:00:00Z', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const report = parseJson<{ results: { step: { kind: string; day?: string }; outcome: { status: string; message: string } }[] }>(r.stdout);
+      const step = report.results.find((x) => x.step.kind === 'precreate' && x.step.day === '2026-03-10');
+      expect(step?.outcome).toMatchObject({ status: 'done', message: expect.stringContaining('already there') as unknown });
+      expect(metadata(root).days['ticks/2026-03-10']).toMatchObject({ state: 'live', origin: 'found' });
+      const events = readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; path?: string });
+      expect(events.filter((e) => e.path === today).map((e) => e.event)).toEqual(['found-live']);
+      // A second run has nothing more to record.
+      const again = parseJson<{ results: { step: { kind: string; day?: string } }[] }>(runCli(['rotate', '--root', root, '--now', '2026-03-10T06:10:00Z', '--json']).stdout);
+      expect(again.results.some((x) => x.step.kind === 'precreate' && x.step.day === '2026-03-10')).toBe(false);
+    } finally {
+      await writer.stop();
+    }
+    expect(countRows(today, scratch)).toBeGreaterThanOrEqual(100);
   });
 
   it('folds the rows a crashed writer left only in the -wal into the sealed file', async () => {

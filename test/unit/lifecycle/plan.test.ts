@@ -3,6 +3,7 @@ import type { Config } from '../../../src/config/schema.js';
 import { addDays, dayOf } from '../../../src/layout/day.js';
 import type { TierFile } from '../../../src/layout/scan.js';
 import { dayPath } from '../../../src/layout/tiers.js';
+import { describeStep } from '../../../src/lifecycle/execute.js';
 import { plan } from '../../../src/lifecycle/plan.js';
 import { LIFECYCLE_JOBS, type LifecycleJob, type Step } from '../../../src/lifecycle/steps.js';
 import type { DayRecord, Metadata } from '../../../src/store/metadata-types.js';
@@ -32,11 +33,25 @@ describe('planner', () => {
     expect(kinds(planFor([], []).steps)).toEqual([`precreate ${TODAY}`, `precreate ${ago(-1)}`]);
   });
 
+  it('gives a database already there for today or tomorrow a pre-create step only while it has no record', () => {
+    const live = (day: string): DayRecord => ({ dataset: 'ticks', day, state: 'live' });
+    const files = [file(TODAY, 'db', 'db'), file(ago(-1), 'db', 'db')];
+    const found = planFor(files, []).steps;
+    expect(kinds(found)).toEqual([`precreate ${TODAY}`, `precreate ${ago(-1)}`]);
+    expect(found.map(describeStep)).toEqual([TODAY, ago(-1)].map((d) => `record ${dayPath(dirs, 'db', 'ticks', d, 'db')} (already there) as live`));
+    expect(kinds(planFor(files, [live(TODAY)]).steps)).toEqual([`precreate ${ago(-1)}`]);
+    expect(kinds(planFor(files, [live(TODAY), live(ago(-1))]).steps)).toEqual([]);
+    // A compressed copy is not a live database to record, nor one to create beside.
+    expect(kinds(planFor([file(TODAY, 'db', 'zst')], []).steps)).not.toContain(`precreate ${TODAY}`);
+  });
+
   it('follows each day through its chain by age', () => {
     const files = [file(TODAY, 'db', 'db'), file(ago(-1), 'db', 'db'), file(ago(1), 'db', 'db'), file(ago(7), 'db', 'db'), file(ago(30), 'db', 'zst'), file(ago(45), 'db', 'db'), file(ago(180), 'archive', 'zst')];
     const p = planFor(files, [sealed(ago(7)), compressed(ago(30))]);
     expect(kinds(p.steps)).toEqual([
       `seal ${ago(45)}`, `backup ${ago(7)}`, `seal ${ago(1)}`, `backup ${ago(1)}`,
+      // Today's and tomorrow's files have no record here: recorded as found (see the pre-create test).
+      `precreate ${TODAY}`, `precreate ${ago(-1)}`,
       `compress ${ago(45)}`, `compress ${ago(7)}`, `archive ${ago(30)}`, `purge ${ago(180)}`,
     ]);
     const c45 = p.steps.find((s) => s.kind === 'compress' && s.day === ago(45));

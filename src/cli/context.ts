@@ -6,8 +6,8 @@ import type { Config } from '../config/schema.js';
 import { TickdbError, exitCodeFor, isTickdbError } from '../errors.js';
 import { tierDirs, type TierDirs } from '../layout/tiers.js';
 import { createLogger, type Logger } from '../log.js';
-import { acquireLock } from '../store/lock.js';
 import { lowerPriority } from '../priority.js';
+import { acquireLock } from '../store/lock.js';
 
 export interface CommonOptions {
   root?: string;

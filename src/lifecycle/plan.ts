@@ -197,11 +197,12 @@ function planPrecreate(input: PlanInput, today: Day, steps: Step[]): void {
       const rec = input.metadata.days[key];
       // A database already there with no record (made by the writer itself, or by a run killed between creating the
       // file and recording it) gets the same step: the file is left as it is and recorded as live.
-      if (files !== undefined && (files.db ?? files.zst ?? files.archive) !== undefined && (rec !== undefined || files.db === undefined)) continue;
+      const unrecorded = files?.db !== undefined && rec === undefined;
+      if ((files?.db ?? files?.zst ?? files?.archive) !== undefined && !unrecorded) continue;
       if (rec !== undefined && rec.state !== 'live') continue; // sealed or beyond: never re-created over
       steps.push({
         dataset: dataset.prefix, day, age: ageOf(day, today), kind: 'precreate', job: 'rotate', path: dayPath(input.dirs, 'db', dataset.prefix, day, 'db'),
-        ...(files?.db !== undefined ? { exists: true as const } : {}),
+        ...(unrecorded ? { exists: true as const } : {}),
       });
     }
   }

@@ -130,7 +130,8 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     const out = output;
     // Each frame is flushed once written: dirty data left for the kernel's periodic writeback (after 30 s, in one
     // burst) ends up in a journal commit that a writer's fsync must wait for (measured: 68 ms waits in the writer).
-    flusher = new BackgroundFlusher(out, dst, FLUSH_EVERY_BYTES);
+    const flush = new BackgroundFlusher(out, dst, FLUSH_EVERY_BYTES);
+    flusher = flush;
     const plan = planFrames(size, frameBytes, concurrency);
     const sourceHash = createHash('sha256');
     const zstHash = createHash('sha256');
@@ -146,7 +147,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
       const { frame, checksum } = await job.result;
       signal?.throwIfAborted();
       await writeAt(out, frame, writePos, dst);
-      flusher?.wrote(frame.length);
+      flush.wrote(frame.length);
       zstHash.update(frame);
       writePos += frame.length;
       entries.push({ compressedSize: frame.length, decompressedSize: job.inputBytes, checksum });
@@ -180,7 +181,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     await writeAt(out, table, writePos, dst);
     zstHash.update(table);
     writePos += table.length;
-    await flusher.finish();
+    await flush.finish();
     return {
       sourceSha256: sourceHash.digest('hex'),
       sourceBytes: size,

@@ -107,9 +107,9 @@ async function decodePiece(data: Buffer, piece: Piece, path: string): Promise<{ 
  *   its size is checked against the header or seek table. A zero-byte, truncated, damaged or non-zstd file is a
  *   TickdbError CORRUPT naming `src` and what is wrong; nothing is deleted.
  * - `dst` is created or truncated; with `fsync`, it is flushed as it is written and fsynced before the promise
- *   resolves (without, it is left to the page cache, like the output of `zstd -d`). On failure or abort (rejecting with
- *   `signal.reason`) a partial `dst` is left for the caller to delete. Write errors name `dst` (NO_SPACE for
- *   ENOSPC).
+ *   resolves (without, it is left to the page cache, like the output of `zstd -d`). On failure or abort
+ *   (rejecting with `signal.reason`) a partial `dst` is left for the caller to delete. Write errors name `dst`
+ *   (NO_SPACE for ENOSPC).
  */
 export async function decompressFile(src: string, dst: string | null, opts: DecompressOptions): Promise<DecompressResult> {
   const concurrency = concurrencyFor(opts.threads);

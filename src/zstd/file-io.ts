@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
@@ -45,6 +46,19 @@ export async function writeAt(fh: FileHandle, data: Uint8Array, position: number
       const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
       done += bytesWritten;
     }
+  } catch (err) {
+    throw ioError('write', path, err);
+  }
+}
+
+/**
+ * `writeAt` on the calling thread, for a writer that hashes what it writes in cache-sized slices (see
+ * decompress-file.ts): an async write per slice would hand each to libuv's pool and wait for the round trip.
+ */
+export function writeAtSync(fh: FileHandle, data: Uint8Array, position: number, path: string): void {
+  let done = 0;
+  try {
+    while (done < data.length) done += writeSync(fh.fd, data, done, data.length - done, position + done);
   } catch (err) {
     throw ioError('write', path, err);
   }

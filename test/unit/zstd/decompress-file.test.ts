@@ -136,3 +136,13 @@ describe('decompressFile on bad input raises CORRUPT naming the file', () => {
     await expectCorrupt(path, /seek table/);
   });
 });
+
+describe('decompressFile on a full disk', () => {
+  it('reports NO_SPACE naming the output, whose writes run on the calling thread', async () => {
+    await expect(decompressFile(ours, '/dev/full', { threads: 2 })).rejects.toMatchObject({
+      code: 'NO_SPACE',
+      path: '/dev/full',
+      message: expect.stringMatching(/write failed: no space left on device: \/dev\/full/),
+    });
+  });
+});

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (built by `npm install` through the prepare script).
+// Thin launcher: the CLI runs from dist/bundle, which `npm install` builds through the prepare script (tsc into
+// dist/src, then rolldown.config.mjs bundles it for a faster start).
 import { availableParallelism } from 'node:os';
 
 // zstd frames are compressed on libuv's thread pool, which file I/O shares. Keep one thread free for I/O beyond
@@ -8,7 +9,7 @@ if (process.env.UV_THREADPOOL_SIZE === undefined) {
   process.env.UV_THREADPOOL_SIZE = String(Math.max(4, Math.min(availableParallelism(), 4) + 1));
 }
 
-const { main } = await import('../dist/src/cli/main.js');
+const { main } = await import('../dist/bundle/main.js');
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -71,7 +71,7 @@ if [[ "${dry_run}" -eq 0 && "${EUID}" -ne 0 ]]; then
   die "run as root (sudo), or with --dry-run to see the commands"
 fi
 node_bin="$(command -v node)" || die "node is not in PATH (Node 20 or later is needed)"
-[[ -f "${tickdb_home}/dist/src/cli/main.js" ]] || die "tickdb is not built in ${tickdb_home}: run npm ci there first"
+[[ -f "${tickdb_home}/dist/bundle/main.js" ]] || die "tickdb is not built in ${tickdb_home}: run npm ci there first"
 
 group="${user}"
 if [[ -n "${writer_group}" ]]; then

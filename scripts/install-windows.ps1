@@ -71,7 +71,7 @@ if ($NodeExe -eq '') {
 if (-not (Test-Path -LiteralPath $NodeExe -PathType Leaf)) { throw "node.exe not found: $NodeExe" }
 $TickdbDir = (Resolve-Path -LiteralPath $TickdbDir).Path
 $tickdbBin = Join-Path $TickdbDir 'bin\tickdb.js'
-if (-not (Test-Path -LiteralPath (Join-Path $TickdbDir 'dist\src\cli\main.js'))) { throw "tickdb is not built in ${TickdbDir}: run npm ci there" }
+if (-not (Test-Path -LiteralPath (Join-Path $TickdbDir 'dist\bundle\main.js'))) { throw "tickdb is not built in ${TickdbDir}: run npm ci there" }
 if ($TickdbDir -like "$env:SystemDrive\Users\*") {
   Write-Warning "$TickdbDir is under a user profile, which $ServiceAccount may not read: install tickdb under C:\Program Files\tickdb"
 }

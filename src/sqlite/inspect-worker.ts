@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { Worker, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { InspectRequest, InspectResult } from './inspect-types.js';
 
 /**
  * Runs in a worker thread so that checkpoints, integrity checks and hashing never block the agent's event loop.
- * `seal`: checkpoint(TRUNCATE) -> journal_mode=DELETE -> integrity_check -> stats -> SHA-256.
+ * `seal`: integrity_check and stats -> checkpoint(TRUNCATE) -> journal_mode=DELETE -> SHA-256.
  * `inspect`: the same checks read-only, without changing the file.
+ * The stats query runs beside integrity_check, in a second worker started from this same file (`stats`).
  */
 const CORRUPT = /SQLITE_(NOTADB|CORRUPT)/;
 const BUSY = /SQLITE_(BUSY|LOCKED)/;
@@ -42,18 +43,72 @@ function fileSize(path: string): number {
   }
 }
 
-/** integrity_check, then the stats; the connection sees committed rows still in the -wal. */
-function check(db: Database.Database, req: InspectRequest): { problems: string[] } | { rows: number; minTs: string | null; maxTs: string | null } {
-  const problems = (db.pragma(`integrity_check(${req.maxProblems})`) as { integrity_check: string }[]).map((r) => r.integrity_check);
-  if (problems.length !== 1 || problems[0] !== 'ok') return { problems };
-  const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(req.table);
-  if (exists === undefined) return { problems: [`no table ${req.table}: not a tick database of this dataset`] };
-  const ts = quoteId(req.timestampColumn);
-  const stats = db
-    .prepare(`SELECT count(*) AS n, min(${ts}) AS lo, max(${ts}) AS hi FROM ${quoteId(req.table)}`)
-    .safeIntegers(true)
-    .get() as { n: bigint; lo: bigint | null; hi: bigint | null };
-  return { rows: Number(stats.n), minTs: stats.lo === null ? null : String(stats.lo), maxTs: stats.hi === null ? null : String(stats.hi) };
+/** What this file is started with: a request of inspect-database.ts, or `stats`, which it starts itself. */
+type WorkerRequest = Omit<InspectRequest, 'op'> & { op: InspectRequest['op'] | 'stats' };
+
+type Stats = { rows: number; minTs: string | null; maxTs: string | null };
+
+/** What the `stats` worker posts: the stats, or the failure as `run` reports failures. */
+type StatsMessage = ({ status: 'stats' } & Stats) | Exclude<InspectResult, { status: 'ok' }>;
+
+/** Row count and timestamp range of the tick table: one scan of it (about 0.65 s for a 214 MB day). */
+function readStats(req: Omit<InspectRequest, 'op'>): Stats {
+  const db = new Database(req.path, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma(`busy_timeout = ${req.busyTimeoutMs}`);
+    const ts = quoteId(req.timestampColumn);
+    const stats = db
+      .prepare(`SELECT count(*) AS n, min(${ts}) AS lo, max(${ts}) AS hi FROM ${quoteId(req.table)}`)
+      .safeIntegers(true)
+      .get() as { n: bigint; lo: bigint | null; hi: bigint | null };
+    return { rows: Number(stats.n), minTs: stats.lo === null ? null : String(stats.lo), maxTs: stats.hi === null ? null : String(stats.hi) };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * `readStats` in a second worker, so that its scan runs beside integrity_check (3.7 s for a 214 MB day) on
+ * another core instead of after it. Settles when that worker has exited: its connection is closed by then, so it
+ * can never hold up the checkpoint that follows.
+ */
+function statsBeside(req: InspectRequest): Promise<StatsMessage> {
+  return new Promise((resolve) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { ...req, op: 'stats' } satisfies WorkerRequest });
+    let message: StatsMessage | undefined;
+    worker.once('message', (m: StatsMessage) => {
+      message = m;
+    });
+    worker.once('error', (err) => {
+      message ??= { status: 'error', message: `stats worker failed: ${err.message}`, code: 'WORKER' };
+    });
+    worker.once('exit', (code) => {
+      resolve(message ?? { status: 'error', message: `stats worker exited with ${code} and no result`, code: 'WORKER' });
+    });
+  });
+}
+
+/** integrity_check, with the stats read beside it; the connections see committed rows still in the -wal. */
+async function check(db: Database.Database, req: InspectRequest): Promise<{ problems: string[] } | StatsMessage> {
+  const stats = statsBeside(req);
+  try {
+    const problems = (db.pragma(`integrity_check(${req.maxProblems})`) as { integrity_check: string }[]).map((r) => r.integrity_check);
+    if (problems.length !== 1 || problems[0] !== 'ok') return { problems };
+    const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(req.table);
+    if (exists === undefined) return { problems: [`no table ${req.table}: not a tick database of this dataset`] };
+    return await stats;
+  } finally {
+    await stats; // on every path, failures included: the seal's checkpoint must find no reader left
+  }
+}
+
+/** A failure of better-sqlite3 as a result: damage, a lock held by another connection, or anything else. */
+function failure(err: unknown): Exclude<InspectResult, { status: 'ok' }> {
+  const code = String((err as { code?: unknown }).code ?? '');
+  const message = err instanceof Error ? err.message : String(err);
+  if (CORRUPT.test(code)) return { status: 'corrupt', problems: [message] };
+  if (BUSY.test(code)) return { status: 'busy', detail: message };
+  return { status: 'error', message, code };
 }
 
 /**
@@ -61,7 +116,7 @@ function check(db: Database.Database, req: InspectRequest): { problems: string[]
  * exactly as it was found. Only a file that passes is then sealed: checkpoint(TRUNCATE), whose `busy` column is
  * checked, and journal_mode=DELETE, which fails while any other connection (a writer) still has the file open.
  */
-function run(req: InspectRequest): InspectResult {
+async function run(req: InspectRequest): Promise<InspectResult> {
   if (fileSize(req.path) === 0) return { status: 'corrupt', problems: ['zero-byte file: not a SQLite database'] };
   let db: Database.Database | undefined;
   try {
@@ -77,10 +132,12 @@ function run(req: InspectRequest): InspectResult {
     }
     db = new Database(req.path, { readonly: true, fileMustExist: true });
     db.pragma(`busy_timeout = ${req.busyTimeoutMs}`);
-    const checked = check(db, req);
+    const checked = await check(db, req);
     db.close();
     db = undefined;
     if ('problems' in checked) return { status: 'corrupt', problems: checked.problems };
+    if (checked.status !== 'stats') return checked;
+    const { rows, minTs, maxTs } = checked;
     const walBytes = fileSize(`${req.path}-wal`);
     if (req.op === 'seal') {
       db = new Database(req.path, { fileMustExist: true });
@@ -94,16 +151,26 @@ function run(req: InspectRequest): InspectResult {
       db.close();
       db = undefined;
     }
-    return { status: 'ok', ...hashFile(req.path), ...checked, walBytesFolded: req.op === 'seal' ? walBytes : 0 };
+    return { status: 'ok', ...hashFile(req.path), rows, minTs, maxTs, walBytesFolded: req.op === 'seal' ? walBytes : 0 };
   } catch (err) {
-    const code = String((err as { code?: unknown }).code ?? '');
-    const message = err instanceof Error ? err.message : String(err);
-    if (CORRUPT.test(code)) return { status: 'corrupt', problems: [message] };
-    if (BUSY.test(code)) return { status: 'busy', detail: message };
-    return { status: 'error', message, code };
+    return failure(err);
   } finally {
     db?.close();
   }
 }
 
-if (parentPort !== null) parentPort.postMessage(run(workerData as InspectRequest));
+function runStats(req: Omit<InspectRequest, 'op'>): StatsMessage {
+  try {
+    return { status: 'stats', ...readStats(req) };
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+const request = workerData as WorkerRequest;
+if (parentPort !== null) {
+  const port = parentPort;
+  const { op } = request;
+  if (op === 'stats') port.postMessage(runStats(request));
+  else void run({ ...request, op }).then((result) => port.postMessage(result));
+}

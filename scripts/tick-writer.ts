@@ -2,11 +2,13 @@
  * A stand-in for the trading engine's writer, for tests and benchmarks: inserts ticks into a day's database at a
  * steady rate, one autocommit transaction per tick (the worst case for lock waits), and times every insert.
  *
- *   node dist/scripts/tick-writer.js --db PATH [--rate 2000] [--busy-timeout 5000]
+ *   node dist/scripts/tick-writer.js --db PATH [--rate 2000] [--busy-timeout 5000] [--log-slow MS]
  *
  * Commands on stdin, one per line: `switch PATH` (midnight: open the next day's database, close the old one),
  * `stop` (close and exit). On `stop`, or SIGTERM, it prints one JSON line on stdout: rows committed per file,
  * failed inserts, and the insert latency (p50, p99, max in ms, and how many inserts waited over 50 ms). It prints `ready` on stderr once it writes.
+ * `--log-slow MS` also prints each insert that took longer, with its wall-clock time, on stderr: to line a stall up
+ * with what another process did then (`strace -tt`).
  */
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
@@ -15,6 +17,7 @@ interface Args {
   db: string;
   rate: number;
   busyTimeout: number;
+  logSlowMs: number | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -24,7 +27,8 @@ function parseArgs(argv: string[]): Args {
   };
   const db = get('db');
   if (db === undefined) throw new Error('usage: tick-writer --db PATH [--rate N] [--busy-timeout MS]');
-  return { db, rate: Number(get('rate') ?? 2000), busyTimeout: Number(get('busy-timeout') ?? 5000) };
+  const logSlow = get('log-slow');
+  return { db, rate: Number(get('rate') ?? 2000), busyTimeout: Number(get('busy-timeout') ?? 5000), logSlowMs: logSlow === undefined ? undefined : Number(logSlow) };
 }
 
 function open(path: string, busyTimeout: number): { db: Database.Database; insert: Database.Statement } {
@@ -65,7 +69,9 @@ function main(): void {
         failures++;
         process.stderr.write(`insert failed: ${(err as Error).message}\n`);
       }
-      latencies.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      latencies.push(ms);
+      if (args.logSlowMs !== undefined && ms > args.logSlowMs) process.stderr.write(`slow insert: ${ms.toFixed(1)} ms, ended ${new Date().toISOString()}\n`);
     }
   }, 10);
   process.stderr.write('ready\n');

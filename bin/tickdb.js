@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI runs from dist/bundle, which `npm install` builds through the prepare script (tsc into
-// dist/src, then rolldown.config.mjs bundles it for a faster start).
+// dist/src, then scripts/bundle.ts bundles it for a faster start).
 import { availableParallelism } from 'node:os';
 
 // zstd frames are compressed on libuv's thread pool, which file I/O shares. Keep one thread free for I/O beyond

@@ -6,8 +6,8 @@ import type { InspectRequest, InspectResult } from './inspect-types.js';
 export type { InspectResult };
 
 /** Runs a seal or a read-only inspection of a database in a worker thread (off the event loop). */
-export function inspectDatabase(req: Omit<InspectRequest, 'maxProblems' | 'busyTimeoutMs'> & Partial<InspectRequest>): Promise<InspectResult> {
-  const request: InspectRequest = { maxProblems: 20, busyTimeoutMs: 20, ...req };
+export function inspectDatabase(req: Omit<InspectRequest, 'maxProblems' | 'busyTimeoutMs' | 'statsBesideFromBytes'> & Partial<InspectRequest>): Promise<InspectResult> {
+  const request: InspectRequest = { maxProblems: 20, busyTimeoutMs: 20, statsBesideFromBytes: 64 * 1024 * 1024, ...req };
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerUrl('inspect-worker.js', import.meta.url), { workerData: request });
     let settled = false;

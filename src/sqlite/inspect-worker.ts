@@ -8,7 +8,8 @@ import type { InspectRequest, InspectResult } from './inspect-types.js';
  * Runs in a worker thread so that checkpoints, integrity checks and hashing never block the agent's event loop.
  * `seal`: integrity_check and stats -> checkpoint(TRUNCATE) -> journal_mode=DELETE -> SHA-256.
  * `inspect`: the same checks read-only, without changing the file.
- * The stats query runs beside integrity_check, in a second worker started from this same file (`stats`).
+ * For a large file, the stats query runs beside integrity_check, in a second worker started from this same file
+ * (`stats`).
  */
 const CORRUPT = /SQLITE_(NOTADB|CORRUPT)/;
 const BUSY = /SQLITE_(BUSY|LOCKED)/;
@@ -88,17 +89,29 @@ function statsBeside(req: InspectRequest): Promise<StatsMessage> {
   });
 }
 
-/** integrity_check, with the stats read beside it; the connections see committed rows still in the -wal. */
+/**
+ * integrity_check, and the stats: read beside it for a large file, after it for a small one. The connections see
+ * committed rows still in the -wal.
+ */
 async function check(db: Database.Database, req: InspectRequest): Promise<{ problems: string[] } | StatsMessage> {
-  const stats = statsBeside(req);
+  const large = fileSize(req.path) + fileSize(`${req.path}-wal`) >= req.statsBesideFromBytes;
+  const beside = large ? statsBeside(req) : undefined;
   try {
     const problems = (db.pragma(`integrity_check(${req.maxProblems})`) as { integrity_check: string }[]).map((r) => r.integrity_check);
     if (problems.length !== 1 || problems[0] !== 'ok') return { problems };
     const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(req.table);
     if (exists === undefined) return { problems: [`no table ${req.table}: not a tick database of this dataset`] };
-    return await stats;
+    return beside !== undefined ? await beside : runStats(req);
   } finally {
-    await stats; // on every path, failures included: the seal's checkpoint must find no reader left
+    await beside; // on every path, failures included: the seal's checkpoint must find no reader left
+  }
+}
+
+function runStats(req: Omit<InspectRequest, 'op'>): StatsMessage {
+  try {
+    return { status: 'stats', ...readStats(req) };
+  } catch (err) {
+    return failure(err);
   }
 }
 
@@ -156,14 +169,6 @@ async function run(req: InspectRequest): Promise<InspectResult> {
     return failure(err);
   } finally {
     db?.close();
-  }
-}
-
-function runStats(req: Omit<InspectRequest, 'op'>): StatsMessage {
-  try {
-    return { status: 'stats', ...readStats(req) };
-  } catch (err) {
-    return failure(err);
   }
 }
 

@@ -34,11 +34,17 @@ function writerDay(name: string, rows: number): string {
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-describe('inspectDatabase', () => {
+// Every case runs twice: stats read by a second worker beside integrity_check (forced here on small files), and
+// read after it on the same worker (what small files get by default).
+describe.each([
+  ['beside', { statsBesideFromBytes: 0 }],
+  ['after', {}],
+])('inspectDatabase, stats %s integrity_check', (tag, mode) => {
+  const day = (name: string, rows: number): string => writerDay(`${tag}-${name}`, rows);
   it('seal: stats read beside integrity_check, then checkpoint, DELETE mode and the hash of the final file', async () => {
-    const path = writerDay('seal.db', 5000);
+    const path = day('seal.db', 5000);
     expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
-    const r = await inspectDatabase({ op: 'seal', path, table: 'ticks', timestampColumn: 'ts' });
+    const r = await inspectDatabase({ op: 'seal', path, table: 'ticks', timestampColumn: 'ts', ...mode });
     expect(r).toMatchObject({ status: 'ok', rows: 5000, minTs: String(BASE), maxTs: String(BASE + 4999n * 1_000_003n) });
     if (r.status !== 'ok') return;
     expect(r.walBytesFolded).toBeGreaterThan(0);
@@ -53,52 +59,52 @@ describe('inspectDatabase', () => {
 
   it('seal never finds the stats reader still open at its checkpoint (ten days in a row, none busy)', async () => {
     for (let i = 0; i < 10; i++) {
-      const path = writerDay(`row-${i}.db`, 200 + i);
-      const r = await inspectDatabase({ op: 'seal', path, table: 'ticks', timestampColumn: 'ts' });
+      const path = day(`row-${i}.db`, 200 + i);
+      const r = await inspectDatabase({ op: 'seal', path, table: 'ticks', timestampColumn: 'ts', ...mode });
       expect(r, `day ${i}`).toMatchObject({ status: 'ok', rows: 200 + i });
     }
   });
 
   it('inspect: the same figures, and the file left as it was', async () => {
-    const path = writerDay('inspect.db', 300);
+    const path = day('inspect.db', 300);
     const wal = readFileSync(`${path}-wal`);
-    const r = await inspectDatabase({ op: 'inspect', path, table: 'ticks', timestampColumn: 'ts' });
+    const r = await inspectDatabase({ op: 'inspect', path, table: 'ticks', timestampColumn: 'ts', ...mode });
     expect(r).toMatchObject({ status: 'ok', rows: 300, minTs: String(BASE), walBytesFolded: 0 });
     expect(readFileSync(`${path}-wal`).equals(wal)).toBe(true);
   });
 
   it('an empty tick table has no timestamp range', async () => {
-    const path = writerDay('empty.db', 0);
-    expect(await inspectDatabase({ op: 'inspect', path, table: 'ticks', timestampColumn: 'ts' })).toMatchObject({
+    const path = day('empty.db', 0);
+    expect(await inspectDatabase({ op: 'inspect', path, table: 'ticks', timestampColumn: 'ts', ...mode })).toMatchObject({
       status: 'ok', rows: 0, minTs: null, maxTs: null,
     });
   });
 
   it('a database without the tick table is corrupt for this dataset', async () => {
-    const path = join(dir, 'other.db');
+    const path = join(dir, `${tag}-other.db`);
     const db = new Database(path);
     db.exec('CREATE TABLE notes (x)');
     db.close();
-    expect(await inspectDatabase({ op: 'seal', path, table: 'ticks', timestampColumn: 'ts' })).toEqual({
+    expect(await inspectDatabase({ op: 'seal', path, table: 'ticks', timestampColumn: 'ts', ...mode })).toEqual({
       status: 'corrupt', problems: ['no table ticks: not a tick database of this dataset'],
     });
   });
 
   it('a stats query that fails (no such column) is an error, not a seal', async () => {
-    const path = writerDay('column.db', 10);
+    const path = day('column.db', 10);
     const before = sha256(path);
-    const r = await inspectDatabase({ op: 'seal', path, table: 'ticks', timestampColumn: 'time' });
+    const r = await inspectDatabase({ op: 'seal', path, table: 'ticks', timestampColumn: 'time', ...mode });
     expect(r).toMatchObject({ status: 'error', code: 'SQLITE_ERROR', message: expect.stringMatching(/no such column: "?time/) });
     expect(sha256(path)).toBe(before);
     expect(existsSync(`${path}-wal`)).toBe(true);
   });
 
   it('a file that is not a database, and a damaged one, are corrupt', async () => {
-    const text = join(dir, 'text.db');
+    const text = join(dir, `${tag}-text.db`);
     writeFileSync(text, 'not a database at all, but long enough to have a header of sorts'.repeat(100));
-    expect(await inspectDatabase({ op: 'seal', path: text, table: 'ticks', timestampColumn: 'ts' })).toMatchObject({ status: 'corrupt' });
+    expect(await inspectDatabase({ op: 'seal', path: text, table: 'ticks', timestampColumn: 'ts', ...mode })).toMatchObject({ status: 'corrupt' });
 
-    const damaged = writerDay('damaged.db', 20000);
+    const damaged = day('damaged.db', 20000);
     const db = new Database(damaged);
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.pragma('journal_mode = DELETE');
@@ -106,7 +112,7 @@ describe('inspectDatabase', () => {
     const bytes = readFileSync(damaged);
     bytes.fill(0x55, 8 * 4096, 12 * 4096); // four pages of the table's b-tree overwritten
     writeFileSync(damaged, bytes);
-    const r = await inspectDatabase({ op: 'seal', path: damaged, table: 'ticks', timestampColumn: 'ts' });
+    const r = await inspectDatabase({ op: 'seal', path: damaged, table: 'ticks', timestampColumn: 'ts', ...mode });
     expect(r.status).toBe('corrupt');
     expect(readFileSync(damaged).equals(bytes)).toBe(true);
   });

@@ -52,7 +52,7 @@ type Stats = { rows: number; minTs: string | null; maxTs: string | null };
 /** What the `stats` worker posts: the stats, or the failure as `run` reports failures. */
 type StatsMessage = ({ status: 'stats' } & Stats) | Exclude<InspectResult, { status: 'ok' }>;
 
-/** Row count and timestamp range of the tick table: one scan of it (about 0.65 s for a 214 MB day). */
+/** Row count and timestamp range of the tick table: one scan of it (about 0.4 s for a 214 MB day). */
 function readStats(req: Omit<InspectRequest, 'op'>): Stats {
   const db = new Database(req.path, { readonly: true, fileMustExist: true });
   try {
@@ -69,7 +69,7 @@ function readStats(req: Omit<InspectRequest, 'op'>): Stats {
 }
 
 /**
- * `readStats` in a second worker, so that its scan runs beside integrity_check (3.7 s for a 214 MB day) on
+ * `readStats` in a second worker, so that its scan runs beside integrity_check (3.5 s for a 214 MB day) on
  * another core instead of after it. Settles when that worker has exited: its connection is closed by then, so it
  * can never hold up the checkpoint that follows.
  */

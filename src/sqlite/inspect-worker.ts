@@ -53,18 +53,26 @@ type Stats = { rows: number; minTs: string | null; maxTs: string | null };
 type StatsMessage = ({ status: 'stats' } & Stats) | Exclude<InspectResult, { status: 'ok' }>;
 
 /** Row count and timestamp range of the tick table: one scan of it (about 0.4 s for a 214 MB day). */
-function readStats(req: Omit<InspectRequest, 'op'>): Stats {
-  const db = new Database(req.path, { readonly: true, fileMustExist: true });
+function statsOf(db: Database.Database, req: Omit<InspectRequest, 'op'>): Stats {
+  const ts = quoteId(req.timestampColumn);
+  const stats = db
+    .prepare(`SELECT count(*) AS n, min(${ts}) AS lo, max(${ts}) AS hi FROM ${quoteId(req.table)}`)
+    .safeIntegers(true)
+    .get() as { n: bigint; lo: bigint | null; hi: bigint | null };
+  return { rows: Number(stats.n), minTs: stats.lo === null ? null : String(stats.lo), maxTs: stats.hi === null ? null : String(stats.hi) };
+}
+
+/** `statsOf` on a read-only connection of its own (the `stats` worker), failures returned as `run` returns them. */
+function readStats(req: Omit<InspectRequest, 'op'>): StatsMessage {
+  let db: Database.Database | undefined;
   try {
+    db = new Database(req.path, { readonly: true, fileMustExist: true });
     db.pragma(`busy_timeout = ${req.busyTimeoutMs}`);
-    const ts = quoteId(req.timestampColumn);
-    const stats = db
-      .prepare(`SELECT count(*) AS n, min(${ts}) AS lo, max(${ts}) AS hi FROM ${quoteId(req.table)}`)
-      .safeIntegers(true)
-      .get() as { n: bigint; lo: bigint | null; hi: bigint | null };
-    return { rows: Number(stats.n), minTs: stats.lo === null ? null : String(stats.lo), maxTs: stats.hi === null ? null : String(stats.hi) };
+    return { status: 'stats', ...statsOf(db, req) };
+  } catch (err) {
+    return failure(err);
   } finally {
-    db.close();
+    db?.close();
   }
 }
 
@@ -101,17 +109,9 @@ async function check(db: Database.Database, req: InspectRequest): Promise<{ prob
     if (problems.length !== 1 || problems[0] !== 'ok') return { problems };
     const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(req.table);
     if (exists === undefined) return { problems: [`no table ${req.table}: not a tick database of this dataset`] };
-    return beside !== undefined ? await beside : runStats(req);
+    return beside !== undefined ? await beside : { status: 'stats', ...statsOf(db, req) };
   } finally {
     await beside; // on every path, failures included: the seal's checkpoint must find no reader left
-  }
-}
-
-function runStats(req: Omit<InspectRequest, 'op'>): StatsMessage {
-  try {
-    return { status: 'stats', ...readStats(req) };
-  } catch (err) {
-    return failure(err);
   }
 }
 
@@ -176,6 +176,6 @@ const request = workerData as WorkerRequest;
 if (parentPort !== null) {
   const port = parentPort;
   const { op } = request;
-  if (op === 'stats') port.postMessage(runStats(request));
+  if (op === 'stats') port.postMessage(readStats(request));
   else void run({ ...request, op }).then((result) => port.postMessage(result));
 }

@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import type { Config, LegalHold } from '../config/schema.js';
 import { describeError, ioError, isTickdbError } from '../errors.js';
-import { LIFECYCLE_JOBS, type LifecycleJob } from '../lifecycle/steps.js';
+import { LIFECYCLE_JOBS, type LifecycleJob } from '../lifecycle/step-types.js';
 import { acquireLock, type TreeLock } from '../store/lock.js';
 import { agentSchedules, configWithDirsOf, dirsChanged, type ScheduledJob } from './agent-config.js';
-import { AgentWork, type AgentContext } from './agent-work.js';
+import { LifecyclePass, type AgentContext } from './lifecycle-pass.js';
 import { removeLockSync } from './lock-sync.js';
 import { Scheduler, type Timers } from './scheduler.js';
 import { installSignalHandlers, type SignalSource } from './signals.js';
@@ -51,7 +51,7 @@ export class Agent {
   private readonly releasers: Releaser[] = [];
   private readonly abort = new AbortController();
   private readonly queue: WorkQueue;
-  private readonly work: AgentWork;
+  private readonly work: LifecyclePass;
   private scheduler: Scheduler<ScheduledJob> | undefined;
   private lock: TreeLock | undefined;
   private startedAt: Date | undefined;
@@ -67,7 +67,7 @@ export class Agent {
     this.config = ctx.config;
     this.queue = new WorkQueue((key, err) => ctx.logger.error({ job: key, err: describeError(err) }, `${key} failed: ${describeError(err)}`));
     this.stopped = new Promise((resolve) => { this.resolveStopped = resolve; });
-    this.work = new AgentWork({
+    this.work = new LifecyclePass({
       ctx, config: () => this.config, currentHolds: options.currentHolds, signal: this.abort.signal, startedAt: () => this.startedAt,
     });
   }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ClockJumpDetector } from './clock-jump.js';
-import { nextRun, parseCron, type CronPattern } from './cron-next.js';
+import { nextRun, parseCron, type CronPattern } from '../config/cron-next.js';
 
 /** The timer functions the scheduler uses (real ones in the agent, a fake clock's in tests). */
 export interface Timers {

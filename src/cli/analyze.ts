@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { analyzeFile, type AnalyzeReport } from '../inspect/analyze.js';
 import { readMetadata } from '../store/metadata.js';
 import { action, addCommonOptions, printJson, type CliRuntime } from './context.js';
-import { formatBytes, formatTable } from './format.js';
+import { formatBytes } from '../format-bytes.js';
+import { formatTable } from './format.js';
 
 function formatReport(r: AnalyzeReport): string {
   const d = r.database;

@@ -6,14 +6,14 @@ import { isInsideTier, locateCompressedDay } from '../layout/locate-day.js';
 import { scanTiers } from '../layout/scan.js';
 import { dayKey } from '../layout/tiers.js';
 import { inspectDatabase } from '../sqlite/inspect-database.js';
-import { tmpPathFor } from '../store/atomic-write.js';
-import { fsyncDir } from '../store/fsync-dir.js';
+import { tmpPathFor } from '../fs/atomic-write.js';
+import { fsyncDir } from '../fs/fsync-dir.js';
 import { readMetadata } from '../store/metadata.js';
 import { decompressFile } from '../zstd/index.js';
 import { action, addCommonOptions, printJson, usageError, type CliRuntime } from './context.js';
-import { formatBytes } from './format.js';
+import { formatBytes } from '../format-bytes.js';
 import { progressReporter, rateText } from './progress.js';
-import { pathExists } from '../store/path-exists.js';
+import { pathExists } from '../fs/path-exists.js';
 
 
 export function decompressCommand(runtime: CliRuntime): Command {

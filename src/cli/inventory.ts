@@ -3,7 +3,8 @@ import { buildInventory, INVENTORY_COLUMNS } from '../inspect/inventory.js';
 import { scanTiers } from '../layout/scan.js';
 import { readMetadata } from '../store/metadata.js';
 import { action, addCommonOptions, printJson, type CliRuntime } from './context.js';
-import { formatBytes, formatCsv, formatTable } from './format.js';
+import { formatBytes } from '../format-bytes.js';
+import { formatCsv, formatTable } from './format.js';
 
 export function inventoryCommand(runtime: CliRuntime): Command {
   const cmd = new Command('inventory')

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { LifecycleJob } from '../lifecycle/steps.js';
+import type { LifecycleJob } from '../lifecycle/step-types.js';
 import { action, addCommonOptions, withTreeLock, type CliRuntime } from './context.js';
 import { runJobsCommand } from './jobs-output.js';
 

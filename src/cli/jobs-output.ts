@@ -1,9 +1,10 @@
 import { loadConfig } from '../config/load.js';
 import type { LegalHold } from '../config/schema.js';
 import { runJobs, type JobsReport } from '../lifecycle/run-jobs.js';
-import type { LifecycleJob } from '../lifecycle/steps.js';
+import type { LifecycleJob } from '../lifecycle/step-types.js';
 import { printJson, type CommandContext } from './context.js';
-import { formatBytes, formatTable } from './format.js';
+import { formatBytes } from '../format-bytes.js';
+import { formatTable } from './format.js';
 import { progressReporter } from './progress.js';
 
 /** Re-reads the legal holds from the config file as it is now (DESIGN 3b: before each purge). */

@@ -3,7 +3,7 @@ import { Agent } from '../agent/daemon.js';
 import { updateMetricsFile } from '../agent/metrics-collect.js';
 import { loadConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
-import { LIFECYCLE_JOBS } from '../lifecycle/steps.js';
+import { LIFECYCLE_JOBS } from '../lifecycle/step-types.js';
 import { action, addCommonOptions, usageError, withTreeLock, type CliRuntime, type CommandContext, type CommonOptions } from './context.js';
 import { holdsReader, runJobsCommand } from './jobs-output.js';
 

@@ -7,7 +7,8 @@ import { loadMetadataForUpdate, readMetadata, requireMetadataFound } from '../st
 import type { DayState } from '../store/metadata-types.js';
 import { rebuildMetadata } from '../store/rebuild-metadata.js';
 import { action, addCommonOptions, printJson, withTreeLock, type CliRuntime, type CommandContext } from './context.js';
-import { formatBytes, formatTable } from './format.js';
+import { formatBytes } from '../format-bytes.js';
+import { formatTable } from './format.js';
 import { progressReporter, rateText } from './progress.js';
 
 function formatVerify(r: VerifyReport): string {

@@ -6,9 +6,9 @@ import { TickdbError, errnoOf, ioError } from '../errors.js';
 import { parseFileName } from '../layout/file-name.js';
 import { dayKey, type TierDirs } from '../layout/tiers.js';
 import type { DayRecord, Metadata } from '../store/metadata-types.js';
-import { sha256File } from '../store/sha256.js';
+import { sha256File } from '../fs/sha256.js';
 import { decompressFile, readSeekTable } from '../zstd/index.js';
-import { analyzeDatabase, parseSqliteHeader, type DbAnalysis, type SqliteHeader } from './analyze-db.js';
+import { analyzeDatabase, parseSqliteHeader, type DbAnalysis, type SqliteHeader } from '../sqlite/analyze-db.js';
 
 export interface AnalyzeReport {
   path: string;

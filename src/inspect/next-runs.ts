@@ -1,4 +1,4 @@
-import { nextRun, parseCron } from '../agent/cron-next.js';
+import { nextRun, parseCron } from '../config/cron-next.js';
 
 /**
  * The next `count` instants strictly after `from` at which a cron pattern fires, in UTC. It is the agent's own

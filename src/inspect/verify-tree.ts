@@ -5,7 +5,7 @@ import type { DayFiles, TierFile, TierScan } from '../layout/scan.js';
 import { dayPath, type TierDirs } from '../layout/tiers.js';
 import { inspectDatabase } from '../sqlite/inspect-database.js';
 import type { DayRecord, Metadata } from '../store/metadata-types.js';
-import { sha256File } from '../store/sha256.js';
+import { sha256File } from '../fs/sha256.js';
 import { decompressFile } from '../zstd/index.js';
 import { checkAuditTrail, type AuditReport } from './audit-findings.js';
 

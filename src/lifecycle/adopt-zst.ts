@@ -2,10 +2,10 @@ import { unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isTickdbError } from '../errors.js';
 import { inspectDatabase } from '../sqlite/inspect-database.js';
-import { sha256File } from '../store/sha256.js';
+import { sha256File } from '../fs/sha256.js';
 import { decompressFile } from '../zstd/index.js';
 import { datasetOf, done, type ExecContext, type StepOutcome } from './exec-context.js';
-import type { AdoptZstStep } from './steps.js';
+import type { AdoptZstStep } from './step-types.js';
 
 /**
  * Adopts a `.db.zst` that tickdb has no verified record of (made by the older scripts' `zstd`, or found by a

@@ -1,10 +1,10 @@
 import { ioError } from '../errors.js';
-import { tmpPathFor } from '../store/atomic-write.js';
-import { copyVerifiedTmp } from '../store/copy-verified.js';
+import { tmpPathFor } from '../fs/atomic-write.js';
+import { copyVerifiedTmp } from '../fs/copy-verified.js';
 import { faultPoint } from '../fault.js';
 import { done, type ExecContext, type StepOutcome } from './exec-context.js';
 import { completeMove } from './move-protocol.js';
-import type { ArchiveStep } from './steps.js';
+import type { ArchiveStep } from './step-types.js';
 
 /** Moves a compressed day to the archive tier (maybe another filesystem): verified copy, then the move protocol. */
 export async function archiveDay(step: ArchiveStep, ctx: ExecContext): Promise<StepOutcome> {

@@ -1,12 +1,12 @@
 import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
-import { tmpPathFor } from '../store/atomic-write.js';
+import { tmpPathFor } from '../fs/atomic-write.js';
 import { compressFile, decompressFile } from '../zstd/index.js';
 import { faultPoint, faultWrite } from '../fault.js';
 import { done, type ExecContext, type StepOutcome } from './exec-context.js';
 import { completeMove } from './move-protocol.js';
-import type { CompressStep } from './steps.js';
+import type { CompressStep } from './step-types.js';
 
 /**
  * Compresses a sealed day (DESIGN 3): the source's recorded SHA-256 is checked while it is read, the `.tmp` is

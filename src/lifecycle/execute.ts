@@ -7,7 +7,7 @@ import { precreateDay } from './precreate-day.js';
 import { purgeBackup, purgeDay } from './purge-day.js';
 import { cleanupTmp, finishPending, quarantineStep } from './recover.js';
 import { backupDay, sealDay } from './seal-day.js';
-import { stepKey, type Step } from './steps.js';
+import { stepKey, type Step } from './step-types.js';
 
 export interface StepResult {
   step: Step;

@@ -1,8 +1,8 @@
 import { rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ioError } from '../errors.js';
-import { fsyncDir } from '../store/fsync-dir.js';
-import { removeDurably } from '../store/copy-verified.js';
+import { fsyncDir } from '../fs/fsync-dir.js';
+import { removeDurably } from '../fs/copy-verified.js';
 import type { DayRecord } from '../store/metadata-types.js';
 import type { ExecContext } from './exec-context.js';
 import type { AuditEvent } from '../store/audit.js';

@@ -4,7 +4,7 @@ import type { DayFiles, TierFile, TierScan } from '../layout/scan.js';
 import { dayKey, dayPath, type TierDirs } from '../layout/tiers.js';
 import type { DayRecord, Metadata } from '../store/metadata-types.js';
 import { holdFor } from './legal-hold.js';
-import type { LifecycleJob, Plan, PlanNote, Step } from './steps.js';
+import type { LifecycleJob, Plan, PlanNote, Step } from './step-types.js';
 
 export interface PlanInput {
   scan: TierScan;

@@ -3,7 +3,7 @@ import { TickdbError } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { createDayDatabase } from '../sqlite/create-database.js';
 import { datasetOf, done, type ExecContext, type StepOutcome } from './exec-context.js';
-import type { PrecreateStep } from './steps.js';
+import type { PrecreateStep } from './step-types.js';
 
 /** Resolves a user or group name to its numeric id (POSIX `id -u` / `getent group`). */
 export function resolveId(kind: 'user' | 'group', value: string | number | undefined): number | undefined {

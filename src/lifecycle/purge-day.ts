@@ -1,9 +1,9 @@
 import { TickdbError } from '../errors.js';
-import { removeDurably } from '../store/copy-verified.js';
+import { removeDurably } from '../fs/copy-verified.js';
 import { faultPoint } from '../fault.js';
 import { done, type ExecContext, type StepOutcome } from './exec-context.js';
 import { holdFor } from './legal-hold.js';
-import type { PurgeBackupStep, PurgeStep } from './steps.js';
+import type { PurgeBackupStep, PurgeStep } from './step-types.js';
 
 /**
  * Deletes a day past purgeAfterDays from every tier. The legal holds are checked again against the config as it

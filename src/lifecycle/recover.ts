@@ -1,8 +1,8 @@
-import { removeDurably } from '../store/copy-verified.js';
-import { sha256File } from '../store/sha256.js';
+import { removeDurably } from '../fs/copy-verified.js';
+import { sha256File } from '../fs/sha256.js';
 import { done, type ExecContext, type StepOutcome } from './exec-context.js';
-import type { CleanupTmpStep, FinishPendingStep, QuarantineStep } from './steps.js';
-import { pathExists } from '../store/path-exists.js';
+import type { CleanupTmpStep, FinishPendingStep, QuarantineStep } from './step-types.js';
+import { pathExists } from '../fs/path-exists.js';
 
 /** A `*.tmp` left by an interrupted write is never a good copy: the run that wrote it did not get to rename it. */
 export async function cleanupTmp(step: CleanupTmpStep, ctx: ExecContext): Promise<StepOutcome> {

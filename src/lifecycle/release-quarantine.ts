@@ -7,7 +7,7 @@ import type { TierFile, TierScan } from '../layout/scan.js';
 import { dayKey, dayPath, type TierDirs } from '../layout/tiers.js';
 import { inspectDatabase, type InspectResult } from '../sqlite/inspect-database.js';
 import type { DayRecord, DayState } from '../store/metadata-types.js';
-import { sha256File } from '../store/sha256.js';
+import { sha256File } from '../fs/sha256.js';
 import { decompressFile } from '../zstd/index.js';
 import type { DayStore } from './day-store.js';
 

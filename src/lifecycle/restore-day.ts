@@ -7,11 +7,11 @@ import { ageOf, dayOf, type Day } from '../layout/day.js';
 import type { DayFiles, TierFile, TierScan } from '../layout/scan.js';
 import { dayKey, dayPath, type TierDirs } from '../layout/tiers.js';
 import { inspectDatabase } from '../sqlite/inspect-database.js';
-import { tmpPathFor } from '../store/atomic-write.js';
-import { copyVerifiedTmp } from '../store/copy-verified.js';
-import { fsyncDir } from '../store/fsync-dir.js';
+import { tmpPathFor } from '../fs/atomic-write.js';
+import { copyVerifiedTmp } from '../fs/copy-verified.js';
+import { fsyncDir } from '../fs/fsync-dir.js';
 import type { DayRecord, DayState } from '../store/metadata-types.js';
-import { sha256File } from '../store/sha256.js';
+import { sha256File } from '../fs/sha256.js';
 import type { DayStore } from './day-store.js';
 import { holdFor } from './legal-hold.js';
 

@@ -12,7 +12,7 @@ import { DayStore } from './day-store.js';
 import type { ExecContext } from './exec-context.js';
 import { executePlan, type StepResult } from './execute.js';
 import { plan } from './plan.js';
-import { stepKey, type LifecycleJob, type Plan, type PlanNote, type Step } from './steps.js';
+import { stepKey, type LifecycleJob, type Plan, type PlanNote, type Step } from './step-types.js';
 
 export interface RunJobsOptions {
   jobs: readonly LifecycleJob[];

@@ -1,10 +1,10 @@
 import { chmod, stat } from 'node:fs/promises';
 import { ioError } from '../errors.js';
 import { inspectDatabase } from '../sqlite/inspect-database.js';
-import { copyVerified } from '../store/copy-verified.js';
+import { copyVerified } from '../fs/copy-verified.js';
 import { faultPoint } from '../fault.js';
 import { datasetOf, done, type ExecContext, type StepOutcome } from './exec-context.js';
-import type { BackupStep, SealStep } from './steps.js';
+import type { BackupStep, SealStep } from './step-types.js';
 
 const READ_ONLY = 0o444;
 

@@ -1,8 +1,8 @@
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TickdbError, errnoOf, ioError } from '../errors.js';
-import { atomicWrite } from '../store/atomic-write.js';
-import { fsyncDir } from '../store/fsync-dir.js';
+import { atomicWrite } from '../fs/atomic-write.js';
+import { fsyncDir } from '../fs/fsync-dir.js';
 
 /** What installing a service file did (or, with dryRun, would do). */
 export type ServiceFileChange = 'created' | 'replaced' | 'unchanged' | 'removed';

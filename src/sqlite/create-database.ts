@@ -1,7 +1,7 @@
 import { chmod, chown, link, mkdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf, ioError } from '../errors.js';
-import { fsyncDir } from '../store/fsync-dir.js';
+import { fsyncDir } from '../fs/fsync-dir.js';
 import { openDatabase, sqliteError, type SqliteDatabase } from './open-database.js';
 
 export interface CreateOptions {

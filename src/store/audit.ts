@@ -1,7 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { errnoOf, ioError } from '../errors.js';
 import { auditPath, type TierDirs } from '../layout/tiers.js';
-import { sha256Buffer } from './sha256.js';
+import { sha256Buffer } from '../fs/sha256.js';
 import { GENESIS_HASH, type AuditCheckpoint } from './metadata-types.js';
 
 /** What happened, with enough detail for an auditor: the day, the files, the hashes, the reason. */

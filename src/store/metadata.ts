@@ -1,8 +1,8 @@
 import { readFile, rename } from 'node:fs/promises';
 import { TickdbError, errnoOf, ioError } from '../errors.js';
 import { metadataPath, type TierDirs } from '../layout/tiers.js';
-import { atomicWrite } from './atomic-write.js';
-import { fsyncDir } from './fsync-dir.js';
+import { atomicWrite } from '../fs/atomic-write.js';
+import { fsyncDir } from '../fs/fsync-dir.js';
 import { METADATA_SCHEMA_VERSION, emptyMetadata, type Metadata } from './metadata-types.js';
 import { dirname } from 'node:path';
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempDir } from '../helpers/cli.js';
 import { until, WriterProcess } from '../helpers/writer.js';
-import { sha256File } from '../../src/store/sha256.js';
+import { sha256File } from '../../src/fs/sha256.js';
 
 const dayFile = (root: string, tier: string, day: string): string => join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db`);
 

@@ -1,7 +1,7 @@
 import { effectiveThresholds, type Thresholds } from '../../config/schema.js';
 import { dayKey } from '../../layout/tiers.js';
 import { plan } from '../../lifecycle/plan.js';
-import { LIFECYCLE_JOBS, type LifecycleJob, type PlanNote, type Step } from '../../lifecycle/steps.js';
+import { LIFECYCLE_JOBS, type LifecycleJob, type PlanNote, type Step } from '../../lifecycle/step-types.js';
 import { outcome, type CheckOutput, type CheckResult } from './check-result.js';
 import type { StatusFacts } from './facts.js';
 

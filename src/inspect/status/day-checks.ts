@@ -1,4 +1,4 @@
-import { formatBytes } from '../../cli/format.js';
+import { formatBytes } from '../../format-bytes.js';
 import { addDays, dayOf, dayStartMs, type Day } from '../../layout/day.js';
 import { dayKey, dayPath } from '../../layout/tiers.js';
 import { outcome, type CheckOutput, type CheckResult, type CheckStatus } from './check-result.js';

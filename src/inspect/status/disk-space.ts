@@ -1,6 +1,6 @@
 import { stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { formatBytes } from '../../cli/format.js';
+import { formatBytes } from '../../format-bytes.js';
 import type { Config } from '../../config/schema.js';
 import { describeError, errnoOf } from '../../errors.js';
 import type { Tier, TierDirs } from '../../layout/tiers.js';

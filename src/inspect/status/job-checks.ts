@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { LIFECYCLE_JOBS } from '../../lifecycle/steps.js';
+import { LIFECYCLE_JOBS } from '../../lifecycle/step-types.js';
 import type { Backlog } from './backlog.js';
 import { formatDuration, outcome, type CheckOutput, type CheckResult } from './check-result.js';
 import type { StatusFacts } from './facts.js';

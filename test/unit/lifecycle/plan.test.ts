@@ -5,7 +5,7 @@ import type { TierFile } from '../../../src/layout/scan.js';
 import { dayPath } from '../../../src/layout/tiers.js';
 import { describeStep } from '../../../src/lifecycle/execute.js';
 import { plan } from '../../../src/lifecycle/plan.js';
-import { LIFECYCLE_JOBS, type LifecycleJob, type Step } from '../../../src/lifecycle/steps.js';
+import { LIFECYCLE_JOBS, type LifecycleJob, type Step } from '../../../src/lifecycle/step-types.js';
 import type { DayRecord, Metadata } from '../../../src/store/metadata-types.js';
 import { config, dirs, file, metadataOf, scanOf } from '../../helpers/plan-fixtures.js';
 

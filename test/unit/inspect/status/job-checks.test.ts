@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Backlog } from '../../../src/inspect/status/backlog.js';
-import { checkAgent, checkJobFailures, checkRotation } from '../../../src/inspect/status/job-checks.js';
+import type { Backlog } from '../../../../src/inspect/status/backlog.js';
+import { checkAgent, checkJobFailures, checkRotation } from '../../../../src/inspect/status/job-checks.js';
 import { facts, file, jobOk, metadataOf, scanOf } from './fixtures.js';
 
 const tree = scanOf([file('2026-03-09', 'db', 'db')]);

@@ -1,8 +1,8 @@
-import type { StatusFacts } from '../../../src/inspect/status/facts.js';
-import type { DayRecord, JobOutcome } from '../../../src/store/metadata-types.js';
-import { config, dirs, metadataOf, scanOf } from '../../helpers/plan-fixtures.js';
+import type { StatusFacts } from '../../../../src/inspect/status/facts.js';
+import type { DayRecord, JobOutcome } from '../../../../src/store/metadata-types.js';
+import { config, dirs, metadataOf, scanOf } from '../../../helpers/plan-fixtures.js';
 
-export { config, dirs, file, metadataOf, scanOf } from '../../helpers/plan-fixtures.js';
+export { config, dirs, file, metadataOf, scanOf } from '../../../helpers/plan-fixtures.js';
 
 /** Plain-data facts for the pure checks: no files anywhere. */
 export function record(day: string, state: DayRecord['state'], extra: Partial<DayRecord> = {}): DayRecord {

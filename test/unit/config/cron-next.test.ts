@@ -1,6 +1,6 @@
 import cron from 'node-cron';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { nextRun, parseCron } from '../../../src/agent/cron-next.js';
+import { nextRun, parseCron } from '../../../src/config/cron-next.js';
 
 const next = (pattern: string, after: string): string => nextRun(pattern, new Date(after)).toISOString();
 

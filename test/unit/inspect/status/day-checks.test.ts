@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkBusyDays, checkToday, checkTomorrow } from '../../../src/inspect/status/day-checks.js';
+import { checkBusyDays, checkToday, checkTomorrow } from '../../../../src/inspect/status/day-checks.js';
 import { config, dirs, facts, file, metadataOf, record, scanOf } from './fixtures.js';
-import { dayPath } from '../../../src/layout/tiers.js';
+import { dayPath } from '../../../../src/layout/tiers.js';
 
 const NOW = '2026-03-10T13:00:00Z';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { worstStatus } from '../../../src/inspect/status/check-result.js';
-import { checkDiskSpace, type DiskReading } from '../../../src/inspect/status/disk-space.js';
-import { checkAudit, checkQuarantine } from '../../../src/inspect/status/integrity-checks.js';
-import { buildStatusReport, formatStatusText, statusJson } from '../../../src/inspect/status/status-report.js';
+import { worstStatus } from '../../../../src/inspect/status/check-result.js';
+import { checkDiskSpace, type DiskReading } from '../../../../src/inspect/status/disk-space.js';
+import { checkAudit, checkQuarantine } from '../../../../src/inspect/status/integrity-checks.js';
+import { buildStatusReport, formatStatusText, statusJson } from '../../../../src/inspect/status/status-report.js';
 import { config, dirs, facts, file, jobOk, metadataOf, record, scanOf } from './fixtures.js';
 
 const NOW = '2026-03-10T13:00:00Z';

@@ -4,7 +4,7 @@ import type { Config, LegalHold } from '../config/schema.js';
 import { describeError, isTickdbError } from '../errors.js';
 import type { TierDirs } from '../layout/tiers.js';
 import { runJobs } from '../lifecycle/run-jobs.js';
-import { LIFECYCLE_JOBS, type LifecycleJob } from '../lifecycle/steps.js';
+import { LIFECYCLE_JOBS, type LifecycleJob } from '../lifecycle/step-types.js';
 import type { Logger } from '../log.js';
 import { readMetadata } from '../store/metadata.js';
 import { updateMetricsFile } from './metrics-collect.js';
@@ -16,7 +16,7 @@ export interface AgentContext {
   logger: Logger;
 }
 
-export interface AgentWorkOptions {
+export interface LifecyclePassOptions {
   ctx: AgentContext;
   /** The configuration as it is now (SIGHUP may have replaced it). */
   config: () => Config;
@@ -32,11 +32,11 @@ export interface AgentWorkOptions {
  * does it and records each job's outcome in metadata) and the metrics file. A failing job is logged with its
  * errors and counted; it is retried at its next slot, and the agent goes on.
  */
-export class AgentWork {
+export class LifecyclePass {
   /** Failed runs in a row per job, for the metrics. */
   readonly failures = new Map<string, number>();
 
-  constructor(private readonly o: AgentWorkOptions) {}
+  constructor(private readonly o: LifecyclePassOptions) {}
 
   /** Starts the failure counts from the last recorded outcomes (a job that failed before a restart shows 1). */
   async seedFailures(): Promise<void> {

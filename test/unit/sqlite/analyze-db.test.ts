@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyzeDatabase, nsToIso, parseSqliteHeader } from '../../../src/inspect/analyze-db.js';
+import { analyzeDatabase, nsToIso, parseSqliteHeader } from '../../../src/sqlite/analyze-db.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tickdb-analyze-db-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-import { openDatabase, sqliteError, type SqliteDatabase } from '../sqlite/open-database.js';
+import { openDatabase, sqliteError, type SqliteDatabase } from './open-database.js';
 
 /** The first 100 bytes of a SQLite file, decoded (sqlite.org/fileformat.html, "The Database Header"). */
 export interface SqliteHeader {

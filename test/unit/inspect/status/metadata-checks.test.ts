@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkMetadata } from '../../../src/inspect/status/metadata-checks.js';
-import { dayPath } from '../../../src/layout/tiers.js';
-import type { DayRecord } from '../../../src/store/metadata-types.js';
-import type { TierFile, TierScan } from '../../../src/layout/scan.js';
+import { checkMetadata } from '../../../../src/inspect/status/metadata-checks.js';
+import { dayPath } from '../../../../src/layout/tiers.js';
+import type { DayRecord } from '../../../../src/store/metadata-types.js';
+import type { TierFile, TierScan } from '../../../../src/layout/scan.js';
 import { dirs, facts, file, metadataOf, record, scanOf } from './fixtures.js';
 
 const NOW = '2026-03-20T12:00:00Z';

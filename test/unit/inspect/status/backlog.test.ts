@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkBacklog, computeBacklog, scheduleIntervalDays } from '../../../src/inspect/status/backlog.js';
-import { addDays } from '../../../src/layout/day.js';
-import type { DayRecord } from '../../../src/store/metadata-types.js';
-import type { TierFile } from '../../../src/layout/scan.js';
+import { checkBacklog, computeBacklog, scheduleIntervalDays } from '../../../../src/inspect/status/backlog.js';
+import { addDays } from '../../../../src/layout/day.js';
+import type { DayRecord } from '../../../../src/store/metadata-types.js';
+import type { TierFile } from '../../../../src/layout/scan.js';
 import { config, facts, file, metadataOf, record, scanOf } from './fixtures.js';
 
 const NOW = '2026-03-20T12:00:00Z';

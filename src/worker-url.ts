@@ -1,20 +1,22 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { sep } from 'node:path';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
- * The URL of a compiled worker script next to the calling module. When the caller runs from TypeScript sources
- * (the test runner), the worker is taken from the compiled tree in dist/, which `npm test` builds first.
+ * Starts the worker script `fileName` (named as compiled: `inspect-worker.js`) that sits next to the calling module.
+ * From the compiled tree (the CLI runs the bundle) that is the `.js` file. From TypeScript sources (the in-process
+ * test tier runs without a build) it is the `.ts` source, loaded through tsx's loader, a dev dependency that the
+ * compiled CLI never reaches.
  */
-export function workerUrl(fileName: string, callerUrl: string): URL {
+export function startWorker(fileName: string, callerUrl: string, options: WorkerOptions): Worker {
   const url = new URL(`./${fileName}`, callerUrl);
-  const path = fileURLToPath(url);
-  if (existsSync(path)) return url;
-  const marker = `${sep}src${sep}`;
-  const at = path.lastIndexOf(marker);
-  if (at >= 0) {
-    const compiled = `${path.slice(0, at)}${sep}dist${path.slice(at)}`;
-    if (existsSync(compiled)) return pathToFileURL(compiled);
-  }
-  return url;
+  const source = new URL(`./${fileName.replace(/\.js$/, '.ts')}`, callerUrl);
+  if (existsSync(fileURLToPath(url)) || !existsSync(fileURLToPath(source))) return new Worker(url, options);
+  // tsx's ESM entry (its CommonJS one cannot register the loader from an eval'd worker on Node 20).
+  const tsxPackage = createRequire(callerUrl).resolve('tsx/package.json');
+  const tsxApi = pathToFileURL(join(dirname(tsxPackage), 'dist', 'esm', 'api', 'index.mjs')).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source.href)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
 }

@@ -1,6 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import { TickdbError } from '../errors.js';
-import { workerUrl } from '../worker-url.js';
+import { startWorker } from '../worker-url.js';
 import type { InspectRequest, InspectResult } from './inspect-types.js';
 
 export type { InspectResult };
@@ -9,7 +8,7 @@ export type { InspectResult };
 export function inspectDatabase(req: Omit<InspectRequest, 'maxProblems' | 'busyTimeoutMs' | 'statsBesideFromBytes'> & Partial<InspectRequest>): Promise<InspectResult> {
   const request: InspectRequest = { maxProblems: 20, busyTimeoutMs: 20, statsBesideFromBytes: 64 * 1024 * 1024, ...req };
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerUrl('inspect-worker.js', import.meta.url), { workerData: request });
+    const worker = startWorker('inspect-worker.js', import.meta.url, { workerData: request });
     let settled = false;
     worker.once('message', (msg: InspectResult) => {
       settled = true;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { Worker, parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { startWorker } from '../worker-url.js';
 import type { InspectRequest, InspectResult } from './inspect-types.js';
 
 /**
@@ -83,7 +84,7 @@ function readStats(req: Omit<InspectRequest, 'op'>): StatsMessage {
  */
 function statsBeside(req: InspectRequest): Promise<StatsMessage> {
   return new Promise((resolve) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { ...req, op: 'stats' } satisfies WorkerRequest });
+    const worker = startWorker('inspect-worker.js', import.meta.url, { workerData: { ...req, op: 'stats' } satisfies WorkerRequest });
     let message: StatsMessage | undefined;
     worker.once('message', (m: StatsMessage) => {
       message = m;

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempDir } from '../helpers/cli.js';
+import { needProgram } from '../helpers/external-programs.js';
 
 const NOW = '2026-03-10T12:00:00Z';
 const ENV = { TICKDB_COMPRESSION_LEVEL: '3' };
@@ -48,7 +49,7 @@ beforeAll(() => {
 });
 afterAll(() => cleanup());
 
-describe('tickdb analyze', () => {
+describe.skipIf(!needProgram('zstd'))('tickdb analyze', () => {
   it('describes a sealed, read-only .db in place without changing or adding anything', () => {
     const path = dbPath('2026-03-05');
     expect(statSync(path).mode & 0o777).toBe(0o444);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJson, runCli } from '../helpers/cli.js';
 import { usePristineTree } from '../helpers/pristine-tree.js';
 import { rowsDigest, snapshot, zstdCompress } from '../helpers/tree.js';
+import { needProgram } from '../helpers/external-programs.js';
 
 const NOW = '2026-03-10T12:00:00Z';
 // Ages 1-2 sealed, 3-5 compressed in db/, 6-8 archived; all backed up.
@@ -25,7 +26,7 @@ const decompress = (args: string[], cwd = workDir()) => runCli(['decompress', ..
 /** Every file of the tree; the runs below must leave it exactly so (decompress changes nothing stored). */
 const treeState = (): Map<string, string> => snapshot(tree.root, (name) => name === 'tickdb.lock');
 
-describe('tickdb decompress', () => {
+describe.skipIf(!needProgram('zstd', 'sqlite3'))('tickdb decompress', () => {
   it('restores a compressed day to ./ticks_DAY.db, byte-identical to the sealed day, leaving the tree untouched', () => {
     const before = treeState();
     const r = decompress(['2026-03-06', '--json']);

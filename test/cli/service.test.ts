@@ -6,11 +6,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { child, childrenNamed, parseXml } from '../unit/service/xml-parse.js';
+import { findProgram, needProgram } from '../helpers/external-programs.js';
 
 /** Black-box: the real launcher, built to dist/ (`npm test` builds first; by hand: `npm run build`). */
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(REPO, 'bin', 'tickdb.js');
-const ANALYZE = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
+const ANALYZE = needProgram('systemd-analyze') ? findProgram('systemd-analyze') : undefined;
 
 /** The environment without tickdb's own variables or the older scripts' ones, so that only flags count. */
 function cleanEnv(): NodeJS.ProcessEnv {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, ageOf } from '../../src/layout/day.js';
 import { parseJson, runCli, tempDir } from '../helpers/cli.js';
 import { rowsDigest, snapshot, zstdCompress, zstdDecompress } from '../helpers/tree.js';
+import { needProgram } from '../helpers/external-programs.js';
 
 const NOW = '2026-07-20T06:00:00Z';
 const TODAY = '2026-07-20';
@@ -11,7 +12,7 @@ const ENV = { TICKDB_COMPRESSION_LEVEL: '3' };
 const p = (root: string, tier: string, day: string, ext: string): string => join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
 const HELD = { from: addDays(TODAY, -190), to: addDays(TODAY, -185) };
 
-describe('a 200-day tree left by the older scripts, processed by run --once', () => {
+describe.skipIf(!needProgram('zstd', 'sqlite3'))('a 200-day tree left by the older scripts, processed by run --once', () => {
   let dir: string;
   let root: string;
   let config: string;

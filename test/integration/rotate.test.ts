@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempDir } from '../helpers/cli.js';
 import { until, WriterProcess } from '../helpers/writer.js';
 import { sha256File } from '../../src/fs/sha256.js';
+import { needProgram } from '../helpers/external-programs.js';
 
 const dayFile = (root: string, tier: string, day: string): string => join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db`);
 
@@ -26,7 +27,7 @@ function metadata(root: string): { days: Record<string, { state: string; sha256?
   return JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8'));
 }
 
-describe('rotate beside a live writer', () => {
+describe.skipIf(!needProgram('sqlite3'))('rotate beside a live writer', () => {
   let root: string;
   let scratch: string;
   let cleanup: () => void;

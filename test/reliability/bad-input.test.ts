@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, parseJson, runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { dayViews, readMeta, tmpFiles } from '../helpers/faults.js';
 import { snapshot, zstdCompress } from '../helpers/tree.js';
+import { needProgram } from '../helpers/external-programs.js';
 
 /**
  * The bad-input catalogue (DESIGN 3: a clear error naming the file and what is wrong, and nothing deleted).
@@ -25,7 +26,7 @@ const BAD = {
   twice: '2026-03-08', // .db and a .db.zst of another day's data
 };
 
-describe('bad input: quarantined or refused with a message naming the file; nothing deleted', () => {
+describe.skipIf(!needProgram('zstd', 'sqlite3'))('bad input: quarantined or refused with a message naming the file; nothing deleted', () => {
   let dir: string;
   let cleanup: () => void;
   let root: string;
@@ -112,7 +113,7 @@ describe('bad input: quarantined or refused with a message naming the file; noth
   });
 });
 
-describe('bad state files', () => {
+describe.skipIf(!needProgram('zstd', 'sqlite3'))('bad state files', () => {
   let dir: string;
   let cleanup: () => void;
   let root: string;
@@ -176,7 +177,7 @@ function asUnprivileged(): { run: (args: string[]) => CliResult; why?: string } 
   return probe.code === 0 ? { run } : { run, why: `nobody cannot run ${BIN}: ${probe.stderr.trim()}` };
 }
 
-describe('a root the agent cannot write', () => {
+describe.skipIf(!needProgram('zstd', 'sqlite3'))('a root the agent cannot write', () => {
   let dir: string;
   let cleanup: () => void;
   beforeAll(() => {

@@ -5,6 +5,7 @@ import { runCli, tempDir } from '../helpers/cli.js';
 import { dayViews, readMeta, runCliAsync, tmpFiles } from '../helpers/faults.js';
 import { rowsDigest } from '../helpers/tree.js';
 import { until, WriterProcess, type WriterReport } from '../helpers/writer.js';
+import { needProgram } from '../helpers/external-programs.js';
 
 /**
  * A writer inserting ticks at a high rate (one autocommit transaction per tick) through midnight, while `run
@@ -22,7 +23,7 @@ function rowsOfLive(path: string, scratch: string): number {
   return rowsDigest(copy).rows;
 }
 
-describe('a writer through midnight and through compression of older days', () => {
+describe.skipIf(!needProgram('zstd', 'sqlite3'))('a writer through midnight and through compression of older days', () => {
   let dir: string;
   let cleanup: () => void;
   let root: string;

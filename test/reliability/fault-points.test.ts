@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
 import { buildScenarios, recoverAndCheck, runArgs, type Scenario } from '../helpers/crash-scenarios.js';
 import { copyTree, expectAllOk, pool, readMeta, runCliAsync, tmpFiles } from '../helpers/faults.js';
+import { needProgram } from '../helpers/external-programs.js';
 
 /**
  * Crash injection at every durable step (DESIGN 3): `TICKDB_FAULT=<point>` makes the process SIGKILL itself there.
@@ -33,7 +34,7 @@ const POINTS: [point: string, scenario: 'raw' | 'staged'][] = [
   ['metadata:before-rename', 'staged'], // over an existing metadata file (in `raw` there is none yet)
 ];
 
-describe('crash at each fault point, then run --once', () => {
+describe.skipIf(!needProgram('zstd', 'sqlite3'))('crash at each fault point, then run --once', () => {
   let work: string;
   let cleanup: () => void;
   const scenarios = new Map<string, Scenario>();

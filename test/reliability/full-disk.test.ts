@@ -6,6 +6,7 @@ import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { NOW0, NOW1, POLICY } from '../helpers/crash-scenarios.js';
 import { copyTree, dayViews, listFiles, readMeta, tmpFiles, type DayView } from '../helpers/faults.js';
 import { snapshot } from '../helpers/tree.js';
+import { needProgram } from '../helpers/external-programs.js';
 
 /**
  * A full disk while a `.tmp` is written (DESIGN 3): the step is rolled back (its `.tmp` removed), the source
@@ -16,7 +17,7 @@ import { snapshot } from '../helpers/tree.js';
 const ENV = { TICKDB_COMPRESSION_LEVEL: '1' };
 const NO_SPACE = /no space left on device/;
 
-describe('full disk (ENOSPC)', () => {
+describe.skipIf(!needProgram('zstd', 'sqlite3'))('full disk (ENOSPC)', () => {
   let dir: string;
   let cleanup: () => void;
   let config: string;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
 import { buildScenarios, lockFile, recoverAndCheck, runArgs, type Scenario } from '../helpers/crash-scenarios.js';
 import { copyTree, expectAllOk, pool, prng, runCliAsync, testSeed, tmpFiles } from '../helpers/faults.js';
+import { needProgram } from '../helpers/external-programs.js';
 
 /**
  * Real SIGKILLs at random moments of `run --once` (DESIGN 3: a run that dies at any point leaves the old state or
@@ -33,7 +34,7 @@ function auditLines(root: string): number {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').length : 0;
 }
 
-describe('kill -9 at random moments of run --once', () => {
+describe.skipIf(!needProgram('zstd', 'sqlite3'))('kill -9 at random moments of run --once', () => {
   let work: string;
   let cleanup: () => void;
   let scenarios: Scenario[] = [];

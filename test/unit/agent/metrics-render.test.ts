@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderMetrics, type MetricsSnapshot } from '../../../src/agent/metrics-render.js';
 import { promtoolCheck } from './promtool.js';
+import { needProgram } from '../../helpers/external-programs.js';
 
 const snapshot: MetricsSnapshot = {
   at: new Date('2026-03-10T13:00:05Z'),
@@ -72,13 +73,13 @@ describe('renderMetrics', () => {
     expect(stopped).not.toContain('tickdb_agent_start_time_seconds');
   });
 
-  it('is accepted by promtool check metrics (lint included)', () => {
+  it.skipIf(!needProgram('promtool'))('is accepted by promtool check metrics (lint included)', () => {
     const r = promtoolCheck(text);
     expect(r.output).toBe('');
     expect(r.code).toBe(0);
   });
 
-  it('is accepted by promtool with empty families too (a fresh root)', () => {
+  it.skipIf(!needProgram('promtool'))('is accepted by promtool with empty families too (a fresh root)', () => {
     const empty = renderMetrics({
       at: new Date('2026-03-10T13:00:00Z'), tiers: [], days: [], quarantinedDays: [], busyDays: [], compression: [], jobs: [], disk: [],
       auditLines: 0, metadataOk: false, agent: { up: false },

@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from './fixtures.js';
+import { needProgram } from '../../helpers/external-programs.js';
 
 const SHELL_SCRIPTS = ['install-linux.sh', 'uninstall-linux.sh'].map((f) => join(REPO, 'scripts', f));
 const PS_SCRIPTS = ['install-windows.ps1', 'uninstall-windows.ps1'].map((f) => join(REPO, 'scripts', f));
 
-const SHELLCHECK = spawnSync('shellcheck', ['--version']).status === 0;
+const SHELLCHECK = needProgram('shellcheck');
 if (!SHELLCHECK) console.warn('shellcheck tests skipped: shellcheck is not installed (apt-get install shellcheck)');
 
 describe('linux install scripts', () => {

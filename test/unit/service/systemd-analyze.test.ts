@@ -1,5 +1,4 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,16 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceOptions } from '../../../src/service/options.js';
 import { renderSystemdUnit } from '../../../src/service/systemd-unit.js';
 import { REPO_BIN } from './fixtures.js';
+import { findProgram, needProgram } from '../../helpers/external-programs.js';
 
 /**
  * The generated unit against systemd's own checkers, offline (no running systemd needed):
  * `systemd-analyze verify` (syntax, known settings, ExecStart's binary exists and is executable; User= need not
  * resolve) and `systemd-analyze security --offline=yes` (exposure score, must be "OK" or better: <= 2.5).
  */
-const ANALYZE = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
-if (ANALYZE === undefined) {
-  console.warn('systemd-analyze tests skipped: systemd-analyze is not installed (apt-get install systemd)');
-}
+const ANALYZE = needProgram('systemd-analyze') ? findProgram('systemd-analyze') : undefined;
 const MAX_EXPOSURE = 2.5;
 
 let dir: string;

@@ -6,6 +6,7 @@ import { renderWinswXml, winswArguments } from '../../../src/service/winsw-xml.j
 import { xmlEscape, xmlText } from '../../../src/service/xml-escape.js';
 import { WINDOWS_TEMPLATE } from './fixtures.js';
 import { child, childrenNamed, parseXml } from './xml-parse.js';
+import { needProgram } from '../../helpers/external-programs.js';
 
 /**
  * There is no Windows host here: the WinSW configuration is checked as XML (well-formed with the strict reader
@@ -87,8 +88,7 @@ describe('renderWinswXml', () => {
 });
 
 /** A second, independent opinion where Python is installed: its expat parser must accept the documents too. */
-const PYTHON = spawnSync('python3', ['--version']).status === 0;
-describe.skipIf(!PYTHON)('renderWinswXml, checked by Python\'s expat', () => {
+describe.skipIf(!needProgram('python3'))('renderWinswXml, checked by Python\'s expat', () => {
   it.each([
     ['the default', WINDOWS_TEMPLATE],
     ['an odd root', { ...WINDOWS_TEMPLATE, root: 'D:\\R&D <ticks> "x" \'y\'', user: 'CORP\\svc&tick$' }],

@@ -24,7 +24,11 @@ export function timeTickdb(args: string[], env: Record<string, string> = {}, wor
   const rssFile = join(workDir, `rss-${process.pid}-${Date.now()}.txt`);
   const preload = `data:text/javascript,import fs from "node:fs";process.on("exit",()=>fs.writeFileSync(${JSON.stringify(rssFile)},String(process.resourceUsage().maxRSS)))`;
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', preload, BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, ['--import', preload, BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 28,
+  });
   const ms = performance.now() - t0;
   let maxRssMiB = 0;
   try {
@@ -57,11 +61,17 @@ export interface WriterStats {
 
 /** Starts the stand-in writer on `db`; `stop()` returns the latency of its inserts meanwhile. */
 export async function startWriter(db: string, rate = 2000): Promise<{ stop: () => Promise<WriterStats> }> {
-  const child = spawn(process.execPath, [WRITER, '--db', db, '--rate', String(rate)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WRITER, '--db', db, '--rate', String(rate)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const start = Date.now();
   while (!err.includes('ready')) {
     if (Date.now() - start > 20_000 || child.exitCode !== null) throw new Error(`writer did not start: ${err}`);

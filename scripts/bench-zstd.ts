@@ -18,7 +18,13 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { compressFile, concurrencyFor, decompressFile, DEFAULT_FRAME_BYTES, threadPoolSize } from '../src/zstd/index.js';
+import {
+  compressFile,
+  concurrencyFor,
+  decompressFile,
+  DEFAULT_FRAME_BYTES,
+  threadPoolSize,
+} from '../src/zstd/index.js';
 
 export interface BenchZstdOptions {
   /** An existing file to compress; otherwise one of `mb` MiB is generated. */
@@ -161,12 +167,23 @@ export async function generateTickDb(path: string, mb: number): Promise<void> {
       const ask = Math.round((bid + 0.01 * (1 + Math.floor(rand() * 3))) * 100) / 100;
       const traded = rand() < 0.3 ? 100 * (1 + Math.floor(rand() * 10)) : 0;
       volume[s] = (volume[s] ?? 0) + traded;
-      insert.run(ts, symbols[s], bid, ask, 100 * (1 + Math.floor(rand() * 20)), 100 * (1 + Math.floor(rand() * 20)),
-        traded > 0 ? (rand() < 0.5 ? bid : ask) : null, volume[s]);
+      insert.run(
+        ts,
+        symbols[s],
+        bid,
+        ask,
+        100 * (1 + Math.floor(rand() * 20)),
+        100 * (1 + Math.floor(rand() * 20)),
+        traded > 0 ? (rand() < 0.5 ? bid : ask) : null,
+        volume[s],
+      );
     }
   });
   const target = mb * MiB;
-  while ((db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number) < target) {
+  while (
+    (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number) <
+    target
+  ) {
     batch(50_000);
   }
   db.pragma('journal_mode = DELETE');
@@ -214,7 +231,8 @@ export async function benchZstd(opts: BenchZstdOptions = {}): Promise<BenchZstdR
     const [c, compress] = await timeOwn(() => compressFile(file, ours, { level, threads, frameBytes }));
     const [, verify] = await timeOwn(async () => {
       const v = await decompressFile(ours, null, { threads });
-      if (v.sha256 !== c.sourceSha256 || v.bytes !== c.sourceBytes) throw new Error('verification failed: hash mismatch');
+      if (v.sha256 !== c.sourceSha256 || v.bytes !== c.sourceBytes)
+        throw new Error('verification failed: hash mismatch');
     });
 
     log('zstd -d of our .zst ...');
@@ -243,7 +261,14 @@ export async function benchZstd(opts: BenchZstdOptions = {}): Promise<BenchZstdR
       uvThreadpoolSize: threadPoolSize(),
       frameBytes,
       zstdVersion: version,
-      cli: { compress: cliCompress, compressBytes, compressT0: cliCompressT0, compressT0Bytes, decompress: cliDecompress, decompressFsyncMs },
+      cli: {
+        compress: cliCompress,
+        compressBytes,
+        compressT0: cliCompressT0,
+        compressT0Bytes,
+        decompress: cliDecompress,
+        decompressFsyncMs,
+      },
       ours: {
         compress,
         verify,
@@ -271,11 +296,10 @@ export async function benchZstd(opts: BenchZstdOptions = {}): Promise<BenchZstdR
 export function formatBenchZstd(r: BenchZstdResult): string {
   const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
   const m = (b: number): string => `${(b / MiB).toFixed(2)} MiB`;
-  const check = (value: number, target: number): string => `${value.toFixed(3)}  (target <= ${target}: ${value <= target ? 'met' : 'NOT met'})`;
+  const check = (value: number, target: number): string =>
+    `${value.toFixed(3)}  (target <= ${target}: ${value <= target ? 'met' : 'NOT met'})`;
   const row = (name: string, t: Timing | number, size = ''): string[] =>
-    typeof t === 'number'
-      ? [name, s(t), '', '', size]
-      : [name, s(t.ms), s(t.cpuMs), t.loadAvg.toFixed(2), size];
+    typeof t === 'number' ? [name, s(t), '', '', size] : [name, s(t.ms), s(t.cpuMs), t.loadAvg.toFixed(2), size];
   const rows: string[][] = [
     ['', 'wall', 'cpu', 'load', 'size'],
     row(`zstd -${r.level}`, r.cli.compress, m(r.cli.compressBytes)),
@@ -294,7 +318,10 @@ export function formatBenchZstd(r: BenchZstdResult): string {
     `cores ${r.cores}, threads ${r.threads}, concurrency ${r.concurrency}, UV_THREADPOOL_SIZE ${r.uvThreadpoolSize}, frame ${m(r.frameBytes)}, ${r.ours.frames} frames`,
     '(cpu: user+system time of the zstd process or of this process; load: 1-min load average when the step began)',
     '',
-    ...rows.map(([a = '', b = '', c = '', d = '', e = '']) => `${a.padEnd(w)}  ${b.padStart(9)}  ${c.padStart(9)}  ${d.padStart(5)}  ${e.padStart(10)}`),
+    ...rows.map(
+      ([a = '', b = '', c = '', d = '', e = '']) =>
+        `${a.padEnd(w)}  ${b.padStart(9)}  ${c.padStart(9)}  ${d.padStart(5)}  ${e.padStart(10)}`,
+    ),
     '',
     `peak RSS of this process: ${r.ours.maxRssMiB.toFixed(0)} MiB (before our compress: ${r.ours.maxRssBeforeMiB.toFixed(0)} MiB)`,
     `compress+verify / zstd -${r.level}:       ${check(r.ratios.compressVsCliSingle, 0.6)}`,

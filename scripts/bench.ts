@@ -20,25 +20,54 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addDays } from '../src/layout/day.js';
 import { benchZstd, formatBenchZstd, type BenchZstdResult } from './bench-zstd.js';
-import { BIN, best, ratio, settleDisk, startWriter, timeCommand, timeTickdb, writerAlone, type WriterStats } from './bench-cli.js';
+import {
+  BIN,
+  best,
+  ratio,
+  settleDisk,
+  startWriter,
+  timeCommand,
+  timeTickdb,
+  writerAlone,
+  type WriterStats,
+} from './bench-cli.js';
 
 const NOW = '2026-03-10T06:00:00Z';
 const TODAY = '2026-03-10';
 const DAY = addDays(TODAY, -1);
 const MiB = 1024 * 1024;
-const dayPath = (root: string, tier: string, day: string, ext = '.db'): string => join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+const dayPath = (root: string, tier: string, day: string, ext = '.db'): string =>
+  join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
 
 interface Figures {
   bytes: number;
-  rotation: { tickdbMs: number; baselineMs: number; integrityMs: number; cpMs: number; writer: WriterStats; writerAlone: WriterStats };
-  compression: { tickdbMs: number; maxRssMiB: number; zstBytes: number; writer: WriterStats; writerAlone: WriterStats; engine: BenchZstdResult };
+  rotation: {
+    tickdbMs: number;
+    baselineMs: number;
+    integrityMs: number;
+    cpMs: number;
+    writer: WriterStats;
+    writerAlone: WriterStats;
+  };
+  compression: {
+    tickdbMs: number;
+    maxRssMiB: number;
+    zstBytes: number;
+    writer: WriterStats;
+    writerAlone: WriterStats;
+    engine: BenchZstdResult;
+  };
   decompression: { tickdbMs: number; zstdMs: number; tickdbSyncMs: number; zstdSyncMs: number };
 }
 
 function worst(stats: WriterStats[]): WriterStats {
   return stats.reduce((a, b) => ({
-    inserts: a.inserts + b.inserts, failures: a.failures + b.failures, over50Ms: a.over50Ms + b.over50Ms,
-    p50Ms: Math.max(a.p50Ms, b.p50Ms), p99Ms: Math.max(a.p99Ms, b.p99Ms), maxMs: Math.max(a.maxMs, b.maxMs),
+    inserts: a.inserts + b.inserts,
+    failures: a.failures + b.failures,
+    over50Ms: a.over50Ms + b.over50Ms,
+    p50Ms: Math.max(a.p50Ms, b.p50Ms),
+    p99Ms: Math.max(a.p99Ms, b.p99Ms),
+    maxMs: Math.max(a.maxMs, b.maxMs),
   }));
 }
 
@@ -47,17 +76,31 @@ function check(ok: boolean): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { mb: { type: 'string', default: '210' }, reps: { type: 'string', default: '3' }, work: { type: 'string' }, json: { type: 'boolean', default: false }, 'rotation-only': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      mb: { type: 'string', default: '210' },
+      reps: { type: 'string', default: '3' },
+      work: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'rotation-only': { type: 'boolean', default: false },
+    },
+  });
   const reps = Number(values.reps);
   const work = values.work ?? mkdtempSync(join(tmpdir(), 'tickdb-bench-'));
   mkdirSync(work, { recursive: true });
-  const log = (line: string): void => { process.stderr.write(`${line}\n`); };
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
   try {
     // The day, as the writer leaves it: WAL mode, unsealed. About 78.6 bytes a tick with the index.
     const rows = Math.round((Number(values.mb) * MiB) / 78.6);
     const pristineRoot = join(work, 'pristine');
     log(`generating ${rows} ticks for ${DAY} ...`);
-    const sim = timeTickdb(['simulate', '--days', '1', '--rows', String(rows), '--root', pristineRoot, '--now', NOW, '--log-level', 'warn'], {}, work);
+    const sim = timeTickdb(
+      ['simulate', '--days', '1', '--rows', String(rows), '--root', pristineRoot, '--now', NOW, '--log-level', 'warn'],
+      {},
+      work,
+    );
     if (sim.code !== 0) throw new Error(`simulate failed: ${sim.stderr}`);
     const pristine = dayPath(pristineRoot, 'db', DAY);
     const bytes = statSync(pristine).size;
@@ -85,19 +128,32 @@ async function main(): Promise<void> {
       rotateWriters.push(await writer.stop());
       if (r.code !== 0) throw new Error(`rotate failed: ${r.stdout} ${r.stderr}`);
       rotate.push(r.ms);
-      log(`rotation ${i + 1}/${reps}: tickdb ${r.ms.toFixed(0)} ms; sqlite3 integrity_check ${integrity.toFixed(0)} ms + cp ${cp.toFixed(0)} ms`);
+      log(
+        `rotation ${i + 1}/${reps}: tickdb ${r.ms.toFixed(0)} ms; sqlite3 integrity_check ${integrity.toFixed(0)} ms + cp ${cp.toFixed(0)} ms`,
+      );
       if (i > 0) rmSync(root, { recursive: true });
     }
     const bestBaseline = baseline.reduce((a, b) => (a.integrity + a.cp <= b.integrity + b.cp ? a : b));
     log('the writer alone, as long as it ran during the rotations (control) ...');
     settleDisk();
-    const rotateAlone = await writerAlone(join(work, 'control-rotation.db'), rotate.reduce((a, b) => a + b, 0));
+    const rotateAlone = await writerAlone(
+      join(work, 'control-rotation.db'),
+      rotate.reduce((a, b) => a + b, 0),
+    );
     const rotation = {
-      tickdbMs: best(rotate), baselineMs: bestBaseline.integrity + bestBaseline.cp, integrityMs: bestBaseline.integrity, cpMs: bestBaseline.cp,
-      writer: worst(rotateWriters), writerAlone: rotateAlone,
+      tickdbMs: best(rotate),
+      baselineMs: bestBaseline.integrity + bestBaseline.cp,
+      integrityMs: bestBaseline.integrity,
+      cpMs: bestBaseline.cp,
+      writer: worst(rotateWriters),
+      writerAlone: rotateAlone,
     };
     if (values['rotation-only'] === true) {
-      process.stdout.write(values.json === true ? `${JSON.stringify({ bytes, rotation }, null, 2)}\n` : `${rotationReport(bytes, rotation)}\n`);
+      process.stdout.write(
+        values.json === true
+          ? `${JSON.stringify({ bytes, rotation }, null, 2)}\n`
+          : `${rotationReport(bytes, rotation)}\n`,
+      );
       return;
     }
 
@@ -129,17 +185,46 @@ async function main(): Promise<void> {
       return timeCommand(cmd, args);
     };
     for (let i = 0; i < reps; i++) {
-      dec.tickdb.push(timed(ours, process.execPath, [BIN, 'decompress', DAY, '--root', root, '-o', ours, '--log-level', 'warn']));
+      dec.tickdb.push(
+        timed(ours, process.execPath, [BIN, 'decompress', DAY, '--root', root, '-o', ours, '--log-level', 'warn']),
+      );
       dec.zstd.push(timed(theirs, 'zstd', ['-d', '-q', '-f', zst, '-o', theirs]));
-      dec.tickdbSync.push(timed(ours, process.execPath, [BIN, 'decompress', DAY, '--root', root, '-o', ours, '--sync', '--log-level', 'warn']));
-      dec.zstdSync.push(timed(theirs, 'sh', ['-c', 'zstd -d -q -f "$0" -o "$1" && sync "$1" "$(dirname "$1")"', zst, theirs]));
+      dec.tickdbSync.push(
+        timed(ours, process.execPath, [
+          BIN,
+          'decompress',
+          DAY,
+          '--root',
+          root,
+          '-o',
+          ours,
+          '--sync',
+          '--log-level',
+          'warn',
+        ]),
+      );
+      dec.zstdSync.push(
+        timed(theirs, 'sh', ['-c', 'zstd -d -q -f "$0" -o "$1" && sync "$1" "$(dirname "$1")"', zst, theirs]),
+      );
     }
 
     const f: Figures = {
       bytes,
       rotation,
-      compression: { tickdbMs: c.ms, maxRssMiB: c.maxRssMiB, zstBytes, writer: compressWriter, writerAlone: compressAlone, engine },
-      decompression: { tickdbMs: best(dec.tickdb), zstdMs: best(dec.zstd), tickdbSyncMs: best(dec.tickdbSync), zstdSyncMs: best(dec.zstdSync) },
+      compression: {
+        tickdbMs: c.ms,
+        maxRssMiB: c.maxRssMiB,
+        zstBytes,
+        writer: compressWriter,
+        writerAlone: compressAlone,
+        engine,
+      },
+      decompression: {
+        tickdbMs: best(dec.tickdb),
+        zstdMs: best(dec.zstd),
+        tickdbSyncMs: best(dec.tickdbSync),
+        zstdSyncMs: best(dec.zstdSync),
+      },
     };
     if (values.json === true) process.stdout.write(`${JSON.stringify(f, null, 2)}\n`);
     else process.stdout.write(report(f));
@@ -206,6 +291,6 @@ function report(f: Figures): string {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -28,7 +28,12 @@ function parseArgs(argv: string[]): Args {
   const db = get('db');
   if (db === undefined) throw new Error('usage: tick-writer --db PATH [--rate N] [--busy-timeout MS]');
   const logSlow = get('log-slow');
-  return { db, rate: Number(get('rate') ?? 2000), busyTimeout: Number(get('busy-timeout') ?? 5000), logSlowMs: logSlow === undefined ? undefined : Number(logSlow) };
+  return {
+    db,
+    rate: Number(get('rate') ?? 2000),
+    busyTimeout: Number(get('busy-timeout') ?? 5000),
+    logSlowMs: logSlow === undefined ? undefined : Number(logSlow),
+  };
 }
 
 function open(path: string, busyTimeout: number): { db: Database.Database; insert: Database.Statement } {
@@ -37,7 +42,9 @@ function open(path: string, busyTimeout: number): { db: Database.Database; inser
   db.pragma('journal_mode = WAL');
   db.exec(`CREATE TABLE IF NOT EXISTS ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL, ask REAL,
     bid_size INTEGER, ask_size INTEGER, last REAL, volume INTEGER)`);
-  const insert = db.prepare('INSERT INTO ticks (ts, symbol, bid, ask, bid_size, ask_size, last, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO ticks (ts, symbol, bid, ask, bid_size, ask_size, last, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   return { db, insert };
 }
 
@@ -71,7 +78,8 @@ function main(): void {
       }
       const ms = performance.now() - t0;
       latencies.push(ms);
-      if (args.logSlowMs !== undefined && ms > args.logSlowMs) process.stderr.write(`slow insert: ${ms.toFixed(1)} ms, ended ${new Date().toISOString()}\n`);
+      if (args.logSlowMs !== undefined && ms > args.logSlowMs)
+        process.stderr.write(`slow insert: ${ms.toFixed(1)} ms, ended ${new Date().toISOString()}\n`);
     }
   }, 10);
   process.stderr.write('ready\n');
@@ -82,11 +90,17 @@ function main(): void {
     clearInterval(timer);
     current.db.close();
     const sorted = [...latencies].sort((a, b) => a - b);
-    process.stdout.write(`${JSON.stringify({
-      committed, failures, inserts: latencies.length,
-      p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0,
-      over50Ms: sorted.filter((ms) => ms > 50).length,
-    })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        committed,
+        failures,
+        inserts: latencies.length,
+        p50Ms: percentile(sorted, 50),
+        p99Ms: percentile(sorted, 99),
+        maxMs: sorted[sorted.length - 1] ?? 0,
+        over50Ms: sorted.filter((ms) => ms > 50).length,
+      })}\n`,
+    );
     process.exit(0);
   };
 

@@ -81,7 +81,8 @@ export function ioError(op: string, path: string, err: unknown, hint?: string): 
   }
   return new TickdbError('IO', `${op} failed for ${path}: ${detail}`, {
     path,
-    hint: hint ?? (errno === 'EACCES' || errno === 'EPERM' ? 'check ownership and permissions of that path' : undefined),
+    hint:
+      hint ?? (errno === 'EACCES' || errno === 'EPERM' ? 'check ownership and permissions of that path' : undefined),
     cause: err,
   });
 }

@@ -28,7 +28,10 @@ export function faultPoint(name: string): void {
  */
 export function faultWrite(site: string, path: string): void {
   if (wanted(`enospc:${site}`)) {
-    const err = Object.assign(new Error(`ENOSPC: no space left on device, write (TICKDB_FAULT=enospc:${site})`), { code: 'ENOSPC', syscall: 'write' });
+    const err = Object.assign(new Error(`ENOSPC: no space left on device, write (TICKDB_FAULT=enospc:${site})`), {
+      code: 'ENOSPC',
+      syscall: 'write',
+    });
     throw ioError('write', path, err);
   }
 }

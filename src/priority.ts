@@ -20,7 +20,9 @@ export const AGENT_NICE = 10;
 function ownThreads(): number[] {
   if (process.platform !== 'linux') return [0];
   try {
-    return readdirSync('/proc/self/task').map(Number).filter((t) => Number.isInteger(t) && t > 0);
+    return readdirSync('/proc/self/task')
+      .map(Number)
+      .filter((t) => Number.isInteger(t) && t > 0);
   } catch {
     return [0];
   }
@@ -47,7 +49,10 @@ export function lowerPriority(logger: () => Logger, nice = AGENT_NICE): number {
         logger().debug({ job: 'agent', nice, code }, 'cannot lower own CPU priority; left as it is');
         return lowered;
       }
-      logger().warn({ job: 'agent', nice, err: err instanceof Error ? err.message : String(err) }, 'cannot lower own CPU priority');
+      logger().warn(
+        { job: 'agent', nice, err: err instanceof Error ? err.message : String(err) },
+        'cannot lower own CPU priority',
+      );
       return lowered;
     }
   }

@@ -13,7 +13,7 @@ export class ClockJumpDetector {
     const prev = this.last;
     this.last = { wallMs, monoMs };
     if (prev === undefined) return undefined;
-    const drift = (wallMs - prev.wallMs) - (monoMs - prev.monoMs);
+    const drift = wallMs - prev.wallMs - (monoMs - prev.monoMs);
     return Math.abs(drift) > this.thresholdMs ? drift : undefined;
   }
 

@@ -63,12 +63,23 @@ export class Agent {
   /** Resolves once the agent has stopped and released everything. */
   readonly stopped: Promise<void>;
 
-  constructor(private readonly ctx: AgentContext, private readonly options: AgentOptions) {
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly options: AgentOptions,
+  ) {
     this.config = ctx.config;
-    this.queue = new WorkQueue((key, err) => ctx.logger.error({ job: key, err: describeError(err) }, `${key} failed: ${describeError(err)}`));
-    this.stopped = new Promise((resolve) => { this.resolveStopped = resolve; });
+    this.queue = new WorkQueue((key, err) =>
+      ctx.logger.error({ job: key, err: describeError(err) }, `${key} failed: ${describeError(err)}`),
+    );
+    this.stopped = new Promise((resolve) => {
+      this.resolveStopped = resolve;
+    });
     this.work = new LifecyclePass({
-      ctx, config: () => this.config, currentHolds: options.currentHolds, signal: this.abort.signal, startedAt: () => this.startedAt,
+      ctx,
+      config: () => this.config,
+      currentHolds: options.currentHolds,
+      signal: this.abort.signal,
+      startedAt: () => this.startedAt,
     });
   }
 
@@ -91,7 +102,9 @@ export class Agent {
         this.removeSignalHandlers = remove;
         this.releasers.push({ name: 'signal handlers', release: remove });
       }
-      await mkdir(dirs.db, { recursive: true }).catch((err: unknown) => { throw ioError('create', dirs.db, err); });
+      await mkdir(dirs.db, { recursive: true }).catch((err: unknown) => {
+        throw ioError('create', dirs.db, err);
+      });
       const lock = await acquireLock(dirs, 'run', clock.now());
       this.lock = lock;
       this.releasers.push({ name: 'lock', release: () => lock.release() });
@@ -99,7 +112,12 @@ export class Agent {
       await this.work.seedFailures();
 
       if (this.options.watch !== false) {
-        const watcher = watchTiers({ dirs, logger, debounceMs: this.options.watchDebounceMs, onChange: () => this.enqueueMetrics() });
+        const watcher = watchTiers({
+          dirs,
+          logger,
+          debounceMs: this.options.watchDebounceMs,
+          onChange: () => this.enqueueMetrics(),
+        });
         this.releasers.push({ name: 'watcher', release: () => watcher.close() });
       }
       const scheduler = new Scheduler(agentSchedules(this.config), {
@@ -108,7 +126,10 @@ export class Agent {
         monotonicMs: this.options.monotonicMs,
         onSlot: (job, slot) => this.onSlot(job, slot),
         onClockJump: (driftMs, now) => {
-          logger.warn({ job: 'agent', driftMs, now: now.toISOString() }, `the clock jumped ${Math.round(driftMs / 1000)} s (sleep, resume or time change); catching up`);
+          logger.warn(
+            { job: 'agent', driftMs, now: now.toISOString() },
+            `the clock jumped ${Math.round(driftMs / 1000)} s (sleep, resume or time change); catching up`,
+          );
           this.enqueueCatchUp('clock jump');
         },
         onError: (err) => logger.error({ job: 'agent', err: describeError(err) }, `scheduler: ${describeError(err)}`),
@@ -116,10 +137,18 @@ export class Agent {
       this.scheduler = scheduler;
       scheduler.start();
       this.releasers.push({ name: 'timers', release: () => scheduler.stop() });
-      logger.info({
-        job: 'agent', root: dirs.root, now: clock.now().toISOString(), clockOffsetMs: clock.offsetMs, dryRun: this.config.dryRun,
-        schedules: this.config.schedules, nextRuns: this.nextRuns(),
-      }, 'agent started');
+      logger.info(
+        {
+          job: 'agent',
+          root: dirs.root,
+          now: clock.now().toISOString(),
+          clockOffsetMs: clock.offsetMs,
+          dryRun: this.config.dryRun,
+          schedules: this.config.schedules,
+          nextRuns: this.nextRuns(),
+        },
+        'agent started',
+      );
       this.enqueueCatchUp('start');
     } catch (err) {
       this.lock = undefined;
@@ -155,18 +184,26 @@ export class Agent {
     try {
       next = this.options.reloadConfig();
       if (dirsChanged(this.config, next)) {
-        logger.warn({ job: 'reload' }, 'root, archiveDir, backupDir and metricsFile cannot change while the agent runs; keeping them until a restart');
+        logger.warn(
+          { job: 'reload' },
+          'root, archiveDir, backupDir and metricsFile cannot change while the agent runs; keeping them until a restart',
+        );
         next = configWithDirsOf(next, this.config);
       }
       this.scheduler?.setSchedules(agentSchedules(next));
     } catch (err) {
-      logger.error({ job: 'reload', path: isTickdbError(err) ? err.path : undefined, err: describeError(err) },
-        `configuration reload failed, keeping the running configuration: ${describeError(err)}`);
+      logger.error(
+        { job: 'reload', path: isTickdbError(err) ? err.path : undefined, err: describeError(err) },
+        `configuration reload failed, keeping the running configuration: ${describeError(err)}`,
+      );
       return;
     }
     this.config = next;
     logger.level = next.logLevel;
-    logger.info({ job: 'reload', schedules: next.schedules, dryRun: next.dryRun, nextRuns: this.nextRuns() }, 'configuration reloaded');
+    logger.info(
+      { job: 'reload', schedules: next.schedules, dryRun: next.dryRun, nextRuns: this.nextRuns() },
+      'configuration reloaded',
+    );
   }
 
   private onSlot(job: ScheduledJob, slot: Date): void {
@@ -191,7 +228,9 @@ export class Agent {
     const watchdog = setTimeout(() => this.hardExit(`did not stop within ${timeoutMs / 1000} s`), timeoutMs);
     // Once stopped, the watchdog no longer holds the process; should something else still hold it, it ends it.
     this.stop(signal)
-      .catch((err: unknown) => this.ctx.logger.error({ job: 'agent', err: describeError(err) }, `stopping failed: ${describeError(err)}`))
+      .catch((err: unknown) =>
+        this.ctx.logger.error({ job: 'agent', err: describeError(err) }, `stopping failed: ${describeError(err)}`),
+      )
       .finally(() => watchdog.unref());
   }
 
@@ -232,7 +271,10 @@ export class Agent {
       try {
         await r.release();
       } catch (err) {
-        this.ctx.logger.warn({ job: 'agent', err: describeError(err) }, `releasing the ${r.name} failed: ${describeError(err)}`);
+        this.ctx.logger.warn(
+          { job: 'agent', err: describeError(err) },
+          `releasing the ${r.name} failed: ${describeError(err)}`,
+        );
       }
     }
   }

@@ -54,28 +54,59 @@ export class LifecyclePass {
     const signal = this.o.signal;
     if (signal.aborted) return;
     const started = performance.now();
-    const count = (job: string, ok: boolean): void => { this.failures.set(job, ok ? 0 : (this.failures.get(job) ?? 0) + 1); };
+    const count = (job: string, ok: boolean): void => {
+      this.failures.set(job, ok ? 0 : (this.failures.get(job) ?? 0) + 1);
+    };
     logger.info({ job: label, reason: why }, `${label} started`);
     try {
-      const report = await runJobs({ config, dirs, clock, logger }, { jobs, dryRun: config.dryRun, signal, currentHolds: this.o.currentHolds });
+      const report = await runJobs(
+        { config, dirs, clock, logger },
+        { jobs, dryRun: config.dryRun, signal, currentHolds: this.o.currentHolds },
+      );
       for (const job of jobs) {
         const outcome = report.jobs[job];
         if (outcome === undefined || signal.aborted) continue;
         count(job, outcome.ok);
-        if (!outcome.ok) logger.error({ job, errors: outcome.errors }, `${job} failed (${outcome.errors.length} error(s)); retried at its next slot`);
+        if (!outcome.ok)
+          logger.error(
+            { job, errors: outcome.errors },
+            `${job} failed (${outcome.errors.length} error(s)); retried at its next slot`,
+          );
       }
       if (report.dryRun) {
-        for (const r of report.results) logger.info({ job: r.step.job, step: r.step.kind, ...('day' in r.step ? { day: `${r.step.dataset}/${r.step.day}` } : {}) }, `dry run: ${r.outcome.message}`);
+        for (const r of report.results)
+          logger.info(
+            {
+              job: r.step.job,
+              step: r.step.kind,
+              ...('day' in r.step ? { day: `${r.step.dataset}/${r.step.day}` } : {}),
+            },
+            `dry run: ${r.outcome.message}`,
+          );
       }
-      const failed = report.results.filter((r) => r.outcome.status === 'failed' || r.outcome.status === 'quarantined').length;
-      logger.info({
-        job: label, reason: why, ok: report.ok, steps: report.results.length, failed, today: report.today, dryRun: report.dryRun,
-        ms: Math.round(performance.now() - started), ...(signal.aborted ? { interrupted: true } : {}),
-      }, `${label} finished`);
+      const failed = report.results.filter(
+        (r) => r.outcome.status === 'failed' || r.outcome.status === 'quarantined',
+      ).length;
+      logger.info(
+        {
+          job: label,
+          reason: why,
+          ok: report.ok,
+          steps: report.results.length,
+          failed,
+          today: report.today,
+          dryRun: report.dryRun,
+          ms: Math.round(performance.now() - started),
+          ...(signal.aborted ? { interrupted: true } : {}),
+        },
+        `${label} finished`,
+      );
     } catch (err) {
       if (!signal.aborted) for (const job of jobs) count(job, false);
-      logger.error({ job: label, path: isTickdbError(err) ? err.path : undefined, err: describeError(err) },
-        `${label} failed: ${describeError(err)}; retried at its next slot`);
+      logger.error(
+        { job: label, path: isTickdbError(err) ? err.path : undefined, err: describeError(err) },
+        `${label} failed: ${describeError(err)}; retried at its next slot`,
+      );
     }
     await this.writeMetrics(true);
   }
@@ -88,12 +119,18 @@ export class LifecyclePass {
     const startedAt = this.o.startedAt();
     try {
       await updateMetricsFile({
-        config, dirs, now: clock.now(), consecutiveFailures: this.failures,
+        config,
+        dirs,
+        now: clock.now(),
+        consecutiveFailures: this.failures,
         agent: { up, ...(startedAt !== undefined ? { startedAt } : {}) },
       });
       logger.debug({ job: 'metrics', path: dirs.metricsFile }, 'metrics written');
     } catch (err) {
-      logger.error({ job: 'metrics', path: dirs.metricsFile, err: describeError(err) }, `cannot write the metrics file: ${describeError(err)}`);
+      logger.error(
+        { job: 'metrics', path: dirs.metricsFile, err: describeError(err) },
+        `cannot write the metrics file: ${describeError(err)}`,
+      );
     }
   }
 }

@@ -52,10 +52,12 @@ export async function collectMetrics(src: MetricsSources): Promise<MetricsSnapsh
   const metadata = read?.metadata ?? emptyMetadata(src.now);
   const records = Object.values(metadata.days);
 
-  const tiers = datasets.flatMap((dataset) => TIERS.map((tier) => {
-    const files = scan.files.filter((f) => f.dataset === dataset && f.tier === tier);
-    return { tier, dataset, files: files.length, bytes: files.reduce((s, f) => s + f.bytes, 0) };
-  }));
+  const tiers = datasets.flatMap((dataset) =>
+    TIERS.map((tier) => {
+      const files = scan.files.filter((f) => f.dataset === dataset && f.tier === tier);
+      return { tier, dataset, files: files.length, bytes: files.reduce((s, f) => s + f.bytes, 0) };
+    }),
+  );
   const byState = countBy(records, (r) => `${r.dataset}\u0000${r.state}`);
   const days = [...byState].map(([k, count]) => {
     const [dataset = '', state = ''] = k.split('\u0000');
@@ -64,8 +66,13 @@ export async function collectMetrics(src: MetricsSources): Promise<MetricsSnapsh
   const quarantined = countBy(records, (r) => (r.state === 'quarantined' ? r.dataset : undefined));
   const busy = countBy(records, (r) => (r.busySince !== undefined && r.state === 'live' ? r.dataset : undefined));
   const compression = datasets.flatMap((dataset) => {
-    const done = records.filter((r) => r.dataset === dataset && (r.state === 'compressed' || r.state === 'archived') &&
-      r.bytes !== undefined && r.zstBytes !== undefined);
+    const done = records.filter(
+      (r) =>
+        r.dataset === dataset &&
+        (r.state === 'compressed' || r.state === 'archived') &&
+        r.bytes !== undefined &&
+        r.zstBytes !== undefined,
+    );
     const bytes = done.reduce((s, r) => s + (r.bytes ?? 0), 0);
     const zst = done.reduce((s, r) => s + (r.zstBytes ?? 0), 0);
     return bytes > 0 ? [{ dataset, ratio: zst / bytes }] : [];

@@ -56,50 +56,124 @@ export function renderMetrics(s: MetricsSnapshot): string {
   const family = (name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]): void => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     const lines = samples.map((x) => {
-      const labels = Object.entries(x.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
+      const labels = Object.entries(x.labels)
+        .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+        .join(',');
       return `${name}${labels === '' ? '' : `{${labels}}`} ${formatValue(x.value)}`;
     });
     out.push(...lines.sort());
   };
   const one = (value: number): Sample[] => [{ labels: {}, value }];
 
-  family('tickdb_agent_up', 'gauge', '1 while the tickdb agent runs; 0 once it has stopped or when written by a one-shot run.', one(s.agent.up ? 1 : 0));
+  family(
+    'tickdb_agent_up',
+    'gauge',
+    '1 while the tickdb agent runs; 0 once it has stopped or when written by a one-shot run.',
+    one(s.agent.up ? 1 : 0),
+  );
   if (s.agent.startedAt !== undefined) {
-    family('tickdb_agent_start_time_seconds', 'gauge', 'Unix time at which the running agent started.', one(seconds(s.agent.startedAt)));
+    family(
+      'tickdb_agent_start_time_seconds',
+      'gauge',
+      'Unix time at which the running agent started.',
+      one(seconds(s.agent.startedAt)),
+    );
   }
-  family('tickdb_metrics_timestamp_seconds', 'gauge', 'Unix time at which this file was written (agent clock).', one(seconds(s.at)));
-  family('tickdb_tier_files', 'gauge', 'Day files (.db and .db.zst) present per tier and dataset.',
-    s.tiers.map((t) => ({ labels: { tier: t.tier, dataset: t.dataset }, value: t.files })));
-  family('tickdb_tier_bytes', 'gauge', 'Bytes of day files per tier and dataset.',
-    s.tiers.map((t) => ({ labels: { tier: t.tier, dataset: t.dataset }, value: t.bytes })));
+  family(
+    'tickdb_metrics_timestamp_seconds',
+    'gauge',
+    'Unix time at which this file was written (agent clock).',
+    one(seconds(s.at)),
+  );
+  family(
+    'tickdb_tier_files',
+    'gauge',
+    'Day files (.db and .db.zst) present per tier and dataset.',
+    s.tiers.map((t) => ({ labels: { tier: t.tier, dataset: t.dataset }, value: t.files })),
+  );
+  family(
+    'tickdb_tier_bytes',
+    'gauge',
+    'Bytes of day files per tier and dataset.',
+    s.tiers.map((t) => ({ labels: { tier: t.tier, dataset: t.dataset }, value: t.bytes })),
+  );
   // promtool's lint reads a `_days` name part as a time unit (base unit: seconds), hence these names for day counts.
-  family('tickdb_day_states', 'gauge', 'Days recorded in metadata per dataset and lifecycle state.',
-    s.days.map((d) => ({ labels: { dataset: d.dataset, state: d.state }, value: d.count })));
-  family('tickdb_quarantined', 'gauge', 'Number of days in quarantine, skipped by every job until released.',
-    s.quarantinedDays.map((d) => ({ labels: { dataset: d.dataset }, value: d.count })));
-  family('tickdb_busy', 'gauge', 'Number of days a writer still held at the last seal attempt.',
-    s.busyDays.map((d) => ({ labels: { dataset: d.dataset }, value: d.count })));
-  family('tickdb_compression_ratio', 'gauge', 'Compressed bytes / sealed bytes over the compressed and archived days.',
-    s.compression.map((c) => ({ labels: { dataset: c.dataset }, value: c.ratio })));
+  family(
+    'tickdb_day_states',
+    'gauge',
+    'Days recorded in metadata per dataset and lifecycle state.',
+    s.days.map((d) => ({ labels: { dataset: d.dataset, state: d.state }, value: d.count })),
+  );
+  family(
+    'tickdb_quarantined',
+    'gauge',
+    'Number of days in quarantine, skipped by every job until released.',
+    s.quarantinedDays.map((d) => ({ labels: { dataset: d.dataset }, value: d.count })),
+  );
+  family(
+    'tickdb_busy',
+    'gauge',
+    'Number of days a writer still held at the last seal attempt.',
+    s.busyDays.map((d) => ({ labels: { dataset: d.dataset }, value: d.count })),
+  );
+  family(
+    'tickdb_compression_ratio',
+    'gauge',
+    'Compressed bytes / sealed bytes over the compressed and archived days.',
+    s.compression.map((c) => ({ labels: { dataset: c.dataset }, value: c.ratio })),
+  );
   const jobsWith = (pick: (j: MetricsSnapshot['jobs'][number]) => number | undefined): Sample[] =>
     s.jobs.flatMap((j) => {
       const value = pick(j);
       return value === undefined ? [] : [{ labels: { job: j.job }, value }];
     });
-  family('tickdb_job_last_run_timestamp_seconds', 'gauge', 'Unix time at which each job last finished.',
-    jobsWith((j) => (j.lastRunAt === undefined ? undefined : seconds(j.lastRunAt))));
-  family('tickdb_job_last_success_timestamp_seconds', 'gauge', 'Unix time of the last run of each job that succeeded.',
-    jobsWith((j) => (j.lastSuccessAt === undefined ? undefined : seconds(j.lastSuccessAt))));
-  family('tickdb_job_last_run_ok', 'gauge', '1 when the last run of the job succeeded, 0 when it failed.',
-    jobsWith((j) => (j.lastRunOk === undefined ? undefined : j.lastRunOk ? 1 : 0)));
-  family('tickdb_job_consecutive_failures', 'gauge', 'Failed runs of the job in a row (retried at its next slot).',
-    jobsWith((j) => j.consecutiveFailures));
-  family('tickdb_disk_free_bytes', 'gauge', 'Bytes available to the agent on the filesystem of each tier.',
-    s.disk.map((d) => ({ labels: { tier: d.tier, path: d.path }, value: d.freeBytes })));
-  family('tickdb_disk_size_bytes', 'gauge', 'Size in bytes of the filesystem of each tier.',
-    s.disk.map((d) => ({ labels: { tier: d.tier, path: d.path }, value: d.sizeBytes })));
-  family('tickdb_metadata_ok', 'gauge', '0 when rotation_metadata.json is unreadable or in an unknown format (until the next job rebuilds it), else 1.',
-    one(s.metadataOk ? 1 : 0));
-  family('tickdb_audit_lines', 'gauge', 'Lines in the audit trail (db/audit.jsonl) as recorded in metadata.', one(s.auditLines));
+  family(
+    'tickdb_job_last_run_timestamp_seconds',
+    'gauge',
+    'Unix time at which each job last finished.',
+    jobsWith((j) => (j.lastRunAt === undefined ? undefined : seconds(j.lastRunAt))),
+  );
+  family(
+    'tickdb_job_last_success_timestamp_seconds',
+    'gauge',
+    'Unix time of the last run of each job that succeeded.',
+    jobsWith((j) => (j.lastSuccessAt === undefined ? undefined : seconds(j.lastSuccessAt))),
+  );
+  family(
+    'tickdb_job_last_run_ok',
+    'gauge',
+    '1 when the last run of the job succeeded, 0 when it failed.',
+    jobsWith((j) => (j.lastRunOk === undefined ? undefined : j.lastRunOk ? 1 : 0)),
+  );
+  family(
+    'tickdb_job_consecutive_failures',
+    'gauge',
+    'Failed runs of the job in a row (retried at its next slot).',
+    jobsWith((j) => j.consecutiveFailures),
+  );
+  family(
+    'tickdb_disk_free_bytes',
+    'gauge',
+    'Bytes available to the agent on the filesystem of each tier.',
+    s.disk.map((d) => ({ labels: { tier: d.tier, path: d.path }, value: d.freeBytes })),
+  );
+  family(
+    'tickdb_disk_size_bytes',
+    'gauge',
+    'Size in bytes of the filesystem of each tier.',
+    s.disk.map((d) => ({ labels: { tier: d.tier, path: d.path }, value: d.sizeBytes })),
+  );
+  family(
+    'tickdb_metadata_ok',
+    'gauge',
+    '0 when rotation_metadata.json is unreadable or in an unknown format (until the next job rebuilds it), else 1.',
+    one(s.metadataOk ? 1 : 0),
+  );
+  family(
+    'tickdb_audit_lines',
+    'gauge',
+    'Lines in the audit trail (db/audit.jsonl) as recorded in metadata.',
+    one(s.auditLines),
+  );
   return `${out.join('\n')}\n`;
 }

@@ -66,7 +66,10 @@ export class Scheduler<J extends string> {
   private readonly monotonicMs: () => number;
   private readonly maxSleepMs: number;
 
-  constructor(schedules: Record<J, ScheduleEntry>, private readonly options: SchedulerOptions<J>) {
+  constructor(
+    schedules: Record<J, ScheduleEntry>,
+    private readonly options: SchedulerOptions<J>,
+  ) {
     this.timers = options.timers ?? nodeTimers;
     this.monotonicMs = options.monotonicMs ?? (() => performance.now());
     this.maxSleepMs = options.maxSleepMs ?? 30_000;

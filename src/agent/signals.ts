@@ -20,7 +20,11 @@ const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
  * second exits at once) and returns the function that removes them. SIGHUP is not handled on Windows, which
  * has no such signal.
  */
-export function installSignalHandlers(source: SignalSource, handlers: SignalHandlers, platform = process.platform): () => void {
+export function installSignalHandlers(
+  source: SignalSource,
+  handlers: SignalHandlers,
+  platform = process.platform,
+): () => void {
   let stopping = false;
   const onStop = (signal: NodeJS.Signals): void => {
     if (stopping) {

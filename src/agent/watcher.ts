@@ -46,7 +46,9 @@ export function watchTiers(options: TierWatcherOptions): TierWatcher {
       if (!closed) options.onChange();
     }, debounceMs);
   });
-  watcher.on('error', (err) => logger.warn({ job: 'watch', err: err instanceof Error ? err.message : String(err) }, 'file watcher error'));
+  watcher.on('error', (err) =>
+    logger.warn({ job: 'watch', err: err instanceof Error ? err.message : String(err) }, 'file watcher error'),
+  );
   return {
     close: async () => {
       closed = true;

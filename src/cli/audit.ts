@@ -6,11 +6,19 @@ import { formatTable } from './format.js';
 
 function formatAudit(r: AuditReport, notes: string[]): string {
   const lines: string[] = [];
-  if (r.findings.length > 0) lines.push(formatTable(['line', 'what', 'detail'], r.findings.map((f) => [String(f.line), f.kind, f.message])));
+  if (r.findings.length > 0)
+    lines.push(
+      formatTable(
+        ['line', 'what', 'detail'],
+        r.findings.map((f) => [String(f.line), f.kind, f.message]),
+      ),
+    );
   for (const n of notes) lines.push(`note: ${n}`);
-  lines.push(r.ok
-    ? `OK: ${r.path}: ${r.lines} line(s), chain intact${r.checkpoint !== null ? ', matches the metadata checkpoint' : ''}; last hash ${r.lastHash}`
-    : `FAILED: ${r.path}: ${r.findings.length} problem(s) in ${r.lines} line(s)`);
+  lines.push(
+    r.ok
+      ? `OK: ${r.path}: ${r.lines} line(s), chain intact${r.checkpoint !== null ? ', matches the metadata checkpoint' : ''}; last hash ${r.lastHash}`
+      : `FAILED: ${r.path}: ${r.findings.length} problem(s) in ${r.lines} line(s)`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -19,20 +27,29 @@ export function auditCommand(runtime: CliRuntime): Command {
   const verify = new Command('verify')
     .exitOverride()
     .configureOutput({ writeOut: runtime.stdout, writeErr: runtime.stderr })
-    .description('check the audit chain: exit 0 intact, 1 listing each problem (line, and whether edited, removed, reordered or truncated)');
+    .description(
+      'check the audit chain: exit 0 intact, 1 listing each problem (line, and whether edited, removed, reordered or truncated)',
+    );
   addCommonOptions(verify);
-  verify.action(action(runtime, 'audit verify', async (ctx) => {
-    const read = await readMetadata(ctx.dirs, ctx.now);
-    const report = await checkAuditTrail(ctx.dirs, read.found ? read.metadata.audit : undefined);
-    const notes: string[] = [];
-    if (!read.found) notes.push(`no usable metadata (${read.problem ?? 'missing'}): the end of the trail cannot be checked against its checkpoint, so a truncation there goes unseen`);
-    if (report.beyondCheckpoint > 0) {
-      notes.push(`${report.beyondCheckpoint} line(s) after the metadata checkpoint: a crash between the audit append and the metadata write; not a failure (the next run records them)`);
-    }
-    if (ctx.json) printJson(ctx, { ...report, notes });
-    else ctx.out(formatAudit(report, notes));
-    return report.ok ? 0 : 1;
-  }));
+  verify.action(
+    action(runtime, 'audit verify', async (ctx) => {
+      const read = await readMetadata(ctx.dirs, ctx.now);
+      const report = await checkAuditTrail(ctx.dirs, read.found ? read.metadata.audit : undefined);
+      const notes: string[] = [];
+      if (!read.found)
+        notes.push(
+          `no usable metadata (${read.problem ?? 'missing'}): the end of the trail cannot be checked against its checkpoint, so a truncation there goes unseen`,
+        );
+      if (report.beyondCheckpoint > 0) {
+        notes.push(
+          `${report.beyondCheckpoint} line(s) after the metadata checkpoint: a crash between the audit append and the metadata write; not a failure (the next run records them)`,
+        );
+      }
+      if (ctx.json) printJson(ctx, { ...report, notes });
+      else ctx.out(formatAudit(report, notes));
+      return report.ok ? 0 : 1;
+    }),
+  );
   cmd.addCommand(verify);
   return cmd;
 }

@@ -9,7 +9,10 @@ type CommandFactory = (runtime: CliRuntime) => Command;
  * health check and every investigation, and module loading was most of it (about 0.25 s when all were loaded).
  * The order is the order of `tickdb --help`.
  */
-export const commandLoaders: ReadonlyMap<string, () => Promise<CommandFactory>> = new Map<string, () => Promise<CommandFactory>>([
+export const commandLoaders: ReadonlyMap<string, () => Promise<CommandFactory>> = new Map<
+  string,
+  () => Promise<CommandFactory>
+>([
   ['run', async () => (await import('./run.js')).runCommand],
   ['rotate', async () => (await import('./job-commands.js')).jobCommand('rotate')],
   ['compress', async () => (await import('./job-commands.js')).jobCommand('compress')],

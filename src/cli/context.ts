@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { parseNow, offsetClock, systemClock, type Clock } from '../clock.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -44,7 +44,17 @@ export function addCommonOptions(cmd: Command, features: { dryRun?: boolean; jso
     .option('--root <dir>', 'root of the tick store (env TICKDB_ROOT; default ./data/ticks)')
     .option('--config <file>', 'JSON config file (env TICKDB_CONFIG)')
     .option('--now <iso>', 'the current instant, ISO-8601 UTC (for rehearsals and tests)')
-    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
+    .addOption(
+      new Option('--log-level <level>', 'log level on stderr').choices([
+        'fatal',
+        'error',
+        'warn',
+        'info',
+        'debug',
+        'trace',
+        'silent',
+      ]),
+    );
   if (features.json !== false) cmd.option('--json', 'print one JSON document on stdout');
   if (features.dryRun === true) cmd.option('--dry-run', 'print what would be done and change nothing');
   return cmd;
@@ -52,9 +62,17 @@ export function addCommonOptions(cmd: Command, features: { dryRun?: boolean; jso
 
 export function createContext(opts: CommonOptions, runtime: CliRuntime, command: string): CommandContext {
   const clock = opts.now === undefined ? systemClock() : offsetClock(parseNow(opts.now));
-  const loaded = loadConfig({ configFile: opts.config, flags: { root: opts.root, dryRun: opts.dryRun, logLevel: opts.logLevel } });
+  const loaded = loadConfig({
+    configFile: opts.config,
+    flags: { root: opts.root, dryRun: opts.dryRun, logLevel: opts.logLevel },
+  });
   const { config } = loaded;
-  const dirs = tierDirs({ root: config.root, archiveDir: config.archiveDir, backupDir: config.backupDir, metricsFile: config.metricsFile });
+  const dirs = tierDirs({
+    root: config.root,
+    archiveDir: config.archiveDir,
+    backupDir: config.backupDir,
+    metricsFile: config.metricsFile,
+  });
   let logger: Logger | undefined;
   return {
     loaded,
@@ -116,7 +134,11 @@ export function action<A extends unknown[]>(
     } catch (err) {
       const code = exitCodeFor(err);
       runtime.exitCode = code === 2 && options.usageExit !== undefined ? options.usageExit : code;
-      const text = isTickdbError(err) ? err.describe() : err instanceof Error ? (err.stack ?? err.message) : String(err);
+      const text = isTickdbError(err)
+        ? err.describe()
+        : err instanceof Error
+          ? (err.stack ?? err.message)
+          : String(err);
       runtime.stderr(`tickdb ${name}: error: ${text}\n`);
       if (opts.json === true) {
         const doc = isTickdbError(err) ? err.toJSON() : { code: 'INTERNAL', message: String(err) };

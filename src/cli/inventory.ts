@@ -8,27 +8,42 @@ import { formatCsv, formatTable } from './format.js';
 
 export function inventoryCommand(runtime: CliRuntime): Command {
   const cmd = new Command('inventory')
-    .description('list every file of every tier: day, dataset, tier, path, size, SHA-256, state (the compliance export)')
+    .description(
+      'list every file of every tier: day, dataset, tier, path, size, SHA-256, state (the compliance export)',
+    )
     .option('--csv', 'print CSV (RFC 4180) instead of a table');
   addCommonOptions(cmd);
-  cmd.action(action(runtime, 'inventory', async (ctx) => {
-    const csv = cmd.opts<{ csv?: boolean }>().csv === true;
-    const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
-    const { metadata, problem } = await readMetadata(ctx.dirs, ctx.now);
-    if (problem !== undefined) ctx.logger.warn({ job: 'inventory', path: ctx.dirs.db }, `${problem}; states shown as unrecorded`);
-    const entries = buildInventory(scan, metadata);
-    if (ctx.json) {
-      printJson(ctx, entries);
-    } else if (csv) {
-      ctx.out(`${formatCsv(INVENTORY_COLUMNS, entries.map((e) => INVENTORY_COLUMNS.map((c) => String(e[c] ?? ''))))}\r\n`);
-    } else {
-      ctx.out(`${formatTable(
-        ['day', 'dataset', 'tier', 'kind', 'size', 'state', 'path'],
-        entries.map((e) => [e.day, e.dataset, e.tier, e.kind, formatBytes(e.bytes), e.state, e.path]),
-      )}\n${entries.length} files, ${formatBytes(entries.reduce((s, e) => s + e.bytes, 0))}\n`);
-    }
-    for (const a of scan.anomalies) ctx.logger.warn({ job: 'inventory', path: a.path, day: a.day }, a.message);
-    return 0;
-  }));
+  cmd.action(
+    action(runtime, 'inventory', async (ctx) => {
+      const csv = cmd.opts<{ csv?: boolean }>().csv === true;
+      const scan = await scanTiers(
+        ctx.dirs,
+        ctx.config.datasets.map((d) => d.prefix),
+      );
+      const { metadata, problem } = await readMetadata(ctx.dirs, ctx.now);
+      if (problem !== undefined)
+        ctx.logger.warn({ job: 'inventory', path: ctx.dirs.db }, `${problem}; states shown as unrecorded`);
+      const entries = buildInventory(scan, metadata);
+      if (ctx.json) {
+        printJson(ctx, entries);
+      } else if (csv) {
+        ctx.out(
+          `${formatCsv(
+            INVENTORY_COLUMNS,
+            entries.map((e) => INVENTORY_COLUMNS.map((c) => String(e[c] ?? ''))),
+          )}\r\n`,
+        );
+      } else {
+        ctx.out(
+          `${formatTable(
+            ['day', 'dataset', 'tier', 'kind', 'size', 'state', 'path'],
+            entries.map((e) => [e.day, e.dataset, e.tier, e.kind, formatBytes(e.bytes), e.state, e.path]),
+          )}\n${entries.length} files, ${formatBytes(entries.reduce((s, e) => s + e.bytes, 0))}\n`,
+        );
+      }
+      for (const a of scan.anomalies) ctx.logger.warn({ job: 'inventory', path: a.path, day: a.day }, a.message);
+      return 0;
+    }),
+  );
   return cmd;
 }

@@ -14,12 +14,15 @@ const DESCRIPTIONS: Record<LifecycleJob, string> = {
 export function jobCommand(job: LifecycleJob): (runtime: CliRuntime) => Command {
   return (runtime) => {
     const cmd = new Command(job).description(DESCRIPTIONS[job]);
-    if (job === 'purge') cmd.option('--force', 'lift the purge guards (maxPurgeDaysPerRun, clock behind the data); never a legal hold');
+    if (job === 'purge')
+      cmd.option('--force', 'lift the purge guards (maxPurgeDaysPerRun, clock behind the data); never a legal hold');
     addCommonOptions(cmd, { dryRun: true });
-    cmd.action(action(runtime, job, async (ctx) => {
-      const force = cmd.opts<{ force?: boolean }>().force === true;
-      return withTreeLock(ctx, job, () => runJobsCommand(ctx, [job], force));
-    }));
+    cmd.action(
+      action(runtime, job, async (ctx) => {
+        const force = cmd.opts<{ force?: boolean }>().force === true;
+        return withTreeLock(ctx, job, () => runJobsCommand(ctx, [job], force));
+      }),
+    );
     return cmd;
   };
 }

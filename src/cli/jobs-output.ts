@@ -24,18 +24,31 @@ export function printJobsReport(ctx: CommandContext, report: JobsReport): void {
   });
   if (rows.length > 0) ctx.out(`${formatTable(['job', 'step', 'day', 'size', 'status', 'detail'], rows)}\n`);
   for (const n of report.notes) ctx.out(`${n.blocking ? 'REFUSED' : 'note'}: ${n.message}\n`);
-  const failed = report.results.filter((r) => r.outcome.status === 'failed' || r.outcome.status === 'quarantined').length;
+  const failed = report.results.filter(
+    (r) => r.outcome.status === 'failed' || r.outcome.status === 'quarantined',
+  ).length;
   const busy = report.results.filter((r) => r.outcome.status === 'busy').length;
   const verb = report.dryRun ? 'planned (dry run, nothing changed)' : 'steps';
-  ctx.out(`${report.results.length} ${verb}; ${failed} failed or quarantined; ${busy} busy; today is ${report.today} (UTC)\n`);
-  if (report.metadataKeptAside) ctx.out(`metadata in an unusable format was kept aside as ${report.metadataKeptAside} and rebuilt\n`);
+  ctx.out(
+    `${report.results.length} ${verb}; ${failed} failed or quarantined; ${busy} busy; today is ${report.today} (UTC)\n`,
+  );
+  if (report.metadataKeptAside)
+    ctx.out(`metadata in an unusable format was kept aside as ${report.metadataKeptAside} and rebuilt\n`);
 }
 
 /** Runs lifecycle jobs for a one-shot command and prints the report; exit 0 when every job succeeded. */
-export async function runJobsCommand(ctx: CommandContext, jobs: readonly LifecycleJob[], force: boolean): Promise<number> {
+export async function runJobsCommand(
+  ctx: CommandContext,
+  jobs: readonly LifecycleJob[],
+  force: boolean,
+): Promise<number> {
   const progress = progressReporter(jobs.join('+'));
   const report = await runJobs(ctx, {
-    jobs, dryRun: ctx.dryRun, force, currentHolds: holdsReader(ctx), onProgress: (t) => progress.update(t),
+    jobs,
+    dryRun: ctx.dryRun,
+    force,
+    currentHolds: holdsReader(ctx),
+    onProgress: (t) => progress.update(t),
   });
   progress.done();
   printJobsReport(ctx, report);

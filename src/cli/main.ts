@@ -7,7 +7,9 @@ const VERSION = '0.1.0';
 /** The program for `argv`: its subcommand only, or every subcommand when it names none (see `loadCommands`). */
 export async function buildProgram(runtime: CliRuntime, argv: readonly string[]): Promise<Command> {
   const program = new Command('tickdb')
-    .description('Lifecycle agent for daily SQLite tick databases: pre-create, seal, back up, compress, archive, purge.')
+    .description(
+      'Lifecycle agent for daily SQLite tick databases: pre-create, seal, back up, compress, archive, purge.',
+    )
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
@@ -32,7 +34,8 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return 0;
       // `status` reports its own usage errors as UNKNOWN (3), as monitoring systems expect.
       return argv.slice(2).includes('status') ? 3 : 2;
     }

@@ -11,7 +11,11 @@ function shown(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const indent = (text: string): string => text.split('\n').map((l) => `  ${l}`).join('\n');
+const indent = (text: string): string =>
+  text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 
 function formatPolicy(view: PolicyView): string {
   const lines: string[] = [];
@@ -19,21 +23,40 @@ function formatPolicy(view: PolicyView): string {
   lines.push(`now: ${view.now} (UTC)`, '');
   const rows = view.fields.map((f) => {
     if (f.field === 'datasets') return [f.field, `${view.datasets.length} (below)`, f.source];
-    if (f.field === 'legalHolds') return [f.field, `${view.legalHolds.length}${view.legalHolds.length > 0 ? ' (below)' : ''}`, f.source];
+    if (f.field === 'legalHolds')
+      return [f.field, `${view.legalHolds.length}${view.legalHolds.length > 0 ? ' (below)' : ''}`, f.source];
     return [f.field, shown(f.value), f.source];
   });
   lines.push(formatTable(['field', 'value', 'source'], rows), '');
   lines.push('tiers:');
-  lines.push(...(['db', 'backup', 'archive', 'metricsFile'] as const).map((t) => `  ${t.padEnd(11)} ${view.dirs[t]}`), '');
+  lines.push(
+    ...(['db', 'backup', 'archive', 'metricsFile'] as const).map((t) => `  ${t.padEnd(11)} ${view.dirs[t]}`),
+    '',
+  );
   for (const d of view.datasets) {
     lines.push(`dataset ${d.prefix} (table ${d.tableName}, timestamp column ${d.timestampColumn}):`);
     const t = Object.entries(d.thresholds).map(([name, v]) => [name, String(v.value), v.source]);
     lines.push(indent(formatTable(['threshold', 'value', 'source'], t)), '');
   }
   if (view.legalHolds.length === 0) lines.push('legal holds: none', '');
-  else lines.push('legal holds (purge is blocked for these days):', indent(formatTable(['covers', 'reason'], view.legalHolds.map((h) => [h.covers, h.reason]))), '');
+  else
+    lines.push(
+      'legal holds (purge is blocked for these days):',
+      indent(
+        formatTable(
+          ['covers', 'reason'],
+          view.legalHolds.map((h) => [h.covers, h.reason]),
+        ),
+      ),
+      '',
+    );
   lines.push('schedules (UTC; when the agent wakes for each job):');
-  lines.push(formatTable(['job', 'cron', 'source', 'next runs'], view.schedules.map((s) => [s.job, s.cron, s.source, s.nextRuns.join(', ')])));
+  lines.push(
+    formatTable(
+      ['job', 'cron', 'source', 'next runs'],
+      view.schedules.map((s) => [s.job, s.cron, s.source, s.nextRuns.join(', ')]),
+    ),
+  );
   for (const s of view.schedules) if (s.note !== undefined) lines.push(`  ${s.job}: ${s.note}`);
   return `${lines.join('\n')}\n`;
 }
@@ -57,13 +80,19 @@ function checkFile(runtime: CliRuntime, file: string, json: boolean): number {
 
 export function policyCommand(runtime: CliRuntime): Command {
   const cmd = new Command('policy')
-    .description('show the effective policy (each field, its value and where it came from; per-dataset thresholds; legal holds) and the next scheduled runs in UTC')
-    .option('--check <file>', 'validate a config file on its own (environment and flags ignored): prints "FILE: valid" (exit 0) or the error (exit 2)')
+    .description(
+      'show the effective policy (each field, its value and where it came from; per-dataset thresholds; legal holds) and the next scheduled runs in UTC',
+    )
+    .option(
+      '--check <file>',
+      'validate a config file on its own (environment and flags ignored): prints "FILE: valid" (exit 0) or the error (exit 2)',
+    )
     .option('--runs <n>', 'next runs to show per job', '3');
   addCommonOptions(cmd);
   const show = action(runtime, 'policy', async (ctx) => {
     const runs = Number(cmd.opts<{ runs: string }>().runs);
-    if (!Number.isInteger(runs) || runs < 1 || runs > 100) throw usageError(`--runs ${JSON.stringify(cmd.opts<{ runs: string }>().runs)} must be an integer from 1 to 100`);
+    if (!Number.isInteger(runs) || runs < 1 || runs > 100)
+      throw usageError(`--runs ${JSON.stringify(cmd.opts<{ runs: string }>().runs)} must be an integer from 1 to 100`);
     const view = buildPolicyView(ctx.loaded, ctx.dirs, ctx.now, runs);
     if (ctx.json) printJson(ctx, view);
     else ctx.out(formatPolicy(view));

@@ -6,7 +6,15 @@ import { DayStore } from '../lifecycle/day-store.js';
 import { restoreDay } from '../lifecycle/restore-day.js';
 import { catchUpCheckpoint } from '../store/audit.js';
 import { readMetadata, requireMetadataFound } from '../store/metadata.js';
-import { action, addCommonOptions, printJson, usageError, withTreeLock, type CliRuntime, type CommandContext } from './context.js';
+import {
+  action,
+  addCommonOptions,
+  printJson,
+  usageError,
+  withTreeLock,
+  type CliRuntime,
+  type CommandContext,
+} from './context.js';
 
 /** A DAY argument (`YYYY-MM-DD`), or a usage error (exit 2). */
 export function dayArgument(text: string): Day {
@@ -20,11 +28,17 @@ export function datasetArgument(ctx: CommandContext, prefix: string | undefined)
   const { datasets } = ctx.config;
   if (prefix === undefined) {
     const only = datasets.length === 1 ? datasets[0] : undefined;
-    if (only === undefined) throw usageError(`several datasets are configured (${datasets.map((d) => d.prefix).join(', ')}): name one with --dataset`);
+    if (only === undefined)
+      throw usageError(
+        `several datasets are configured (${datasets.map((d) => d.prefix).join(', ')}): name one with --dataset`,
+      );
     return only;
   }
   const found = datasets.find((d) => d.prefix === prefix);
-  if (found === undefined) throw usageError(`--dataset ${JSON.stringify(prefix)} is not a configured dataset (${datasets.map((d) => d.prefix).join(', ')})`);
+  if (found === undefined)
+    throw usageError(
+      `--dataset ${JSON.stringify(prefix)} is not a configured dataset (${datasets.map((d) => d.prefix).join(', ')})`,
+    );
   return found;
 }
 
@@ -45,32 +59,48 @@ export function restoreCommand(runtime: CliRuntime): Command {
     .argument('<day>', 'the day, YYYY-MM-DD')
     .addOption(new Option('--from <source>', 'where to restore from').choices(['backup']).makeOptionMandatory())
     .option('--dataset <prefix>', 'dataset (file prefix); needed when several are configured')
-    .option('--force', 'replace a copy that is still in a tier although the day is not quarantined (the copy is kept aside)')
+    .option(
+      '--force',
+      'replace a copy that is still in a tier although the day is not quarantined (the copy is kept aside)',
+    )
     .addHelpText('after', HELP);
   addCommonOptions(cmd, { dryRun: true });
-  cmd.action(action(runtime, 'restore', async (ctx, dayText: string) => {
-    const opts = cmd.opts<{ dataset?: string; force?: boolean }>();
-    const day = dayArgument(dayText);
-    const dataset = datasetArgument(ctx, opts.dataset);
-    return withTreeLock(ctx, 'restore', async () => {
-      const metadata = requireMetadataFound(await readMetadata(ctx.dirs, ctx.now), ctx.dirs);
-      // Audit lines a crash left beyond the checkpoint are real events: chain on after them.
-      if (!ctx.dryRun) metadata.audit = await catchUpCheckpoint(ctx.dirs, metadata.audit);
-      const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
-      const store = new DayStore(ctx.dirs, metadata, ctx.clock);
-      const r = await restoreDay({ config: ctx.config, dirs: ctx.dirs, clock: ctx.clock, now: ctx.now, store, scan },
-        { dataset: dataset.prefix, day, force: opts.force === true, dryRun: ctx.dryRun });
-      if (ctx.json) {
-        printJson(ctx, r);
-      } else {
-        const verb = r.unchanged ? 'nothing to do' : r.dryRun ? 'would restore (dry run, nothing changed)' : 'restored';
-        ctx.out(`${verb}: ${r.key} ${r.copied ? `from ${r.from} to` : 'in place at'} ${r.path} (${r.rows} rows, sha256 ${r.sha256}; was ${r.previousState})\n`);
-        if (r.unchanged) ctx.out('the database in place already matches the recorded SHA-256\n');
-        for (const k of r.keptAside) ctx.out(`kept aside: ${k.path} -> ${k.as}\n`);
-        for (const w of r.warnings) ctx.out(`warning: ${w}\n`);
-      }
-      return 0;
-    });
-  }));
+  cmd.action(
+    action(runtime, 'restore', async (ctx, dayText: string) => {
+      const opts = cmd.opts<{ dataset?: string; force?: boolean }>();
+      const day = dayArgument(dayText);
+      const dataset = datasetArgument(ctx, opts.dataset);
+      return withTreeLock(ctx, 'restore', async () => {
+        const metadata = requireMetadataFound(await readMetadata(ctx.dirs, ctx.now), ctx.dirs);
+        // Audit lines a crash left beyond the checkpoint are real events: chain on after them.
+        if (!ctx.dryRun) metadata.audit = await catchUpCheckpoint(ctx.dirs, metadata.audit);
+        const scan = await scanTiers(
+          ctx.dirs,
+          ctx.config.datasets.map((d) => d.prefix),
+        );
+        const store = new DayStore(ctx.dirs, metadata, ctx.clock);
+        const r = await restoreDay(
+          { config: ctx.config, dirs: ctx.dirs, clock: ctx.clock, now: ctx.now, store, scan },
+          { dataset: dataset.prefix, day, force: opts.force === true, dryRun: ctx.dryRun },
+        );
+        if (ctx.json) {
+          printJson(ctx, r);
+        } else {
+          const verb = r.unchanged
+            ? 'nothing to do'
+            : r.dryRun
+              ? 'would restore (dry run, nothing changed)'
+              : 'restored';
+          ctx.out(
+            `${verb}: ${r.key} ${r.copied ? `from ${r.from} to` : 'in place at'} ${r.path} (${r.rows} rows, sha256 ${r.sha256}; was ${r.previousState})\n`,
+          );
+          if (r.unchanged) ctx.out('the database in place already matches the recorded SHA-256\n');
+          for (const k of r.keptAside) ctx.out(`kept aside: ${k.path} -> ${k.as}\n`);
+          for (const w of r.warnings) ctx.out(`warning: ${w}\n`);
+        }
+        return 0;
+      });
+    }),
+  );
   return cmd;
 }

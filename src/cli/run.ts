@@ -4,7 +4,15 @@ import { updateMetricsFile } from '../agent/metrics-collect.js';
 import { loadConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { LIFECYCLE_JOBS } from '../lifecycle/step-types.js';
-import { action, addCommonOptions, usageError, withTreeLock, type CliRuntime, type CommandContext, type CommonOptions } from './context.js';
+import {
+  action,
+  addCommonOptions,
+  usageError,
+  withTreeLock,
+  type CliRuntime,
+  type CommandContext,
+  type CommonOptions,
+} from './context.js';
 import { holdsReader, runJobsCommand } from './jobs-output.js';
 
 /** `run --once`: all due work, then the metrics file; 0 when every job succeeded, 1 otherwise. */
@@ -15,7 +23,10 @@ async function runOnce(ctx: CommandContext, force: boolean): Promise<number> {
     try {
       await updateMetricsFile({ config: ctx.config, dirs: ctx.dirs, now: ctx.clock.now(), agent: { up: false } });
     } catch (err) {
-      ctx.logger.error({ job: 'metrics', path: ctx.dirs.metricsFile, err: describeError(err) }, `cannot write the metrics file: ${describeError(err)}`);
+      ctx.logger.error(
+        { job: 'metrics', path: ctx.dirs.metricsFile, err: describeError(err) },
+        `cannot write the metrics file: ${describeError(err)}`,
+      );
       return 1;
     }
     return code;
@@ -27,7 +38,11 @@ async function runAgent(ctx: CommandContext, opts: CommonOptions): Promise<numbe
   const agent = new Agent(
     { config: ctx.config, dirs: ctx.dirs, clock: ctx.clock, logger: ctx.logger },
     {
-      reloadConfig: () => loadConfig({ configFile: ctx.loaded.file, flags: { root: opts.root, dryRun: opts.dryRun, logLevel: opts.logLevel } }).config,
+      reloadConfig: () =>
+        loadConfig({
+          configFile: ctx.loaded.file,
+          flags: { root: opts.root, dryRun: opts.dryRun, logLevel: opts.logLevel },
+        }).config,
       currentHolds: holdsReader(ctx),
       signals: process,
     },
@@ -39,17 +54,24 @@ async function runAgent(ctx: CommandContext, opts: CommonOptions): Promise<numbe
 
 export function runCommand(runtime: CliRuntime): Command {
   const cmd = new Command('run')
-    .description('the agent: schedules the jobs (UTC) and catches up on missed work; --once does all due work and exits')
+    .description(
+      'the agent: schedules the jobs (UTC) and catches up on missed work; --once does all due work and exits',
+    )
     .option('--once', 'do all work due now and exit (0 when all succeeded, 1 otherwise)')
     .option('--force', 'with --once: lift the purge guards');
   addCommonOptions(cmd, { dryRun: true });
-  cmd.action(action(runtime, 'run', async (ctx) => {
-    const opts = cmd.opts<CommonOptions & { once?: boolean; force?: boolean }>();
-    if (opts.once === true) return runOnce(ctx, opts.force === true);
-    if (opts.force === true) {
-      throw usageError('--force is only for run --once', 'the agent never lifts the purge guards by itself; use `tickdb run --once --force` or `tickdb purge --force`');
-    }
-    return runAgent(ctx, opts);
-  }));
+  cmd.action(
+    action(runtime, 'run', async (ctx) => {
+      const opts = cmd.opts<CommonOptions & { once?: boolean; force?: boolean }>();
+      if (opts.once === true) return runOnce(ctx, opts.force === true);
+      if (opts.force === true) {
+        throw usageError(
+          '--force is only for run --once',
+          'the agent never lifts the purge guards by itself; use `tickdb run --once --force` or `tickdb purge --force`',
+        );
+      }
+      return runAgent(ctx, opts);
+    }),
+  );
   return cmd;
 }

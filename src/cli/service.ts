@@ -35,11 +35,21 @@ function render(ctx: CommandContext, flags: ServiceCliFlags): Rendered {
   const platform = flags.platform ?? defaultPlatform();
   if (platform === 'windows') {
     const opts = windowsServiceOptions(flags, ctx.loaded.file);
-    return { platform, file: WINSW_XML_FILE, content: renderWinswXml(opts), writablePaths: [absoluteWindowsPath('root', opts.root), opts.logDir], warnings: [] };
+    return {
+      platform,
+      file: WINSW_XML_FILE,
+      content: renderWinswXml(opts),
+      writablePaths: [absoluteWindowsPath('root', opts.root), opts.logDir],
+      warnings: [],
+    };
   }
   const opts = linuxServiceOptions(flags, ctx.dirs, ctx.loaded.file);
   return {
-    platform, file: SYSTEMD_UNIT_FILE, content: renderSystemdUnit(opts), writablePaths: readWritePaths(opts), warnings: linuxWarnings(opts),
+    platform,
+    file: SYSTEMD_UNIT_FILE,
+    content: renderSystemdUnit(opts),
+    writablePaths: readWritePaths(opts),
+    warnings: linuxWarnings(opts),
   };
 }
 
@@ -51,14 +61,22 @@ function systemctlFor(platform: ServicePlatform, flags: ServiceCliFlags): System
 
 function describe(report: ServiceReport): string {
   const verb = report.action === 'install' ? 'installed' : 'uninstalled';
-  const lines = [`${report.dryRun ? `would have ${verb}` : verb} ${report.path} (${report.change}${report.dryRun ? ', dry run: nothing changed' : ''})`];
+  const lines = [
+    `${report.dryRun ? `would have ${verb}` : verb} ${report.path} (${report.change}${report.dryRun ? ', dry run: nothing changed' : ''})`,
+  ];
   for (const cmd of report.systemctl) lines.push(`${report.dryRun ? 'would run' : 'ran'}: ${cmd}`);
-  if (report.platform === 'linux' && report.systemctlSkipped !== undefined) lines.push(`systemctl not run: ${report.systemctlSkipped}`);
+  if (report.platform === 'linux' && report.systemctlSkipped !== undefined)
+    lines.push(`systemctl not run: ${report.systemctlSkipped}`);
   if (report.next.length > 0) lines.push('next:', ...report.next.map((n) => `  ${n}`));
   return `${lines.join('\n')}\n`;
 }
 
-async function runSubcommand(ctx: CommandContext, runtime: CliRuntime, name: Subcommand, flags: ServiceCliFlags): Promise<number> {
+async function runSubcommand(
+  ctx: CommandContext,
+  runtime: CliRuntime,
+  name: Subcommand,
+  flags: ServiceCliFlags,
+): Promise<number> {
   const rendered = render(ctx, flags);
   if (name === 'print') {
     if (ctx.json) printJson(ctx, { ...rendered });
@@ -66,7 +84,12 @@ async function runSubcommand(ctx: CommandContext, runtime: CliRuntime, name: Sub
     for (const w of ctx.json ? [] : rendered.warnings) runtime.stderr(`tickdb service print: warning: ${w}\n`);
     return 0;
   }
-  const change = { platform: rendered.platform, unitDir: unitDirFor(rendered.platform, flags), dryRun: ctx.dryRun, systemctl: systemctlFor(rendered.platform, flags) };
+  const change = {
+    platform: rendered.platform,
+    unitDir: unitDirFor(rendered.platform, flags),
+    dryRun: ctx.dryRun,
+    systemctl: systemctlFor(rendered.platform, flags),
+  };
   const report = name === 'install' ? await installService(rendered.content, change) : await uninstallService(change);
   if (name === 'install') report.warnings.push(...rendered.warnings);
   if (ctx.json) {
@@ -84,19 +107,26 @@ function subcommand(runtime: CliRuntime, name: Subcommand, description: string):
     .description(description)
     .exitOverride()
     .configureOutput({ writeOut: runtime.stdout, writeErr: runtime.stderr })
-    .addOption(new Option('--platform <platform>', 'target platform (default: this host\'s)').choices(['linux', 'windows']))
+    .addOption(
+      new Option('--platform <platform>', "target platform (default: this host's)").choices(['linux', 'windows']),
+    )
     .option('--user <user>', 'account of the service (linux default "tickdb"; windows default LocalService)')
     .option('--group <group>', 'linux: primary group of the service, e.g. the writer\'s group (default "tickdb")')
     .option('--node <path>', 'node executable the service runs (default: this node)')
-    .option('--tickdb-bin <path>', 'tickdb launcher bin/tickdb.js the service runs (default: this installation\'s)')
+    .option('--tickdb-bin <path>', "tickdb launcher bin/tickdb.js the service runs (default: this installation's)")
     .option('--service-config <file>', 'config file as the service sees it (default: the loaded --config)');
   if (name !== 'print') {
     sub
       .option('--unit-dir <dir>', `folder of the unit file (linux default /etc/systemd/system) or of the WinSW files`)
-      .option('--no-enable', 'linux: do not run systemctl (install: daemon-reload, enable; uninstall: disable --now, daemon-reload)');
+      .option(
+        '--no-enable',
+        'linux: do not run systemctl (install: daemon-reload, enable; uninstall: disable --now, daemon-reload)',
+      );
   }
   addCommonOptions(sub, { dryRun: name !== 'print' });
-  sub.action(action(runtime, `service ${name}`, (ctx) => runSubcommand(ctx, runtime, name, sub.opts<ServiceCliFlags>())));
+  sub.action(
+    action(runtime, `service ${name}`, (ctx) => runSubcommand(ctx, runtime, name, sub.opts<ServiceCliFlags>())),
+  );
   return sub;
 }
 

@@ -18,19 +18,34 @@ export function simulateCommand(runtime: CliRuntime): Command {
     .option('--rows <n>', 'ticks per day', '20000')
     .option('--dataset <prefix>', 'dataset (file prefix); default the first configured');
   addCommonOptions(cmd);
-  cmd.action(action(runtime, 'simulate', async (ctx) => {
-    const opts = cmd.opts<{ days: string; rows: string; dataset?: string }>();
-    const days = positiveInt('--days', opts.days);
-    const rows = positiveInt('--rows', opts.rows);
-    const dataset = opts.dataset === undefined ? ctx.config.datasets[0] : ctx.config.datasets.find((d) => d.prefix === opts.dataset);
-    if (dataset === undefined) throw usageError(`--dataset ${JSON.stringify(opts.dataset)} is not a configured dataset`);
-    const progress = progressReporter('simulate');
-    const made = await withTreeLock(ctx, 'simulate', () =>
-      simulateDays(ctx.dirs, dataset, dayOf(ctx.now), days, rows, ctx.logger, (done, total) => progress.update(`day ${done}/${total}`)));
-    progress.done();
-    if (ctx.json) printJson(ctx, made);
-    else ctx.out(`${formatTable(['day', 'rows', 'created', 'path'], made.map((m) => [m.day, String(m.rows), m.created ? 'yes' : 'exists', m.path]))}\n`);
-    return 0;
-  }));
+  cmd.action(
+    action(runtime, 'simulate', async (ctx) => {
+      const opts = cmd.opts<{ days: string; rows: string; dataset?: string }>();
+      const days = positiveInt('--days', opts.days);
+      const rows = positiveInt('--rows', opts.rows);
+      const dataset =
+        opts.dataset === undefined
+          ? ctx.config.datasets[0]
+          : ctx.config.datasets.find((d) => d.prefix === opts.dataset);
+      if (dataset === undefined)
+        throw usageError(`--dataset ${JSON.stringify(opts.dataset)} is not a configured dataset`);
+      const progress = progressReporter('simulate');
+      const made = await withTreeLock(ctx, 'simulate', () =>
+        simulateDays(ctx.dirs, dataset, dayOf(ctx.now), days, rows, ctx.logger, (done, total) =>
+          progress.update(`day ${done}/${total}`),
+        ),
+      );
+      progress.done();
+      if (ctx.json) printJson(ctx, made);
+      else
+        ctx.out(
+          `${formatTable(
+            ['day', 'rows', 'created', 'path'],
+            made.map((m) => [m.day, String(m.rows), m.created ? 'yes' : 'exists', m.path]),
+          )}\n`,
+        );
+      return 0;
+    }),
+  );
   return cmd;
 }

@@ -12,8 +12,9 @@ const ERROR_PREFIX = 'tickdb status: error: ';
  * the JSON document) as well as on stderr, since monitors read stdout.
  */
 export function statusCommand(runtime: CliRuntime): Command {
-  const cmd = new Command('status')
-    .description('health check, read-only: Nagios exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), one summary line then one line per check');
+  const cmd = new Command('status').description(
+    'health check, read-only: Nagios exit codes (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), one summary line then one line per check',
+  );
   addCommonOptions(cmd);
   cmd.action(async (...raw: unknown[]) => {
     let reported = false;
@@ -29,13 +30,18 @@ export function statusCommand(runtime: CliRuntime): Command {
         runtime.stderr(text);
       },
     };
-    const run = action(inner, 'status', async (ctx) => {
-      const report = buildStatusReport(await gatherFacts(ctx));
-      reported = true;
-      if (ctx.json) printJson(ctx, statusJson(report));
-      else ctx.out(formatStatusText(report));
-      return report.exitCode;
-    }, { usageExit: 3 });
+    const run = action(
+      inner,
+      'status',
+      async (ctx) => {
+        const report = buildStatusReport(await gatherFacts(ctx));
+        reported = true;
+        if (ctx.json) printJson(ctx, statusJson(report));
+        else ctx.out(formatStatusText(report));
+        return report.exitCode;
+      },
+      { usageExit: 3 },
+    );
     await run(...raw);
     if (reported) {
       runtime.exitCode = inner.exitCode;

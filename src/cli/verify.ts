@@ -14,11 +14,20 @@ import { progressReporter, rateText } from './progress.js';
 function formatVerify(r: VerifyReport): string {
   const lines: string[] = [];
   if (r.problems.length > 0) {
-    lines.push(formatTable(['day', 'problem', 'path', 'expected', 'found'], r.problems.map((p) => [p.key || '-', p.kind, p.path, p.expected, p.found])));
+    lines.push(
+      formatTable(
+        ['day', 'problem', 'path', 'expected', 'found'],
+        r.problems.map((p) => [p.key || '-', p.kind, p.path, p.expected, p.found]),
+      ),
+    );
   }
   for (const n of r.notes) lines.push(`note: ${n.message}`);
-  const audit = r.audit.ok ? `audit trail intact (${r.audit.lines} lines)` : `audit trail damaged (${r.audit.findings.length} finding(s))`;
-  lines.push(`${r.ok ? 'OK' : 'FAILED'}: ${r.days} day(s) recorded, ${r.checkedFiles} file(s) checked (${formatBytes(r.checkedBytes)}${r.deep ? ', deep: decompressed and integrity-checked' : ''}), ${r.problems.length} problem(s); ${audit}`);
+  const audit = r.audit.ok
+    ? `audit trail intact (${r.audit.lines} lines)`
+    : `audit trail damaged (${r.audit.findings.length} finding(s))`;
+  lines.push(
+    `${r.ok ? 'OK' : 'FAILED'}: ${r.days} day(s) recorded, ${r.checkedFiles} file(s) checked (${formatBytes(r.checkedBytes)}${r.deep ? ', deep: decompressed and integrity-checked' : ''}), ${r.problems.length} problem(s); ${audit}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -26,16 +35,23 @@ async function runVerify(ctx: CommandContext, deep: boolean): Promise<number> {
   const holder = await readLock(ctx.dirs);
   const read = await readMetadata(ctx.dirs, ctx.now);
   const metadata = requireMetadataFound(read, ctx.dirs);
-  const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
+  const scan = await scanTiers(
+    ctx.dirs,
+    ctx.config.datasets.map((d) => d.prefix),
+  );
   const progress = progressReporter(deep ? 'verify --deep' : 'verify');
   const started = Date.now();
   const report = await verifyTree(ctx.dirs, metadata, scan, {
-    deep, threads: ctx.config.compressionThreads, datasets: ctx.config.datasets,
+    deep,
+    threads: ctx.config.compressionThreads,
+    datasets: ctx.config.datasets,
     onProgress: (label, done, total) => progress.update(`${label}  ${rateText(done, total, started)}`),
   });
   progress.done();
   if (holder !== undefined && isLiveHolder(holder)) {
-    report.notes.push({ message: `pid ${holder.pid} (${holder.command}) was changing the tree during this check; re-run if a file is reported missing` });
+    report.notes.push({
+      message: `pid ${holder.pid} (${holder.command}) was changing the tree during this check; re-run if a file is reported missing`,
+    });
   }
   if (ctx.json) printJson(ctx, report);
   else ctx.out(formatVerify(report));
@@ -47,32 +63,55 @@ async function runRebuild(ctx: CommandContext): Promise<number> {
   return withTreeLock(ctx, 'verify --rebuild', async () => {
     const read = ctx.dryRun ? await readMetadata(ctx.dirs, ctx.now) : await loadMetadataForUpdate(ctx.dirs, ctx.now);
     const keptAside = 'keptAside' in read ? read.keptAside : undefined;
-    const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
+    const scan = await scanTiers(
+      ctx.dirs,
+      ctx.config.datasets.map((d) => d.prefix),
+    );
     const metadata = await rebuildMetadata(ctx.dirs, scan, read.found ? read.metadata : undefined, ctx.now);
     if (!ctx.dryRun) {
       const store = new DayStore(ctx.dirs, metadata, ctx.clock);
       await store.save();
       await store.audit({
-        event: 'metadata-rebuilt', reason: 'verify --rebuild', days: Object.keys(metadata.days).length,
-        previous: read.found ? 'kept what still matches the disk' : (read.problem ?? 'missing'), ...(keptAside !== undefined ? { keptAside } : {}),
+        event: 'metadata-rebuilt',
+        reason: 'verify --rebuild',
+        days: Object.keys(metadata.days).length,
+        previous: read.found ? 'kept what still matches the disk' : (read.problem ?? 'missing'),
+        ...(keptAside !== undefined ? { keptAside } : {}),
       });
       await store.save();
     }
     const byState: Partial<Record<DayState, number>> = {};
     for (const rec of Object.values(metadata.days)) byState[rec.state] = (byState[rec.state] ?? 0) + 1;
     const summary = {
-      rebuilt: !ctx.dryRun, dryRun: ctx.dryRun, days: Object.keys(metadata.days).length, byState,
-      previous: read.found ? 'used' : (read.problem ?? 'missing'), keptAside: keptAside ?? null,
-      auditLines: metadata.audit.count, anomalies: scan.anomalies.map((a) => a.message),
+      rebuilt: !ctx.dryRun,
+      dryRun: ctx.dryRun,
+      days: Object.keys(metadata.days).length,
+      byState,
+      previous: read.found ? 'used' : (read.problem ?? 'missing'),
+      keptAside: keptAside ?? null,
+      auditLines: metadata.audit.count,
+      anomalies: scan.anomalies.map((a) => a.message),
     };
     if (ctx.json) {
       printJson(ctx, summary);
     } else {
-      if (read.problem !== undefined) ctx.out(`previous metadata unusable: ${read.problem}${keptAside !== undefined ? `; kept aside as ${keptAside}` : ''}\n`);
-      ctx.out(`${formatTable(['state', 'days'], Object.entries(byState).sort().map(([s, n]) => [s, String(n)]))}\n`);
+      if (read.problem !== undefined)
+        ctx.out(
+          `previous metadata unusable: ${read.problem}${keptAside !== undefined ? `; kept aside as ${keptAside}` : ''}\n`,
+        );
+      ctx.out(
+        `${formatTable(
+          ['state', 'days'],
+          Object.entries(byState)
+            .sort()
+            .map(([s, n]) => [s, String(n)]),
+        )}\n`,
+      );
       for (const a of summary.anomalies) ctx.out(`note: ${a}\n`);
-      ctx.out(`${ctx.dryRun ? 'would rebuild (dry run, nothing written)' : 'metadata rebuilt'}: ${summary.days} day(s) from the files on disk. ` +
-        'A .db without a verified earlier record is recorded live and sealed again by the next run; a .db.zst is verified by the next run (adopted).\n');
+      ctx.out(
+        `${ctx.dryRun ? 'would rebuild (dry run, nothing written)' : 'metadata rebuilt'}: ${summary.days} day(s) from the files on disk. ` +
+          'A .db without a verified earlier record is recorded live and sealed again by the next run; a .db.zst is verified by the next run (adopted).\n',
+      );
     }
     return 0;
   });
@@ -80,13 +119,23 @@ async function runRebuild(ctx: CommandContext): Promise<number> {
 
 export function verifyCommand(runtime: CliRuntime): Command {
   const cmd = new Command('verify')
-    .description('check every file against the metadata (size and SHA-256 of each .db, .db.zst and backup) and the audit chain; exit 1 listing each mismatch')
-    .option('--deep', 'also decompress every .db.zst and compare with the sealed SHA-256, and run integrity checks on sealed databases')
-    .option('--rebuild', 'rebuild rotation_metadata.json from the files on disk (an unusable file is kept aside, never deleted); takes the tree lock');
+    .description(
+      'check every file against the metadata (size and SHA-256 of each .db, .db.zst and backup) and the audit chain; exit 1 listing each mismatch',
+    )
+    .option(
+      '--deep',
+      'also decompress every .db.zst and compare with the sealed SHA-256, and run integrity checks on sealed databases',
+    )
+    .option(
+      '--rebuild',
+      'rebuild rotation_metadata.json from the files on disk (an unusable file is kept aside, never deleted); takes the tree lock',
+    );
   addCommonOptions(cmd, { dryRun: true });
-  cmd.action(action(runtime, 'verify', async (ctx) => {
-    const opts = cmd.opts<{ deep?: boolean; rebuild?: boolean }>();
-    return opts.rebuild === true ? runRebuild(ctx) : runVerify(ctx, opts.deep === true);
-  }));
+  cmd.action(
+    action(runtime, 'verify', async (ctx) => {
+      const opts = cmd.opts<{ deep?: boolean; rebuild?: boolean }>();
+      return opts.rebuild === true ? runRebuild(ctx) : runVerify(ctx, opts.deep === true);
+    }),
+  );
   return cmd;
 }

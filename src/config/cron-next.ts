@@ -29,9 +29,13 @@ export function parseCron(pattern: string): CronPattern {
     if (!validate(pattern)) throw new Error('not a valid cron expression');
     fields = parse(pattern);
   } catch (err) {
-    throw new TickdbError('CONFIG', `invalid cron pattern ${JSON.stringify(pattern)}: ${err instanceof Error ? err.message : String(err)}`, {
-      hint: 'five fields (minute hour day-of-month month day-of-week), or six with seconds first; times are UTC',
-    });
+    throw new TickdbError(
+      'CONFIG',
+      `invalid cron pattern ${JSON.stringify(pattern)}: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        hint: 'five fields (minute hour day-of-month month day-of-week), or six with seconds first; times are UTC',
+      },
+    );
   }
   const asc = (xs: readonly number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
   return {
@@ -90,7 +94,11 @@ function matchesDayOfWeek(field: readonly (number | string)[], year: number, mon
 
 /** Whether the pattern runs on that UTC day (month, day of month AND day of week, as node-cron matches them). */
 export function runsOnDay(p: CronPattern, year: number, month: number, day: number): boolean {
-  return p.months.has(month) && matchesDayOfMonth(p.daysOfMonth, year, month, day) && matchesDayOfWeek(p.daysOfWeek, year, month, day);
+  return (
+    p.months.has(month) &&
+    matchesDayOfMonth(p.daysOfMonth, year, month, day) &&
+    matchesDayOfWeek(p.daysOfWeek, year, month, day)
+  );
 }
 
 /** First second of the day at or after `fromSecond` (seconds since UTC midnight) that the pattern names. */
@@ -126,5 +134,7 @@ export function nextRun(pattern: CronPattern | string, after: Date): Date {
     dayStart += DAY_MS;
     fromSecond = 0;
   }
-  throw new TickdbError('CONFIG', `cron pattern ${JSON.stringify(p.pattern)} never fires`, { hint: 'check its day of month, month and day of week' });
+  throw new TickdbError('CONFIG', `cron pattern ${JSON.stringify(p.pattern)} never fires`, {
+    hint: 'check its day of month, month and day of week',
+  });
 }

@@ -43,7 +43,10 @@ const LEGACY_VARS: Record<string, string> = {
 
 /** `compressionLevel` -> `TICKDB_COMPRESSION_LEVEL`, `schedules.rotate` -> `TICKDB_SCHEDULES_ROTATE`. */
 export function envNameFor(field: string): string {
-  return `TICKDB_${field.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
+  return `TICKDB_${field
+    .replace(/\./g, '_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase()}`;
 }
 
 export interface EnvOverride {
@@ -82,7 +85,8 @@ export function envOverrides(env: NodeJS.ProcessEnv): EnvOverride[] {
   for (const [variable, field] of Object.entries(LEGACY_VARS)) {
     const raw = env[variable];
     const kind = ENV_FIELDS[field];
-    if (raw !== undefined && kind !== undefined) out.set(field, { field, variable, value: coerce(kind, variable, raw) });
+    if (raw !== undefined && kind !== undefined)
+      out.set(field, { field, variable, value: coerce(kind, variable, raw) });
   }
   for (const [field, kind] of Object.entries(ENV_FIELDS)) {
     const variable = envNameFor(field);

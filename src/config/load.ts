@@ -82,7 +82,8 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     for (const [key, value] of Object.entries(input)) {
       sources[key] = `file ${file}`;
       // Nested objects (schedules, diskSpace): each field the file sets, so `policy` can tell them from defaults.
-      if (typeof value === 'object' && value !== null && !Array.isArray(value)) for (const sub of Object.keys(value)) sources[`${key}.${sub}`] = `file ${file}`;
+      if (typeof value === 'object' && value !== null && !Array.isArray(value))
+        for (const sub of Object.keys(value)) sources[`${key}.${sub}`] = `file ${file}`;
     }
   }
   for (const o of envOverrides(env)) {
@@ -100,7 +101,8 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     const first = result.error.issues[0];
     throw new TickdbError('CONFIG', `invalid configuration: ${lines.join('; ')}`, {
       path: first === undefined ? file : first.path.map(String).join('.'),
-      hint: file === undefined ? 'fix the value named above' : `fix the value named above in ${file} or the environment`,
+      hint:
+        file === undefined ? 'fix the value named above' : `fix the value named above in ${file} or the environment`,
     });
   }
   return { config: result.data, file, sources };

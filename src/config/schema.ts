@@ -26,7 +26,9 @@ function isCronPattern(s: string): boolean {
 const cronString = z.string().refine(isCronPattern, { message: 'not a valid cron expression (5 or 6 fields)' });
 const dayString = z.string().refine((s) => parseDay(s) !== undefined, { message: 'not a valid day (YYYY-MM-DD)' });
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a SQL identifier');
-const prefixString = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'letters, digits, dot and dash only (no underscore)');
+const prefixString = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'letters, digits, dot and dash only (no underscore)');
 const octalMode = z.string().regex(/^0?[0-7]{3}$/, 'an octal mode such as "0640"');
 
 /** Thresholds a dataset may override. */
@@ -78,7 +80,10 @@ export const diskSpaceSchema = z.strictObject({
 export const configSchema = z
   .strictObject({
     root: z.string().min(1).default('./data/ticks'),
-    datasets: z.array(datasetSchema).min(1).default(() => [datasetSchema.parse({ prefix: 'ticks' })]),
+    datasets: z
+      .array(datasetSchema)
+      .min(1)
+      .default(() => [datasetSchema.parse({ prefix: 'ticks' })]),
     compressAfterDays: policyFields.compressAfterDays.default(7),
     archiveAfterDays: policyFields.archiveAfterDays.default(30),
     purgeAfterDays: policyFields.purgeAfterDays.default(180),
@@ -112,20 +117,38 @@ export const configSchema = z
       prefixes.add(d.prefix);
       const p = effectiveThresholds(c, d);
       const at = (f: string): (string | number)[] => (d[f as keyof typeof d] === undefined ? [f] : ['datasets', i, f]);
-      check(p.archiveAfterDays > p.compressAfterDays, at('archiveAfterDays'),
-        `archiveAfterDays (${p.archiveAfterDays}) must be greater than compressAfterDays (${p.compressAfterDays})`);
-      check(p.purgeAfterDays > p.archiveAfterDays, at('purgeAfterDays'),
-        `purgeAfterDays (${p.purgeAfterDays}) must be greater than archiveAfterDays (${p.archiveAfterDays})`);
-      check(c.minimumRetentionDays === 0 || p.purgeAfterDays >= c.minimumRetentionDays, at('purgeAfterDays'),
-        `purgeAfterDays (${p.purgeAfterDays}) is below minimumRetentionDays (${c.minimumRetentionDays}), the regulatory floor`);
+      check(
+        p.archiveAfterDays > p.compressAfterDays,
+        at('archiveAfterDays'),
+        `archiveAfterDays (${p.archiveAfterDays}) must be greater than compressAfterDays (${p.compressAfterDays})`,
+      );
+      check(
+        p.purgeAfterDays > p.archiveAfterDays,
+        at('purgeAfterDays'),
+        `purgeAfterDays (${p.purgeAfterDays}) must be greater than archiveAfterDays (${p.archiveAfterDays})`,
+      );
+      check(
+        c.minimumRetentionDays === 0 || p.purgeAfterDays >= c.minimumRetentionDays,
+        at('purgeAfterDays'),
+        `purgeAfterDays (${p.purgeAfterDays}) is below minimumRetentionDays (${c.minimumRetentionDays}), the regulatory floor`,
+      );
     });
-    check(c.diskSpace.critFreePercent <= c.diskSpace.warnFreePercent, ['diskSpace', 'critFreePercent'],
-      `critFreePercent (${c.diskSpace.critFreePercent}) must not exceed warnFreePercent (${c.diskSpace.warnFreePercent})`);
+    check(
+      c.diskSpace.critFreePercent <= c.diskSpace.warnFreePercent,
+      ['diskSpace', 'critFreePercent'],
+      `critFreePercent (${c.diskSpace.critFreePercent}) must not exceed warnFreePercent (${c.diskSpace.warnFreePercent})`,
+    );
     c.legalHolds.forEach((h, i) => {
-      check(h.dataset === undefined || prefixes.has(h.dataset), ['legalHolds', i, 'dataset'],
-        `unknown dataset "${h.dataset ?? ''}" (configured: ${[...prefixes].join(', ')})`);
-      check(h.from === undefined || h.to === undefined || h.from <= h.to, ['legalHolds', i, 'to'],
-        `"to" (${h.to ?? ''}) is before "from" (${h.from ?? ''})`);
+      check(
+        h.dataset === undefined || prefixes.has(h.dataset),
+        ['legalHolds', i, 'dataset'],
+        `unknown dataset "${h.dataset ?? ''}" (configured: ${[...prefixes].join(', ')})`,
+      );
+      check(
+        h.from === undefined || h.to === undefined || h.from <= h.to,
+        ['legalHolds', i, 'to'],
+        `"to" (${h.to ?? ''}) is before "from" (${h.from ?? ''})`,
+      );
     });
   });
 
@@ -143,10 +166,7 @@ export interface Thresholds {
 }
 
 /** A dataset's thresholds: its own where set, else the global ones. */
-export function effectiveThresholds(
-  config: Pick<Config, keyof Thresholds>,
-  dataset: Partial<Thresholds>,
-): Thresholds {
+export function effectiveThresholds(config: Pick<Config, keyof Thresholds>, dataset: Partial<Thresholds>): Thresholds {
   return {
     compressAfterDays: dataset.compressAfterDays ?? config.compressAfterDays,
     archiveAfterDays: dataset.archiveAfterDays ?? config.archiveAfterDays,

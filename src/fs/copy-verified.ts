@@ -41,7 +41,12 @@ async function copyFlushing(src: string, dest: string): Promise<void> {
  * Copies `src` to `tmp` (creating its folder), fsyncs it and checks that its SHA-256 is `expectedSha256`, then
  * sets `mode`. On any failure the `tmp` is removed. Works across filesystems (archive tier on a NAS).
  */
-export async function copyVerifiedTmp(src: string, tmp: string, expectedSha256: string, mode: number): Promise<{ bytes: number }> {
+export async function copyVerifiedTmp(
+  src: string,
+  tmp: string,
+  expectedSha256: string,
+  mode: number,
+): Promise<{ bytes: number }> {
   try {
     await mkdir(dirname(tmp), { recursive: true });
     await copyFlushing(src, tmp);
@@ -49,10 +54,14 @@ export async function copyVerifiedTmp(src: string, tmp: string, expectedSha256: 
     faultPoint('copy:after-tmp');
     const digest = await sha256File(tmp);
     if (digest.sha256 !== expectedSha256) {
-      throw new TickdbError('VERIFY', `copy of ${src} does not match the recorded SHA-256 (${digest.sha256} != ${expectedSha256})`, {
-        path: src,
-        hint: 'the source changed since it was recorded; run `tickdb verify --deep`',
-      });
+      throw new TickdbError(
+        'VERIFY',
+        `copy of ${src} does not match the recorded SHA-256 (${digest.sha256} != ${expectedSha256})`,
+        {
+          path: src,
+          hint: 'the source changed since it was recorded; run `tickdb verify --deep`',
+        },
+      );
     }
     await chmod(tmp, mode);
     return { bytes: digest.bytes };
@@ -66,7 +75,12 @@ export async function copyVerifiedTmp(src: string, tmp: string, expectedSha256: 
  * Copies `src` to `dest` so that `dest` is either unchanged or a verified copy: a verified `*.tmp`, then a
  * rename over `dest` (atomically replacing an older copy) and an fsync of the directory.
  */
-export async function copyVerified(src: string, dest: string, expectedSha256: string, mode: number): Promise<{ bytes: number }> {
+export async function copyVerified(
+  src: string,
+  dest: string,
+  expectedSha256: string,
+  mode: number,
+): Promise<{ bytes: number }> {
   const tmp = tmpPathFor(dest);
   const result = await copyVerifiedTmp(src, tmp, expectedSha256, mode);
   try {

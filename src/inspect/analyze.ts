@@ -24,7 +24,14 @@ export interface AnalyzeReport {
   analysedCopy: boolean;
   database: DbAnalysis;
   /** What the metadata of this tree records for the day named by the file, when it records anything. */
-  recorded?: { key: string; state: string; sha256: string | null; sha256Matches: boolean | null; zstSha256: string | null; zstSha256Matches: boolean | null };
+  recorded?: {
+    key: string;
+    state: string;
+    sha256: string | null;
+    sha256Matches: boolean | null;
+    zstSha256: string | null;
+    zstSha256Matches: boolean | null;
+  };
   ok: boolean;
 }
 
@@ -39,7 +46,9 @@ const ZSTD_MAGIC = 0xfd2fb528;
 const isSkippableMagic = (m: number): boolean => (m & 0xfffffff0) === 0x184d2a50;
 
 async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const fh = await open(path, 'r').catch((err: unknown) => { throw ioError('open', path, err); });
+  const fh = await open(path, 'r').catch((err: unknown) => {
+    throw ioError('open', path, err);
+  });
   try {
     const buf = Buffer.alloc(bytes);
     const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -60,20 +69,28 @@ async function sizeOrNull(path: string): Promise<number | null> {
 
 /** A private folder in the system temp dir, refused if that is inside a tier (nothing is ever written there). */
 async function scratchDir(dirs: TierDirs): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tickdb-analyze-')).catch((err: unknown) => { throw ioError('create temp dir', tmpdir(), err); });
+  const dir = await mkdtemp(join(tmpdir(), 'tickdb-analyze-')).catch((err: unknown) => {
+    throw ioError('create temp dir', tmpdir(), err);
+  });
   const real = await realpath(dir);
   for (const tier of [dirs.db, dirs.backup, dirs.archive]) {
     const t = await realpath(tier).catch(() => tier);
     if (real === t || real.startsWith(t + sep)) {
       await rm(dir, { recursive: true, force: true });
-      throw new TickdbError('USAGE', `the temp directory ${real} is inside the tier ${tier}`, { path: real, hint: 'set TMPDIR to a folder outside the tick store' });
+      throw new TickdbError('USAGE', `the temp directory ${real} is inside the tier ${tier}`, {
+        path: real,
+        hint: 'set TMPDIR to a folder outside the tick store',
+      });
     }
   }
   return dir;
 }
 
 function notAnalysable(path: string, what: string): TickdbError {
-  return new TickdbError('CORRUPT', `${path}: ${what}`, { path, hint: 'analyze takes a SQLite database (.db) or its zstd compression (.db.zst)' });
+  return new TickdbError('CORRUPT', `${path}: ${what}`, {
+    path,
+    hint: 'analyze takes a SQLite database (.db) or its zstd compression (.db.zst)',
+  });
 }
 
 function tickTableFor(path: string, datasets: readonly DatasetConfig[]): { table: string; timestampColumn: string } {
@@ -82,16 +99,24 @@ function tickTableFor(path: string, datasets: readonly DatasetConfig[]): { table
   return { table: d?.tableName ?? 'ticks', timestampColumn: d?.timestampColumn ?? 'ts' };
 }
 
-function recordedFor(path: string, metadata: Metadata | undefined, content: string, zst: string | null): AnalyzeReport['recorded'] {
+function recordedFor(
+  path: string,
+  metadata: Metadata | undefined,
+  content: string,
+  zst: string | null,
+): AnalyzeReport['recorded'] {
   const parsed = parseFileName(basename(path));
   if (parsed?.ok !== true || metadata === undefined) return undefined;
   const key = dayKey(parsed.prefix, parsed.day);
   const rec: DayRecord | undefined = metadata.days[key];
   if (rec === undefined) return undefined;
   return {
-    key, state: rec.state,
-    sha256: rec.sha256 ?? null, sha256Matches: rec.sha256 === undefined ? null : rec.sha256 === content,
-    zstSha256: rec.zstSha256 ?? null, zstSha256Matches: zst === null || rec.zstSha256 === undefined ? null : rec.zstSha256 === zst,
+    key,
+    state: rec.state,
+    sha256: rec.sha256 ?? null,
+    sha256Matches: rec.sha256 === undefined ? null : rec.sha256 === content,
+    zstSha256: rec.zstSha256 ?? null,
+    zstSha256Matches: zst === null || rec.zstSha256 === undefined ? null : rec.zstSha256 === zst,
   };
 }
 
@@ -101,8 +126,17 @@ function recordedFor(path: string, metadata: Metadata | undefined, content: stri
  * reads a consistent snapshot). Otherwise (a WAL file with no `-shm`, which a read-only open would create, or a
  * hot journal) a private copy with its side file is analysed.
  */
-async function analyseDb(path: string, header: SqliteHeader, opts: AnalyzeOptions, scratch: () => Promise<string>): Promise<Pick<AnalyzeReport, 'sideFiles' | 'analysedCopy' | 'database'>> {
-  const [walBytes, shmBytes, journalBytes] = await Promise.all([sizeOrNull(`${path}-wal`), sizeOrNull(`${path}-shm`), sizeOrNull(`${path}-journal`)]);
+async function analyseDb(
+  path: string,
+  header: SqliteHeader,
+  opts: AnalyzeOptions,
+  scratch: () => Promise<string>,
+): Promise<Pick<AnalyzeReport, 'sideFiles' | 'analysedCopy' | 'database'>> {
+  const [walBytes, shmBytes, journalBytes] = await Promise.all([
+    sizeOrNull(`${path}-wal`),
+    sizeOrNull(`${path}-shm`),
+    sizeOrNull(`${path}-journal`),
+  ]);
   const sideFiles = { walBytes, shm: shmBytes !== null, journalBytes };
   const tick = tickTableFor(path, opts.datasets);
   const inPlace = header.format === 'wal' ? walBytes !== null && shmBytes !== null : journalBytes === null;
@@ -110,14 +144,18 @@ async function analyseDb(path: string, header: SqliteHeader, opts: AnalyzeOption
     try {
       return { sideFiles, analysedCopy: false, database: analyzeDatabase(path, tick) };
     } catch (err) {
-      if (!/SQLITE_(CANTOPEN|READONLY)/.test(String((err as { cause?: { code?: unknown } }).cause?.code ?? ''))) throw err;
+      if (!/SQLITE_(CANTOPEN|READONLY)/.test(String((err as { cause?: { code?: unknown } }).cause?.code ?? '')))
+        throw err;
     }
   }
   const dir = await scratch();
   const copy = join(dir, basename(path));
-  await copyFile(path, copy).catch((err: unknown) => { throw ioError('copy', path, err); });
+  await copyFile(path, copy).catch((err: unknown) => {
+    throw ioError('copy', path, err);
+  });
   for (const side of ['-wal', '-journal']) {
-    if ((side === '-wal' ? walBytes : journalBytes) !== null) await copyFile(`${path}${side}`, `${copy}${side}`).catch(() => undefined);
+    if ((side === '-wal' ? walBytes : journalBytes) !== null)
+      await copyFile(`${path}${side}`, `${copy}${side}`).catch(() => undefined);
   }
   return { sideFiles, analysedCopy: true, database: analyzeDatabase(copy, tick) };
 }
@@ -144,32 +182,59 @@ export async function analyzeFile(path: string, opts: AnalyzeOptions): Promise<A
       const out = join(work, basename(path).replace(/\.zst$/, '') || 'content.db');
       const content = await decompressFile(path, out, { threads: opts.threads });
       const contentHeader = parseSqliteHeader(await readHead(out, 100));
-      if (contentHeader === undefined) throw notAnalysable(path, 'decompresses to something that is not a SQLite database');
+      if (contentHeader === undefined)
+        throw notAnalysable(path, 'decompresses to something that is not a SQLite database');
       const zstDigest = await sha256File(path);
       const table = await readSeekTable(path).catch(() => undefined);
       const database = analyzeDatabase(out, tickTableFor(path, opts.datasets));
       return {
-        path, kind: 'zst', bytes: st.size, sha256: zstDigest.sha256,
-        zst: { frames: content.frames, seekTable: table !== undefined, contentBytes: content.bytes, contentSha256: content.sha256 },
-        header: contentHeader, analysedCopy: true, database,
+        path,
+        kind: 'zst',
+        bytes: st.size,
+        sha256: zstDigest.sha256,
+        zst: {
+          frames: content.frames,
+          seekTable: table !== undefined,
+          contentBytes: content.bytes,
+          contentSha256: content.sha256,
+        },
+        header: contentHeader,
+        analysedCopy: true,
+        database,
         recorded: recordedFor(path, opts.metadata, content.sha256, zstDigest.sha256),
         ok: database.integrity.ok,
       };
     }
     const header = parseSqliteHeader(head);
     if (header === undefined) {
-      throw notAnalysable(path, `not a SQLite database or a zstd file (first bytes ${head.subarray(0, 8).toString('hex')})`);
+      throw notAnalysable(
+        path,
+        `not a SQLite database or a zstd file (first bytes ${head.subarray(0, 8).toString('hex')})`,
+      );
     }
-    if (st.size < header.pageSize) throw notAnalysable(path, `truncated SQLite database: ${st.size} bytes, less than one page (${header.pageSize})`);
+    if (st.size < header.pageSize)
+      throw notAnalysable(path, `truncated SQLite database: ${st.size} bytes, less than one page (${header.pageSize})`);
     const digest = await sha256File(path);
     const db = await analyseDb(path, header, opts, scratch);
     const expected = header.pageCount * header.pageSize;
-    if (header.format === 'legacy' && db.sideFiles?.journalBytes === null && header.pageCount > 0 && st.size < expected) {
+    if (
+      header.format === 'legacy' &&
+      db.sideFiles?.journalBytes === null &&
+      header.pageCount > 0 &&
+      st.size < expected
+    ) {
       db.database.integrity.ok = false;
-      db.database.integrity.problems.unshift(`file is truncated: the header says ${header.pageCount} pages (${expected} bytes), the file has ${st.size} bytes`);
+      db.database.integrity.problems.unshift(
+        `file is truncated: the header says ${header.pageCount} pages (${expected} bytes), the file has ${st.size} bytes`,
+      );
     }
     return {
-      path, kind: 'db', bytes: st.size, sha256: digest.sha256, ...db, header,
+      path,
+      kind: 'db',
+      bytes: st.size,
+      sha256: digest.sha256,
+      ...db,
+      header,
       recorded: recordedFor(path, opts.metadata, digest.sha256, null),
       ok: db.database.integrity.ok,
     };

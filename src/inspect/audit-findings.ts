@@ -5,7 +5,15 @@ import { hashLine, verifyAudit, type AuditLine, type AuditProblem } from '../sto
 import type { AuditCheckpoint } from '../store/metadata-types.js';
 
 /** What happened to the trail, in an auditor's words. */
-export type AuditFindingKind = 'edited' | 'removed' | 'reordered' | 'duplicated' | 'truncated' | 'rewritten' | 'not-json' | 'broken-chain';
+export type AuditFindingKind =
+  | 'edited'
+  | 'removed'
+  | 'reordered'
+  | 'duplicated'
+  | 'truncated'
+  | 'rewritten'
+  | 'not-json'
+  | 'broken-chain';
 
 export interface AuditFinding {
   /** 1-based line of the trail where the damage shows. */
@@ -56,11 +64,21 @@ export function explainAudit(text: string, checkpoint: AuditCheckpoint | undefin
   const last = parsed.length;
   for (const p of parsed) {
     if (p.line === undefined) {
-      findings.push(p.n === last && torn
-        ? { line: p.n, kind: 'truncated', message: `line ${p.n} is cut short (the trail was truncated in the middle of a line)` }
-        : { line: p.n, kind: 'not-json', message: `line ${p.n} is not a JSON audit record` });
+      findings.push(
+        p.n === last && torn
+          ? {
+              line: p.n,
+              kind: 'truncated',
+              message: `line ${p.n} is cut short (the trail was truncated in the middle of a line)`,
+            }
+          : { line: p.n, kind: 'not-json', message: `line ${p.n} is not a JSON audit record` },
+      );
     } else if (!p.hashOk) {
-      findings.push({ line: p.n, kind: 'edited', message: `line ${p.n} (seq ${String(p.line.seq)}) was edited: its content does not match its hash` });
+      findings.push({
+        line: p.n,
+        kind: 'edited',
+        message: `line ${p.n} (seq ${String(p.line.seq)}) was edited: its content does not match its hash`,
+      });
     }
   }
   const seqs = parsed.map((p) => (typeof p.line?.seq === 'number' ? p.line.seq : undefined));
@@ -77,28 +95,65 @@ export function explainAudit(text: string, checkpoint: AuditCheckpoint | undefin
     if (seq > prevSeq + 1) {
       const missing = Array.from({ length: seq - prevSeq - 1 }, (_, k) => prevSeq + 1 + k);
       if (missing.every((m) => !counts.has(m))) {
-        const span = missing.length === 1 ? `seq ${missing[0] ?? ''}` : `seq ${missing[0] ?? ''}..${missing[missing.length - 1] ?? ''}`;
-        findings.push({ line: p.n, kind: 'removed', message: `${missing.length} line(s) removed before line ${p.n} (${span} missing; the sequence jumps from ${prevSeq} to ${seq})` });
+        const span =
+          missing.length === 1
+            ? `seq ${missing[0] ?? ''}`
+            : `seq ${missing[0] ?? ''}..${missing[missing.length - 1] ?? ''}`;
+        findings.push({
+          line: p.n,
+          kind: 'removed',
+          message: `${missing.length} line(s) removed before line ${p.n} (${span} missing; the sequence jumps from ${prevSeq} to ${seq})`,
+        });
       } else {
-        findings.push({ line: p.n, kind: 'reordered', message: `line ${p.n} (seq ${seq}) is out of order: expected seq ${prevSeq + 1}` });
+        findings.push({
+          line: p.n,
+          kind: 'reordered',
+          message: `line ${p.n} (seq ${seq}) is out of order: expected seq ${prevSeq + 1}`,
+        });
       }
     } else if (seq <= prevSeq) {
       const kind = (counts.get(seq) ?? 0) > 1 ? 'duplicated' : 'reordered';
-      findings.push({ line: p.n, kind, message: kind === 'duplicated' ? `line ${p.n} repeats seq ${seq}` : `line ${p.n} (seq ${seq}) is out of order: it comes after seq ${prevSeq}` });
-    } else if (prevHash !== undefined && p.hashOk && p.line.prev !== prevHash && !findings.some((f) => f.line === p.n - 1)) {
-      findings.push({ line: p.n - 1, kind: 'edited', message: `line ${p.n - 1} was replaced or edited with a recomputed hash: line ${p.n} does not chain to it` });
+      findings.push({
+        line: p.n,
+        kind,
+        message:
+          kind === 'duplicated'
+            ? `line ${p.n} repeats seq ${seq}`
+            : `line ${p.n} (seq ${seq}) is out of order: it comes after seq ${prevSeq}`,
+      });
+    } else if (
+      prevHash !== undefined &&
+      p.hashOk &&
+      p.line.prev !== prevHash &&
+      !findings.some((f) => f.line === p.n - 1)
+    ) {
+      findings.push({
+        line: p.n - 1,
+        kind: 'edited',
+        message: `line ${p.n - 1} was replaced or edited with a recomputed hash: line ${p.n} does not chain to it`,
+      });
     }
     prevSeq = Math.max(prevSeq, seq);
     prevHash = p.hashOk ? p.line.hash : undefined;
   });
   if (checkpoint !== undefined && checkpoint.count > 0) {
-    const highest = Math.max(0, ...seqs.filter((s): s is number => s !== undefined)) + (torn && parsed[last - 1]?.line === undefined ? 1 : 0);
+    const highest =
+      Math.max(0, ...seqs.filter((s): s is number => s !== undefined)) +
+      (torn && parsed[last - 1]?.line === undefined ? 1 : 0);
     if (highest < checkpoint.count) {
-      findings.push({ line: last, kind: 'truncated', message: `${checkpoint.count - highest} line(s) missing at the end: the metadata recorded ${checkpoint.count} lines, the trail ends at seq ${highest}` });
+      findings.push({
+        line: last,
+        kind: 'truncated',
+        message: `${checkpoint.count - highest} line(s) missing at the end: the metadata recorded ${checkpoint.count} lines, the trail ends at seq ${highest}`,
+      });
     } else {
       const at = parsed.find((p) => p.line?.seq === checkpoint.count);
       if (at?.line !== undefined && at.line.hash !== checkpoint.lastHash && at.hashOk) {
-        findings.push({ line: at.n, kind: 'rewritten', message: `line ${at.n} (seq ${checkpoint.count}) is not the line recorded in the metadata checkpoint (rewritten)` });
+        findings.push({
+          line: at.n,
+          kind: 'rewritten',
+          message: `line ${at.n} (seq ${checkpoint.count}) is not the line recorded in the metadata checkpoint (rewritten)`,
+        });
       }
     }
   }
@@ -116,10 +171,15 @@ export async function checkAuditTrail(dirs: TierDirs, checkpoint: AuditCheckpoin
   }
   const findings = text === '' ? [] : explainAudit(text, checkpoint);
   if (text === '' && checkpoint !== undefined && checkpoint.count > 0) {
-    findings.push({ line: 0, kind: 'truncated', message: `the trail is empty or missing, but the metadata recorded ${checkpoint.count} lines` });
+    findings.push({
+      line: 0,
+      kind: 'truncated',
+      message: `the trail is empty or missing, but the metadata recorded ${checkpoint.count} lines`,
+    });
   }
   if (!verification.ok && findings.length === 0) {
-    for (const p of verification.problems) findings.push({ line: p.line, kind: 'broken-chain', message: `line ${p.line}: ${p.problem}` });
+    for (const p of verification.problems)
+      findings.push({ line: p.line, kind: 'broken-chain', message: `line ${p.line}: ${p.problem}` });
   }
   return {
     ok: verification.ok && findings.length === 0,

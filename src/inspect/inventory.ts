@@ -52,12 +52,32 @@ export function buildInventory(scan: TierScan, metadata: Metadata): InventoryEnt
   return scan.files
     .map((f) => entryFor(f, metadata))
     .sort((a, b) =>
-      a.dataset !== b.dataset ? (a.dataset < b.dataset ? -1 : 1)
-        : a.day !== b.day ? (a.day < b.day ? -1 : 1)
-          : TIER_ORDER[a.tier] - TIER_ORDER[b.tier]);
+      a.dataset !== b.dataset
+        ? a.dataset < b.dataset
+          ? -1
+          : 1
+        : a.day !== b.day
+          ? a.day < b.day
+            ? -1
+            : 1
+          : TIER_ORDER[a.tier] - TIER_ORDER[b.tier],
+    );
 }
 
 export const INVENTORY_COLUMNS = [
-  'day', 'dataset', 'tier', 'kind', 'path', 'bytes', 'sha256', 'daySha256', 'state', 'rows',
-  'sealedAt', 'backedUpAt', 'compressedAt', 'archivedAt', 'quarantine',
+  'day',
+  'dataset',
+  'tier',
+  'kind',
+  'path',
+  'bytes',
+  'sha256',
+  'daySha256',
+  'state',
+  'rows',
+  'sealedAt',
+  'backedUpAt',
+  'compressedAt',
+  'archivedAt',
+  'quarantine',
 ] as const satisfies readonly (keyof InventoryEntry)[];

@@ -44,7 +44,13 @@ export interface PolicyView {
   dirs: TierDirs;
 }
 
-const THRESHOLDS: readonly (keyof Thresholds)[] = ['compressAfterDays', 'archiveAfterDays', 'purgeAfterDays', 'backupRetentionDays', 'compressionLevel'];
+const THRESHOLDS: readonly (keyof Thresholds)[] = [
+  'compressAfterDays',
+  'archiveAfterDays',
+  'purgeAfterDays',
+  'backupRetentionDays',
+  'compressionLevel',
+];
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -69,7 +75,8 @@ function fieldViews(loaded: LoadedConfig): FieldView[] {
   for (const key of Object.keys(configSchema.shape)) {
     const value = config[key];
     if (isPlainObject(value)) {
-      for (const [sub, v] of Object.entries(value)) out.push({ field: `${key}.${sub}`, value: v, source: sourceOf(loaded.sources, `${key}.${sub}`) });
+      for (const [sub, v] of Object.entries(value))
+        out.push({ field: `${key}.${sub}`, value: v, source: sourceOf(loaded.sources, `${key}.${sub}`) });
     } else {
       out.push({ field: key, value, source: sourceOf(loaded.sources, key) });
     }
@@ -93,17 +100,24 @@ export function buildPolicyView(loaded: LoadedConfig, dirs: TierDirs, now: Date,
     const effective = effectiveThresholds(config, d);
     const thresholds = {} as Record<keyof Thresholds, ThresholdView>;
     for (const t of THRESHOLDS) {
-      thresholds[t] = { value: effective[t], source: d[t] !== undefined ? 'dataset' : `global: ${sourceOf(sources, t)}` };
+      thresholds[t] = {
+        value: effective[t],
+        source: d[t] !== undefined ? 'dataset' : `global: ${sourceOf(sources, t)}`,
+      };
     }
     return { prefix: d.prefix, tableName: d.tableName, timestampColumn: d.timestampColumn, thresholds };
   });
   const schedules = (Object.entries(config.schedules) as [JobName, string][]).map(([job, pattern]): ScheduleView => {
     const view: ScheduleView = {
-      job, cron: pattern, source: sourceOf(sources, `schedules.${job}`),
+      job,
+      cron: pattern,
+      source: sourceOf(sources, `schedules.${job}`),
       nextRuns: nextRuns(pattern, now, runs).map((d) => d.toISOString()),
     };
-    if (job === 'rotate') view.note = `a past day is sealed once midnight UTC + graceMinutes (${config.graceMinutes} min) has passed`;
-    if (job !== 'status') view.note = `${view.note === undefined ? '' : `${view.note}; `}due work missed while the agent was down is done at start`;
+    if (job === 'rotate')
+      view.note = `a past day is sealed once midnight UTC + graceMinutes (${config.graceMinutes} min) has passed`;
+    if (job !== 'status')
+      view.note = `${view.note === undefined ? '' : `${view.note}; `}due work missed while the agent was down is done at start`;
     return view;
   });
   return {

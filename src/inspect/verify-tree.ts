@@ -9,7 +9,16 @@ import { sha256File } from '../fs/sha256.js';
 import { decompressFile } from '../zstd/index.js';
 import { checkAuditTrail, type AuditReport } from './audit-findings.js';
 
-export type VerifyProblemKind = 'missing' | 'size' | 'sha256' | 'content' | 'integrity' | 'modified' | 'extra-copy' | 'unreadable' | 'audit';
+export type VerifyProblemKind =
+  | 'missing'
+  | 'size'
+  | 'sha256'
+  | 'content'
+  | 'integrity'
+  | 'modified'
+  | 'extra-copy'
+  | 'unreadable'
+  | 'audit';
 
 /** A file that does not match what the metadata records. */
 export interface VerifyProblem {
@@ -56,27 +65,60 @@ interface Check {
   advisory?: boolean;
 }
 
-const PRIMARY_SLOT: Partial<Record<DayRecord['state'], keyof DayFiles>> = { live: 'db', sealed: 'db', compressed: 'zst', archived: 'archive' };
+const PRIMARY_SLOT: Partial<Record<DayRecord['state'], keyof DayFiles>> = {
+  live: 'db',
+  sealed: 'db',
+  compressed: 'zst',
+  archived: 'archive',
+};
 
 function checksFor(key: string, rec: DayRecord, dirs: TierDirs, notes: VerifyNote[]): Check[] {
   const out: Check[] = [];
-  const at = (tier: 'db' | 'archive' | 'backup', kind: 'db' | 'zst'): string => dayPath(dirs, tier, rec.dataset, rec.day, kind);
+  const at = (tier: 'db' | 'archive' | 'backup', kind: 'db' | 'zst'): string =>
+    dayPath(dirs, tier, rec.dataset, rec.day, kind);
   if (rec.pendingDelete !== undefined) {
-    notes.push({ key, path: rec.pendingDelete, message: `${key}: an interrupted move (${rec.pendingDelete} awaits deletion); the next run completes or rolls it back` });
+    notes.push({
+      key,
+      path: rec.pendingDelete,
+      message: `${key}: an interrupted move (${rec.pendingDelete} awaits deletion); the next run completes or rolls it back`,
+    });
   } else if (rec.state === 'quarantined') {
-    notes.push({ key, path: rec.quarantine?.path, message: `${key} is quarantined (${rec.quarantine?.reason ?? 'no reason recorded'}); not checked until released` });
+    notes.push({
+      key,
+      path: rec.quarantine?.path,
+      message: `${key} is quarantined (${rec.quarantine?.reason ?? 'no reason recorded'}); not checked until released`,
+    });
   } else if (rec.state === 'live') {
     out.push({ key, rec, path: at('db', 'db'), role: 'live' });
   } else if (rec.state === 'sealed') {
     out.push({ key, rec, path: at('db', 'db'), role: 'database', sha256: rec.sha256, bytes: rec.bytes });
   } else if (rec.state === 'compressed' || rec.state === 'archived') {
-    out.push({ key, rec, path: at(rec.state === 'archived' ? 'archive' : 'db', 'zst'), role: 'compressed', sha256: rec.zstSha256, bytes: rec.zstBytes });
+    out.push({
+      key,
+      rec,
+      path: at(rec.state === 'archived' ? 'archive' : 'db', 'zst'),
+      role: 'compressed',
+      sha256: rec.zstSha256,
+      bytes: rec.zstBytes,
+    });
   }
   if (rec.backupSha256 !== undefined && rec.state !== 'purged') {
-    out.push({ key, rec, path: at('backup', 'db'), role: 'backup', sha256: rec.backupSha256, bytes: rec.sha256 === rec.backupSha256 ? rec.bytes : undefined });
+    out.push({
+      key,
+      rec,
+      path: at('backup', 'db'),
+      role: 'backup',
+      sha256: rec.backupSha256,
+      bytes: rec.sha256 === rec.backupSha256 ? rec.bytes : undefined,
+    });
   }
   for (const c of out) {
-    if (c.role !== 'live' && c.sha256 === undefined) notes.push({ key, path: c.path, message: `${key}: no recorded SHA-256 for ${c.path} yet (the next run verifies and records it)` });
+    if (c.role !== 'live' && c.sha256 === undefined)
+      notes.push({
+        key,
+        path: c.path,
+        message: `${key}: no recorded SHA-256 for ${c.path} yet (the next run verifies and records it)`,
+      });
   }
   return out;
 }
@@ -85,7 +127,12 @@ function checksFor(key: string, rec: DayRecord, dirs: TierDirs, notes: VerifyNot
 function extraCopies(rec: DayRecord, files: DayFiles | undefined): TierFile[] {
   if (files === undefined || rec.pendingDelete !== undefined || rec.state === 'quarantined') return [];
   const slot = PRIMARY_SLOT[rec.state];
-  const copies: [keyof DayFiles, TierFile | undefined][] = [['db', files.db], ['zst', files.zst], ['archive', files.archive], ['archiveDb', files.archiveDb]];
+  const copies: [keyof DayFiles, TierFile | undefined][] = [
+    ['db', files.db],
+    ['zst', files.zst],
+    ['archive', files.archive],
+    ['archiveDb', files.archiveDb],
+  ];
   return [
     ...copies.filter(([s, f]) => f !== undefined && s !== slot).map(([, f]) => f as TierFile),
     ...files.extra.filter((f) => f.tier !== 'backup'),
@@ -108,7 +155,12 @@ async function sizeOf(path: string): Promise<number | undefined> {
  * and runs SQLite's integrity check on sealed databases. Then the audit chain. Live databases are only checked
  * for existence: the writer owns them. Read-only: nothing on disk changes.
  */
-export async function verifyTree(dirs: TierDirs, metadata: Metadata, scan: TierScan, options: VerifyOptions): Promise<VerifyReport> {
+export async function verifyTree(
+  dirs: TierDirs,
+  metadata: Metadata,
+  scan: TierScan,
+  options: VerifyOptions,
+): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const notes: VerifyNote[] = [];
   const keys = Object.keys(metadata.days).sort();
@@ -118,17 +170,39 @@ export async function verifyTree(dirs: TierDirs, metadata: Metadata, scan: TierS
     if (rec === undefined) continue;
     checks.push(...checksFor(key, rec, dirs, notes));
     for (const f of extraCopies(rec, scan.days.get(key))) {
-      problems.push({ key, path: f.path, kind: 'extra-copy', expected: rec.state === 'purged' ? 'no file (the day was purged)' : `only the ${rec.state} copy`, found: `another copy of the day (${f.bytes} bytes)` });
+      problems.push({
+        key,
+        path: f.path,
+        kind: 'extra-copy',
+        expected: rec.state === 'purged' ? 'no file (the day was purged)' : `only the ${rec.state} copy`,
+        found: `another copy of the day (${f.bytes} bytes)`,
+      });
     }
     const backup = scan.days.get(key)?.backup;
     if (backup !== undefined && rec.backupSha256 === undefined && rec.state !== 'purged') {
-      if (rec.sha256 === undefined) notes.push({ key, path: backup.path, message: `${key}: backup ${backup.path} is not recorded and the day's SHA-256 is not known yet` });
-      else checks.push({ key, rec, path: backup.path, role: 'backup', sha256: rec.sha256, bytes: rec.bytes, advisory: true });
+      if (rec.sha256 === undefined)
+        notes.push({
+          key,
+          path: backup.path,
+          message: `${key}: backup ${backup.path} is not recorded and the day's SHA-256 is not known yet`,
+        });
+      else
+        checks.push({
+          key,
+          rec,
+          path: backup.path,
+          role: 'backup',
+          sha256: rec.sha256,
+          bytes: rec.bytes,
+          advisory: true,
+        });
     }
   }
   const unrecorded = [...scan.days.keys()].filter((k) => metadata.days[k] === undefined).sort();
   if (unrecorded.length > 0) {
-    notes.push({ message: `${unrecorded.length} day(s) on disk not recorded in metadata (the next run adopts them): ${unrecorded.slice(0, 5).join(', ')}${unrecorded.length > 5 ? ', ...' : ''}` });
+    notes.push({
+      message: `${unrecorded.length} day(s) on disk not recorded in metadata (the next run adopts them): ${unrecorded.slice(0, 5).join(', ')}${unrecorded.length > 5 ? ', ...' : ''}`,
+    });
   }
   for (const a of scan.anomalies) if (a.kind !== 'duplicate-day') notes.push({ path: a.path, message: a.message });
 
@@ -140,7 +214,12 @@ export async function verifyTree(dirs: TierDirs, metadata: Metadata, scan: TierS
   for (const [i, c] of checks.entries()) {
     const size = sizes[i];
     const report = (kind: VerifyProblemKind, expected: string, found: string): void => {
-      if (c.advisory === true) notes.push({ key: c.key, path: c.path, message: `${c.key}: unrecorded backup ${c.path} does not match the day (${kind}: expected ${expected}, found ${found})` });
+      if (c.advisory === true)
+        notes.push({
+          key: c.key,
+          path: c.path,
+          message: `${c.key}: unrecorded backup ${c.path} does not match the day (${kind}: expected ${expected}, found ${found})`,
+        });
       else problems.push({ key: c.key, path: c.path, kind, expected, found });
     };
     options.onProgress?.(c.key, doneBytes, totalBytes);
@@ -153,7 +232,12 @@ export async function verifyTree(dirs: TierDirs, metadata: Metadata, scan: TierS
     if (c.role === 'live') continue;
     if (c.role === 'database') {
       const wal = await sizeOf(`${c.path}-wal`);
-      if (wal !== undefined && wal > 0) report('modified', 'a sealed database without a -wal', `-wal of ${wal} bytes (something wrote to it after the seal)`);
+      if (wal !== undefined && wal > 0)
+        report(
+          'modified',
+          'a sealed database without a -wal',
+          `-wal of ${wal} bytes (something wrote to it after the seal)`,
+        );
     }
     if (c.bytes !== undefined && size !== c.bytes) {
       report('size', `${c.bytes} bytes`, `${size} bytes`);
@@ -163,13 +247,22 @@ export async function verifyTree(dirs: TierDirs, metadata: Metadata, scan: TierS
       let digest: string;
       if (options.deep && c.role === 'database') {
         const d = dataset(c.rec.dataset);
-        const r = await inspectDatabase({ op: 'inspect', path: c.path, table: d?.tableName ?? 'ticks', timestampColumn: d?.timestampColumn ?? 'ts' });
+        const r = await inspectDatabase({
+          op: 'inspect',
+          path: c.path,
+          table: d?.tableName ?? 'ticks',
+          timestampColumn: d?.timestampColumn ?? 'ts',
+        });
         if (r.status === 'corrupt') {
           report('integrity', 'integrity_check ok', r.problems.slice(0, 5).join('; '));
           continue;
         }
         if (r.status !== 'ok') {
-          report('unreadable', 'a readable database', r.status === 'busy' ? `busy: ${r.detail}` : `${r.code}: ${r.message}`);
+          report(
+            'unreadable',
+            'a readable database',
+            r.status === 'busy' ? `busy: ${r.detail}` : `${r.code}: ${r.message}`,
+          );
           continue;
         }
         digest = r.sha256;
@@ -182,19 +275,44 @@ export async function verifyTree(dirs: TierDirs, metadata: Metadata, scan: TierS
       }
       if (options.deep && c.role === 'compressed' && c.rec.sha256 !== undefined) {
         const content = await decompressFile(c.path, null, { threads: options.threads });
-        if (content.sha256 !== c.rec.sha256) report('content', `decompresses to sha256 ${c.rec.sha256}`, `sha256 ${content.sha256}`);
+        if (content.sha256 !== c.rec.sha256)
+          report('content', `decompresses to sha256 ${c.rec.sha256}`, `sha256 ${content.sha256}`);
       }
     } catch (err) {
-      if (isTickdbError(err) && err.code === 'CORRUPT') report('content', c.role === 'compressed' ? `decompresses to sha256 ${c.rec.sha256 ?? '?'}` : 'a valid file', describeError(err));
+      if (isTickdbError(err) && err.code === 'CORRUPT')
+        report(
+          'content',
+          c.role === 'compressed' ? `decompresses to sha256 ${c.rec.sha256 ?? '?'}` : 'a valid file',
+          describeError(err),
+        );
       else report('unreadable', 'a readable file', describeError(err));
     }
   }
   options.onProgress?.('', totalBytes, totalBytes);
 
   const audit = await checkAuditTrail(dirs, metadata.audit);
-  for (const f of audit.findings) problems.push({ key: '', path: `${audit.path}:${f.line}`, kind: 'audit', expected: 'an intact hash chain', found: `${f.kind}: ${f.message}` });
+  for (const f of audit.findings)
+    problems.push({
+      key: '',
+      path: `${audit.path}:${f.line}`,
+      kind: 'audit',
+      expected: 'an intact hash chain',
+      found: `${f.kind}: ${f.message}`,
+    });
   if (audit.beyondCheckpoint > 0) {
-    notes.push({ path: audit.path, message: `${audit.beyondCheckpoint} audit line(s) after the metadata checkpoint (a crash between the audit append and the metadata write); not a failure` });
+    notes.push({
+      path: audit.path,
+      message: `${audit.beyondCheckpoint} audit line(s) after the metadata checkpoint (a crash between the audit append and the metadata write); not a failure`,
+    });
   }
-  return { ok: problems.length === 0, deep: options.deep, days: keys.length, checkedFiles, checkedBytes: doneBytes, problems, notes, audit };
+  return {
+    ok: problems.length === 0,
+    deep: options.deep,
+    days: keys.length,
+    checkedFiles,
+    checkedBytes: doneBytes,
+    problems,
+    notes,
+    audit,
+  };
 }

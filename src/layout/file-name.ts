@@ -1,9 +1,7 @@
 import { parseDay, type Day } from './day.js';
 import type { FileKind } from './tiers.js';
 
-export type ParsedName =
-  | { ok: true; prefix: string; day: Day; kind: FileKind }
-  | { ok: false; reason: string };
+export type ParsedName = { ok: true; prefix: string; day: Day; kind: FileKind } | { ok: false; reason: string };
 
 const NAME_RE = /^(.+)_(\d{4}-\d{2}-\d{2})\.db(\.zst)?$/;
 const SIDE_FILE_RE = /(-wal|-shm|-journal|\.tmp)$/;

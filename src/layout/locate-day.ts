@@ -26,14 +26,17 @@ export function locateCompressedDay(scan: TierScan, arg: string, dataset: string
   const day = parseDay(arg);
   if (day === undefined) {
     const parsed = parseFileName(basename(arg));
-    return parsed?.ok === true ? { path: resolve(arg), dataset: parsed.prefix, day: parsed.day } : { path: resolve(arg) };
+    return parsed?.ok === true
+      ? { path: resolve(arg), dataset: parsed.prefix, day: parsed.day }
+      : { path: resolve(arg) };
   }
   const files = scan.days.get(dayKey(dataset, day));
   const zst = files?.zst ?? files?.archive;
   if (zst !== undefined) return { path: zst.path, dataset, day };
   if (files?.db !== undefined) {
     throw new TickdbError('NOT_FOUND', `${dataset} ${day} is not compressed; its database is ${files.db.path}`, {
-      path: files.db.path, hint: 'open or copy that file directly (sqlite3 -readonly ...)',
+      path: files.db.path,
+      hint: 'open or copy that file directly (sqlite3 -readonly ...)',
     });
   }
   throw new TickdbError('NOT_FOUND', `no compressed copy of ${dataset} ${day} in db/ or archive/`, {

@@ -80,7 +80,11 @@ function slotOf(file: TierFile): 'db' | 'zst' | 'archive' | 'archiveDb' | 'backu
 export async function scanTiers(dirs: TierDirs, datasets: readonly string[]): Promise<TierScan> {
   const scan: TierScan = { files: [], days: new Map(), anomalies: [], tmpFiles: [] };
   const known = new Set(datasets);
-  const tiers: [Tier, string][] = [['db', dirs.db], ['archive', dirs.archive], ['backup', dirs.backup]];
+  const tiers: [Tier, string][] = [
+    ['db', dirs.db],
+    ['archive', dirs.archive],
+    ['backup', dirs.backup],
+  ];
   for (const [tier, dir] of tiers) {
     const paths: string[] = [];
     await walk(dir, paths);
@@ -98,7 +102,12 @@ export async function scanTiers(dirs: TierDirs, datasets: readonly string[]): Pr
         continue;
       }
       if (!known.has(parsed.prefix)) {
-        scan.anomalies.push({ kind: 'unknown-dataset', path, message: `${path}: prefix "${parsed.prefix}" is not a configured dataset; left alone`, day: parsed.day });
+        scan.anomalies.push({
+          kind: 'unknown-dataset',
+          path,
+          message: `${path}: prefix "${parsed.prefix}" is not a configured dataset; left alone`,
+          day: parsed.day,
+        });
         continue;
       }
       let st;
@@ -112,12 +121,25 @@ export async function scanTiers(dirs: TierDirs, datasets: readonly string[]): Pr
       let walBytes = 0;
       if (names.has(walPath)) walBytes = (await stat(walPath).catch(() => ({ size: 0 }))).size;
       const file: TierFile = {
-        tier, kind: parsed.kind, dataset: parsed.prefix, day: parsed.day, path, bytes: st.size, mode: st.mode & 0o777,
-        hasWal: names.has(walPath), walBytes,
+        tier,
+        kind: parsed.kind,
+        dataset: parsed.prefix,
+        day: parsed.day,
+        path,
+        bytes: st.size,
+        mode: st.mode & 0o777,
+        hasWal: names.has(walPath),
+        walBytes,
       };
       const { year, month } = yearMonth(parsed.day);
       if (relative(dir, path) !== join(year, month, name)) {
-        scan.anomalies.push({ kind: 'misplaced', path, dataset: file.dataset, day: file.day, message: `${path}: expected under ${join(dir, year, month)}` });
+        scan.anomalies.push({
+          kind: 'misplaced',
+          path,
+          dataset: file.dataset,
+          day: file.day,
+          message: `${path}: expected under ${join(dir, year, month)}`,
+        });
       }
       scan.files.push(file);
       const key = dayKey(file.dataset, file.day);
@@ -132,11 +154,19 @@ export async function scanTiers(dirs: TierDirs, datasets: readonly string[]): Pr
     }
   }
   for (const entry of scan.days.values()) {
-    const copies = [entry.db, entry.zst, entry.archive, entry.archiveDb, ...entry.extra.filter((f) => f.tier !== 'backup')]
-      .filter((f): f is TierFile => f !== undefined);
+    const copies = [
+      entry.db,
+      entry.zst,
+      entry.archive,
+      entry.archiveDb,
+      ...entry.extra.filter((f) => f.tier !== 'backup'),
+    ].filter((f): f is TierFile => f !== undefined);
     if (copies.length > 1) {
       scan.anomalies.push({
-        kind: 'duplicate-day', path: copies[0]?.path ?? '', dataset: entry.dataset, day: entry.day,
+        kind: 'duplicate-day',
+        path: copies[0]?.path ?? '',
+        dataset: entry.dataset,
+        day: entry.day,
         message: `${entry.dataset} ${entry.day} is present ${copies.length} times: ${copies.map((c) => c.path).join(', ')}`,
       });
     }

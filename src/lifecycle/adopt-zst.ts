@@ -22,7 +22,10 @@ export async function adoptZst(step: AdoptZstStep, ctx: ExecContext): Promise<St
   try {
     let content;
     try {
-      content = await decompressFile(step.path, tmp, { threads: ctx.config.compressionThreads, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      content = await decompressFile(step.path, tmp, {
+        threads: ctx.config.compressionThreads,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
     } catch (err) {
       if (isTickdbError(err) && err.code === 'CORRUPT') return await quarantine(err.message);
       throw err;
@@ -31,15 +34,41 @@ export async function adoptZst(step: AdoptZstStep, ctx: ExecContext): Promise<St
     if (rec?.sha256 !== undefined && rec.sha256 !== content.sha256) {
       return await quarantine(`decompresses to SHA-256 ${content.sha256}, not the recorded ${rec.sha256}`);
     }
-    const result = await inspectDatabase({ op: 'inspect', path: tmp, table: dataset.tableName, timestampColumn: dataset.timestampColumn });
-    if (result.status === 'corrupt') return await quarantine(`decompressed database fails its checks: ${result.problems.slice(0, 5).join('; ')}`);
-    if (result.status !== 'ok') return { status: 'failed', message: `${step.path}: could not inspect: ${JSON.stringify(result)}` };
+    const result = await inspectDatabase({
+      op: 'inspect',
+      path: tmp,
+      table: dataset.tableName,
+      timestampColumn: dataset.timestampColumn,
+    });
+    if (result.status === 'corrupt')
+      return await quarantine(`decompressed database fails its checks: ${result.problems.slice(0, 5).join('; ')}`);
+    if (result.status !== 'ok')
+      return { status: 'failed', message: `${step.path}: could not inspect: ${JSON.stringify(result)}` };
     const zst = await sha256File(step.path);
     const inArchive = step.path.startsWith(ctx.dirs.archive);
-    await ctx.store.transition(step.dataset, step.day, {
-      state: inArchive ? 'archived' : 'compressed', sha256: content.sha256, bytes: content.bytes, zstSha256: zst.sha256, zstBytes: zst.bytes,
-      rows: result.rows, minTs: result.minTs, maxTs: result.maxTs, origin: rec?.origin ?? 'adopted',
-    }, { event: 'adopted', path: step.path, sha256: content.sha256, zstSha256: zst.sha256, rows: result.rows, frames: content.frames });
+    await ctx.store.transition(
+      step.dataset,
+      step.day,
+      {
+        state: inArchive ? 'archived' : 'compressed',
+        sha256: content.sha256,
+        bytes: content.bytes,
+        zstSha256: zst.sha256,
+        zstBytes: zst.bytes,
+        rows: result.rows,
+        minTs: result.minTs,
+        maxTs: result.maxTs,
+        origin: rec?.origin ?? 'adopted',
+      },
+      {
+        event: 'adopted',
+        path: step.path,
+        sha256: content.sha256,
+        zstSha256: zst.sha256,
+        rows: result.rows,
+        frames: content.frames,
+      },
+    );
     return done(`adopted ${step.path}: ${result.rows} rows, integrity ok`);
   } finally {
     for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) await unlink(f).catch(() => undefined);

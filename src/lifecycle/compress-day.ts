@@ -24,38 +24,73 @@ export async function compressDay(step: CompressStep, ctx: ExecContext): Promise
   try {
     await mkdir(dirname(step.dest), { recursive: true });
     const made = await compressFile(step.source, tmp, {
-      level: step.level, threads, frameBytes: ctx.config.frameSizeMib * 1024 * 1024,
+      level: step.level,
+      threads,
+      frameBytes: ctx.config.frameSizeMib * 1024 * 1024,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       onProgress: (p) => ctx.onProgress?.(`compress ${step.day} ${p.bytesIn}/${p.totalBytes}`),
     });
     faultWrite('compress', tmp);
     if (made.sourceSha256 !== rec.sha256) {
-      await ctx.store.quarantine(step.dataset, step.day, step.source,
-        `sealed file changed since it was sealed: SHA-256 ${made.sourceSha256} != recorded ${rec.sha256}`);
+      await ctx.store.quarantine(
+        step.dataset,
+        step.day,
+        step.source,
+        `sealed file changed since it was sealed: SHA-256 ${made.sourceSha256} != recorded ${rec.sha256}`,
+      );
       await unlink(tmp).catch(() => undefined);
-      return { status: 'quarantined', message: `${step.source} does not match its recorded SHA-256; quarantined, not compressed` };
+      return {
+        status: 'quarantined',
+        message: `${step.source} does not match its recorded SHA-256; quarantined, not compressed`,
+      };
     }
     faultPoint('compress:after-tmp');
     const check = await decompressFile(tmp, null, { threads, ...(ctx.signal ? { signal: ctx.signal } : {}) });
     if (check.sha256 !== rec.sha256 || check.bytes !== rec.bytes) {
-      throw new TickdbError('VERIFY', `${tmp} does not decompress to the sealed database (${check.sha256} != ${rec.sha256})`, {
-        path: step.source, hint: 'the source was kept; this points at memory or disk trouble on the host',
-      });
+      throw new TickdbError(
+        'VERIFY',
+        `${tmp} does not decompress to the sealed database (${check.sha256} != ${rec.sha256})`,
+        {
+          path: step.source,
+          hint: 'the source was kept; this points at memory or disk trouble on the host',
+        },
+      );
     }
     await chmod(tmp, 0o444);
     const toArchive = step.dest.startsWith(ctx.dirs.archive);
     const at = ctx.clock.now().toISOString();
-    await completeMove({
-      job: 'compress', dataset: step.dataset, day: step.day, source: step.source, tmp, dest: step.dest,
-      intent: { zstSha256: made.zstSha256, zstBytes: made.zstBytes },
-      final: { state: toArchive ? 'archived' : 'compressed', compressedAt: at, ...(toArchive ? { archivedAt: at } : {}) },
-      event: {
-        event: toArchive ? 'compressed-to-archive' : 'compressed', source: step.source, path: step.dest, sha256: rec.sha256,
-        zstSha256: made.zstSha256, bytes: made.sourceBytes, zstBytes: made.zstBytes, level: step.level, frames: made.frames,
+    await completeMove(
+      {
+        job: 'compress',
+        dataset: step.dataset,
+        day: step.day,
+        source: step.source,
+        tmp,
+        dest: step.dest,
+        intent: { zstSha256: made.zstSha256, zstBytes: made.zstBytes },
+        final: {
+          state: toArchive ? 'archived' : 'compressed',
+          compressedAt: at,
+          ...(toArchive ? { archivedAt: at } : {}),
+        },
+        event: {
+          event: toArchive ? 'compressed-to-archive' : 'compressed',
+          source: step.source,
+          path: step.dest,
+          sha256: rec.sha256,
+          zstSha256: made.zstSha256,
+          bytes: made.sourceBytes,
+          zstBytes: made.zstBytes,
+          level: step.level,
+          frames: made.frames,
+        },
       },
-    }, ctx);
+      ctx,
+    );
     const ratio = made.sourceBytes === 0 ? 0 : made.zstBytes / made.sourceBytes;
-    return done(`compressed ${step.source} -> ${step.dest} (${(ratio * 100).toFixed(1)}%, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return done(
+      `compressed ${step.source} -> ${step.dest} (${(ratio * 100).toFixed(1)}%, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw ioError('compress', step.source, err);

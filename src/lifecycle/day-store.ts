@@ -59,9 +59,12 @@ export class DayStore {
   async quarantine(dataset: string, day: Day, path: string, reason: string): Promise<void> {
     const rec = this.ensure(dataset, day);
     const previousState: DayState = rec.state === 'quarantined' ? (rec.quarantine?.previousState ?? 'live') : rec.state;
-    await this.transition(dataset, day,
+    await this.transition(
+      dataset,
+      day,
       { state: 'quarantined', quarantine: { reason, path, at: this.clock.now().toISOString(), previousState } },
-      { event: 'quarantined', path, reason });
+      { event: 'quarantined', path, reason },
+    );
   }
 
   async save(): Promise<void> {

@@ -16,34 +16,56 @@ export interface StepResult {
 
 function runStep(step: Step, ctx: ExecContext): Promise<StepOutcome> {
   switch (step.kind) {
-    case 'cleanup-tmp': return cleanupTmp(step, ctx);
-    case 'finish-pending': return finishPending(step, ctx);
-    case 'quarantine': return quarantineStep(step, ctx);
-    case 'precreate': return precreateDay(step, ctx);
-    case 'seal': return sealDay(step, ctx);
-    case 'backup': return backupDay(step, ctx);
-    case 'adopt-zst': return adoptZst(step, ctx);
-    case 'compress': return compressDay(step, ctx);
-    case 'archive': return archiveDay(step, ctx);
-    case 'purge': return purgeDay(step, ctx);
-    case 'purge-backup': return purgeBackup(step, ctx);
+    case 'cleanup-tmp':
+      return cleanupTmp(step, ctx);
+    case 'finish-pending':
+      return finishPending(step, ctx);
+    case 'quarantine':
+      return quarantineStep(step, ctx);
+    case 'precreate':
+      return precreateDay(step, ctx);
+    case 'seal':
+      return sealDay(step, ctx);
+    case 'backup':
+      return backupDay(step, ctx);
+    case 'adopt-zst':
+      return adoptZst(step, ctx);
+    case 'compress':
+      return compressDay(step, ctx);
+    case 'archive':
+      return archiveDay(step, ctx);
+    case 'purge':
+      return purgeDay(step, ctx);
+    case 'purge-backup':
+      return purgeBackup(step, ctx);
   }
 }
 
 /** One line describing a step, for dry runs and logs. */
 export function describeStep(step: Step): string {
   switch (step.kind) {
-    case 'cleanup-tmp': return `remove leftover ${step.path}`;
-    case 'finish-pending': return `finish interrupted move of ${step.source} (successor ${step.successor || 'none'})`;
-    case 'quarantine': return `quarantine ${step.dataset}/${step.day}: ${step.reason}`;
-    case 'precreate': return step.exists === true ? `record ${step.path} (already there) as live` : `create ${step.path}`;
-    case 'seal': return `seal ${step.path}`;
-    case 'backup': return `back up ${step.source} -> ${step.dest}${step.reason === 'mismatch' ? ' (replacing a copy that does not match)' : ''}`;
-    case 'adopt-zst': return `verify and adopt ${step.path}`;
-    case 'compress': return `compress ${step.source} -> ${step.dest} (level ${step.level})`;
-    case 'archive': return `archive ${step.source} -> ${step.dest}`;
-    case 'purge': return `purge ${step.dataset}/${step.day}: delete ${step.paths.join(', ')} (${step.reason})`;
-    case 'purge-backup': return `delete backup ${step.path} (${step.reason})`;
+    case 'cleanup-tmp':
+      return `remove leftover ${step.path}`;
+    case 'finish-pending':
+      return `finish interrupted move of ${step.source} (successor ${step.successor || 'none'})`;
+    case 'quarantine':
+      return `quarantine ${step.dataset}/${step.day}: ${step.reason}`;
+    case 'precreate':
+      return step.exists === true ? `record ${step.path} (already there) as live` : `create ${step.path}`;
+    case 'seal':
+      return `seal ${step.path}`;
+    case 'backup':
+      return `back up ${step.source} -> ${step.dest}${step.reason === 'mismatch' ? ' (replacing a copy that does not match)' : ''}`;
+    case 'adopt-zst':
+      return `verify and adopt ${step.path}`;
+    case 'compress':
+      return `compress ${step.source} -> ${step.dest} (level ${step.level})`;
+    case 'archive':
+      return `archive ${step.source} -> ${step.dest}`;
+    case 'purge':
+      return `purge ${step.dataset}/${step.day}: delete ${step.paths.join(', ')} (${step.reason})`;
+    case 'purge-backup':
+      return `delete backup ${step.path} (${step.reason})`;
   }
 }
 
@@ -58,17 +80,28 @@ export async function executePlan(steps: readonly Step[], ctx: ExecContext, dryR
   for (const step of steps) {
     const key = stepKey(step);
     const path = 'path' in step ? step.path : 'source' in step ? step.source : undefined;
-    const log = ctx.logger.child({ job: step.job, step: step.kind, ...(key !== undefined ? { day: key } : {}), ...(path !== undefined ? { path } : {}) });
+    const log = ctx.logger.child({
+      job: step.job,
+      step: step.kind,
+      ...(key !== undefined ? { day: key } : {}),
+      ...(path !== undefined ? { path } : {}),
+    });
     if (dryRun) {
       results.push({ step, outcome: { status: 'planned', message: describeStep(step) } });
       continue;
     }
     if (ctx.signal?.aborted === true) {
-      results.push({ step, outcome: { status: 'not-started', message: `not started (stopping): ${describeStep(step)}` } });
+      results.push({
+        step,
+        outcome: { status: 'not-started', message: `not started (stopping): ${describeStep(step)}` },
+      });
       continue;
     }
     if (key !== undefined && stopped.has(key)) {
-      results.push({ step, outcome: { status: 'skipped', message: `skipped: an earlier step for ${key} did not complete` } });
+      results.push({
+        step,
+        outcome: { status: 'skipped', message: `skipped: an earlier step for ${key} did not complete` },
+      });
       continue;
     }
     let outcome: StepOutcome;
@@ -78,7 +111,12 @@ export async function executePlan(steps: readonly Step[], ctx: ExecContext, dryR
       outcome = { status: 'failed', message: describeError(err) };
     }
     if (outcome.status !== 'done' && key !== undefined) stopped.add(key);
-    const level = outcome.status === 'failed' || outcome.status === 'quarantined' ? 'error' : outcome.status === 'busy' ? 'warn' : 'info';
+    const level =
+      outcome.status === 'failed' || outcome.status === 'quarantined'
+        ? 'error'
+        : outcome.status === 'busy'
+          ? 'warn'
+          : 'info';
     log[level]({ status: outcome.status }, outcome.message);
     results.push({ step, outcome });
   }

@@ -37,8 +37,13 @@ function allFiles(f: DayFiles): TierFile[] {
 }
 
 function isSealed(rec: DayRecord | undefined, file: TierFile): boolean {
-  return rec !== undefined && rec.sha256 !== undefined && rec.bytes === file.bytes && !file.hasWal &&
-    (rec.state === 'sealed' || rec.state === 'compressed' || rec.state === 'archived');
+  return (
+    rec !== undefined &&
+    rec.sha256 !== undefined &&
+    rec.bytes === file.bytes &&
+    !file.hasWal &&
+    (rec.state === 'sealed' || rec.state === 'compressed' || rec.state === 'archived')
+  );
 }
 
 function hasVerifiedZst(rec: DayRecord | undefined, file: TierFile): boolean {
@@ -75,34 +80,68 @@ export function plan(input: PlanInput): Plan {
     const v: DayView = { dataset, day: files.day, age, files, record, place: 'none', primary: undefined };
 
     if (record?.state === 'quarantined') {
-      notes.push({ ...base, job: 'recover', kind: 'quarantined', message: `${key} is quarantined (${record.quarantine?.reason ?? 'no reason recorded'}); skipped until released` });
+      notes.push({
+        ...base,
+        job: 'recover',
+        kind: 'quarantined',
+        message: `${key} is quarantined (${record.quarantine?.reason ?? 'no reason recorded'}); skipped until released`,
+      });
       continue;
     }
     // A move interrupted by a crash: the recorded successor decides, nothing else may touch the day this run.
     if (record?.pendingDelete !== undefined) {
       const successor = primaries.find((f) => f.path !== record.pendingDelete);
-      steps.push({ ...base, kind: 'finish-pending', job: 'recover', source: record.pendingDelete, successor: successor?.path ?? '' });
+      steps.push({
+        ...base,
+        kind: 'finish-pending',
+        job: 'recover',
+        source: record.pendingDelete,
+        successor: successor?.path ?? '',
+      });
       continue;
     }
     const extras = files.extra.filter((f) => f.tier !== 'backup');
     if (primaries.length + extras.length > 1 || files.archiveDb !== undefined) {
       const all = [...primaries, ...extras, ...(files.archiveDb ? [files.archiveDb] : [])];
-      steps.push({ ...base, kind: 'quarantine', job: 'recover', path: all[0]?.path ?? '',
-        reason: `day present ${all.length} times (${all.map((f) => f.path).join(', ')}); an operator must decide which copy is good` });
+      steps.push({
+        ...base,
+        kind: 'quarantine',
+        job: 'recover',
+        path: all[0]?.path ?? '',
+        reason: `day present ${all.length} times (${all.map((f) => f.path).join(', ')}); an operator must decide which copy is good`,
+      });
       continue;
     }
     v.primary = primaries[0];
-    v.place = files.db !== undefined ? 'db' : files.zst !== undefined ? 'zst' : files.archive !== undefined ? 'archive' : 'none';
+    v.place =
+      files.db !== undefined
+        ? 'db'
+        : files.zst !== undefined
+          ? 'zst'
+          : files.archive !== undefined
+            ? 'archive'
+            : 'none';
 
     const hold = age >= t.purgeAfterDays ? holdFor(config.legalHolds, files.dataset, files.day) : undefined;
     if (hold !== undefined) {
       // Kept, and still managed like any old day (sealed, compressed into the archive tier).
-      notes.push({ ...base, job: 'purge', kind: 'held', message: `${key} is past purgeAfterDays (${t.purgeAfterDays}) but under legal hold: ${hold.reason}` });
+      notes.push({
+        ...base,
+        job: 'purge',
+        kind: 'held',
+        message: `${key} is past purgeAfterDays (${t.purgeAfterDays}) but under legal hold: ${hold.reason}`,
+      });
     } else if (age >= t.purgeAfterDays) {
       if (want('purge')) {
         const paths = allFiles(files);
-        purgeSteps.push({ ...base, kind: 'purge', job: 'purge', paths: paths.map((f) => f.path), bytes: paths.reduce((s, f) => s + f.bytes, 0),
-          reason: `age ${age} >= purgeAfterDays ${t.purgeAfterDays}` });
+        purgeSteps.push({
+          ...base,
+          kind: 'purge',
+          job: 'purge',
+          paths: paths.map((f) => f.path),
+          bytes: paths.reduce((s, f) => s + f.bytes, 0),
+          reason: `age ${age} >= purgeAfterDays ${t.purgeAfterDays}`,
+        });
       }
       continue;
     }
@@ -154,14 +193,33 @@ function planChain(v: DayView, t: ReturnType<typeof effectiveThresholds>, c: Cha
     }
     const backup = v.files.backup;
     if (age < t.backupRetentionDays && c.want('rotate')) {
-      const matches = backup !== undefined && v.record?.backupSha256 !== undefined && v.record.backupSha256 === v.record.sha256 && backup.bytes === v.record.bytes;
+      const matches =
+        backup !== undefined &&
+        v.record?.backupSha256 !== undefined &&
+        v.record.backupSha256 === v.record.sha256 &&
+        backup.bytes === v.record.bytes;
       if (!matches) {
-        c.steps.push({ ...base, kind: 'backup', job: 'rotate', source: primary.path, dest: dayPath(c.dirs, 'backup', prefix, day, 'db'),
-          bytes: primary.bytes, reason: backup === undefined ? 'missing' : 'mismatch' });
+        c.steps.push({
+          ...base,
+          kind: 'backup',
+          job: 'rotate',
+          source: primary.path,
+          dest: dayPath(c.dirs, 'backup', prefix, day, 'db'),
+          bytes: primary.bytes,
+          reason: backup === undefined ? 'missing' : 'mismatch',
+        });
       }
     }
     if (age < t.compressAfterDays || !c.want('compress')) return v.place;
-    c.steps.push({ ...base, kind: 'compress', job: 'compress', source: primary.path, dest: zstDest(), bytes: primary.bytes, level: t.compressionLevel });
+    c.steps.push({
+      ...base,
+      kind: 'compress',
+      job: 'compress',
+      source: primary.path,
+      dest: zstDest(),
+      bytes: primary.bytes,
+      level: t.compressionLevel,
+    });
     return age >= t.archiveAfterDays ? 'archive' : 'zst'; // past archiveAfterDays: straight into the archive tier
   }
   const adoptJob = v.place === 'zst' ? 'compress' : 'archive';
@@ -170,7 +228,14 @@ function planChain(v: DayView, t: ReturnType<typeof effectiveThresholds>, c: Cha
     c.steps.push({ ...base, kind: 'adopt-zst', job: adoptJob, path: primary.path, bytes: primary.bytes });
   }
   if (v.place === 'zst' && age >= t.archiveAfterDays && c.want('archive')) {
-    c.steps.push({ ...base, kind: 'archive', job: 'archive', source: primary.path, dest: dayPath(c.dirs, 'archive', prefix, day, 'zst'), bytes: primary.bytes });
+    c.steps.push({
+      ...base,
+      kind: 'archive',
+      job: 'archive',
+      source: primary.path,
+      dest: dayPath(c.dirs, 'archive', prefix, day, 'zst'),
+      bytes: primary.bytes,
+    });
     return 'archive';
   }
   return v.place;
@@ -180,13 +245,27 @@ function planChain(v: DayView, t: ReturnType<typeof effectiveThresholds>, c: Cha
  * Backups older than backupRetentionDays go once the day has a verified compressed copy: already recorded, or
  * made earlier in this plan (the executor checks the record again before it deletes anything).
  */
-function planBackupPurge(v: DayView, retention: number, want: (job: LifecycleJob) => boolean, out: Step[], copyMadeNow: boolean): void {
+function planBackupPurge(
+  v: DayView,
+  retention: number,
+  want: (job: LifecycleJob) => boolean,
+  out: Step[],
+  copyMadeNow: boolean,
+): void {
   const backup = v.files.backup;
   if (backup === undefined || v.age < retention || !want('purge')) return;
   if (v.place !== 'zst' && v.place !== 'archive') return;
   if (!copyMadeNow && (v.primary === undefined || !hasVerifiedZst(v.record, v.primary))) return;
-  out.push({ dataset: v.dataset.prefix, day: v.day, age: v.age, kind: 'purge-backup', job: 'purge', path: backup.path, bytes: backup.bytes,
-    reason: `backup age ${v.age} >= backupRetentionDays ${retention} and the day has a verified compressed copy` });
+  out.push({
+    dataset: v.dataset.prefix,
+    day: v.day,
+    age: v.age,
+    kind: 'purge-backup',
+    job: 'purge',
+    path: backup.path,
+    bytes: backup.bytes,
+    reason: `backup age ${v.age} >= backupRetentionDays ${retention} and the day has a verified compressed copy`,
+  });
 }
 
 function planPrecreate(input: PlanInput, today: Day, steps: Step[]): void {
@@ -201,7 +280,12 @@ function planPrecreate(input: PlanInput, today: Day, steps: Step[]): void {
       if ((files?.db ?? files?.zst ?? files?.archive) !== undefined && !unrecorded) continue;
       if (rec !== undefined && rec.state !== 'live') continue; // sealed or beyond: never re-created over
       steps.push({
-        dataset: dataset.prefix, day, age: ageOf(day, today), kind: 'precreate', job: 'rotate', path: dayPath(input.dirs, 'db', dataset.prefix, day, 'db'),
+        dataset: dataset.prefix,
+        day,
+        age: ageOf(day, today),
+        kind: 'precreate',
+        job: 'rotate',
+        path: dayPath(input.dirs, 'db', dataset.prefix, day, 'db'),
         ...(unrecorded ? { exists: true as const } : {}),
       });
     }
@@ -211,19 +295,31 @@ function planPrecreate(input: PlanInput, today: Day, steps: Step[]): void {
 /** Purge refuses, unless forced, to delete more than maxPurgeDaysPerRun days or to run on a clock behind the data. */
 function guardPurge(input: PlanInput, today: Day, purgeSteps: Step[], notes: PlanNote[], steps: Step[]): void {
   if (purgeSteps.length === 0) return;
-  const days = new Set(purgeSteps.filter((s) => s.kind === 'purge').map((s) => ('dataset' in s ? `${s.dataset}/${s.day}` : '')));
+  const days = new Set(
+    purgeSteps.filter((s) => s.kind === 'purge').map((s) => ('dataset' in s ? `${s.dataset}/${s.day}` : '')),
+  );
   const sealedDays = Object.values(input.metadata.days)
-    .filter((r) => r.sealedAt !== undefined || r.state === 'sealed' || r.state === 'compressed' || r.state === 'archived')
+    .filter(
+      (r) => r.sealedAt !== undefined || r.state === 'sealed' || r.state === 'compressed' || r.state === 'archived',
+    )
     .map((r) => r.day);
   const newestSealed = sealedDays.sort().at(-1);
   if (input.force !== true && newestSealed !== undefined && newestSealed >= today) {
-    notes.push({ job: 'purge', kind: 'refused', blocking: true,
-      message: `purge refused: the clock (${today}) is not after the newest sealed day (${newestSealed}); check the system clock or --now, or use --force` });
+    notes.push({
+      job: 'purge',
+      kind: 'refused',
+      blocking: true,
+      message: `purge refused: the clock (${today}) is not after the newest sealed day (${newestSealed}); check the system clock or --now, or use --force`,
+    });
     return;
   }
   if (input.force !== true && days.size > input.config.maxPurgeDaysPerRun) {
-    notes.push({ job: 'purge', kind: 'refused', blocking: true,
-      message: `purge refused: it would delete ${days.size} days, more than maxPurgeDaysPerRun (${input.config.maxPurgeDaysPerRun}); review with --dry-run, then use --force` });
+    notes.push({
+      job: 'purge',
+      kind: 'refused',
+      blocking: true,
+      message: `purge refused: it would delete ${days.size} days, more than maxPurgeDaysPerRun (${input.config.maxPurgeDaysPerRun}); review with --dry-run, then use --force`,
+    });
     steps.push(...purgeSteps.filter((s) => s.kind === 'purge-backup'));
     return;
   }

@@ -11,17 +11,22 @@ export function resolveId(kind: 'user' | 'group', value: string | number | undef
   if (typeof value === 'number') return value;
   if (/^\d+$/.test(value)) return Number(value);
   try {
-    const out = kind === 'user'
-      ? execFileSync('id', ['-u', value], { encoding: 'utf8' })
-      : (execFileSync('getent', ['group', value], { encoding: 'utf8' }).split(':')[2] ?? '');
+    const out =
+      kind === 'user'
+        ? execFileSync('id', ['-u', value], { encoding: 'utf8' })
+        : (execFileSync('getent', ['group', value], { encoding: 'utf8' }).split(':')[2] ?? '');
     const id = Number(out.trim());
     if (Number.isInteger(id)) return id;
   } catch {
     // fall through
   }
-  throw new TickdbError('CONFIG', `invalid configuration: ${kind === 'user' ? 'fileOwner' : 'fileGroup'} = ${JSON.stringify(value)}: no such ${kind}`, {
-    path: kind === 'user' ? 'fileOwner' : 'fileGroup',
-  });
+  throw new TickdbError(
+    'CONFIG',
+    `invalid configuration: ${kind === 'user' ? 'fileOwner' : 'fileGroup'} = ${JSON.stringify(value)}: no such ${kind}`,
+    {
+      path: kind === 'user' ? 'fileOwner' : 'fileGroup',
+    },
+  );
 }
 
 /**
@@ -38,12 +43,22 @@ export async function precreateDay(step: PrecreateStep, ctx: ExecContext): Promi
     gid: resolveId('group', ctx.config.fileGroup),
   });
   if (!created) {
-    if (ctx.store.get(step.dataset, step.day) !== undefined) return { status: 'skipped', message: `${step.path} already exists; left as it is` };
-    await ctx.store.transition(step.dataset, step.day, { state: 'live', origin: 'found' }, { event: 'found-live', path: step.path });
+    if (ctx.store.get(step.dataset, step.day) !== undefined)
+      return { status: 'skipped', message: `${step.path} already exists; left as it is` };
+    await ctx.store.transition(
+      step.dataset,
+      step.day,
+      { state: 'live', origin: 'found' },
+      { event: 'found-live', path: step.path },
+    );
     return done(`recorded ${step.path}, already there (not created by tickdb); left as it is`);
   }
   faultPoint('rotate:after-precreate');
-  await ctx.store.transition(step.dataset, step.day, { state: 'live', createdAt: ctx.clock.now().toISOString() },
-    { event: 'created', path: step.path });
+  await ctx.store.transition(
+    step.dataset,
+    step.day,
+    { state: 'live', createdAt: ctx.clock.now().toISOString() },
+    { event: 'created', path: step.path },
+  );
   return done(`created ${step.path}`);
 }

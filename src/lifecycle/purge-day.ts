@@ -11,11 +11,20 @@ import type { PurgeBackupStep, PurgeStep } from './step-types.js';
  */
 export async function purgeDay(step: PurgeStep, ctx: ExecContext): Promise<StepOutcome> {
   const hold = holdFor(ctx.currentHolds(), step.dataset, step.day);
-  if (hold !== undefined) return { status: 'skipped', message: `${step.dataset}/${step.day} is under legal hold (${hold.reason}); not purged` };
+  if (hold !== undefined)
+    return {
+      status: 'skipped',
+      message: `${step.dataset}/${step.day} is under legal hold (${hold.reason}); not purged`,
+    };
   const rec = ctx.store.get(step.dataset, step.day);
-  if (rec?.state === 'quarantined') throw new TickdbError('REFUSED', `${step.dataset}/${step.day} is quarantined; never purged`);
-  await ctx.store.transition(step.dataset, step.day, { state: 'purged', purgedAt: ctx.clock.now().toISOString(), pendingDelete: undefined },
-    { event: 'purged', paths: step.paths, bytes: step.bytes, reason: step.reason, age: step.age, sha256: rec?.sha256 });
+  if (rec?.state === 'quarantined')
+    throw new TickdbError('REFUSED', `${step.dataset}/${step.day} is quarantined; never purged`);
+  await ctx.store.transition(
+    step.dataset,
+    step.day,
+    { state: 'purged', purgedAt: ctx.clock.now().toISOString(), pendingDelete: undefined },
+    { event: 'purged', paths: step.paths, bytes: step.bytes, reason: step.reason, age: step.age, sha256: rec?.sha256 },
+  );
   faultPoint('purge:after-audit');
   for (const path of step.paths) {
     await removeDurably(path);
@@ -31,10 +40,21 @@ export async function purgeDay(step: PurgeStep, ctx: ExecContext): Promise<StepO
 /** Deletes a backup past backupRetentionDays once the day has a verified compressed copy. */
 export async function purgeBackup(step: PurgeBackupStep, ctx: ExecContext): Promise<StepOutcome> {
   const rec = ctx.store.get(step.dataset, step.day);
-  const verified = rec?.zstSha256 !== undefined && rec.sha256 !== undefined && (rec.state === 'compressed' || rec.state === 'archived');
-  if (!verified) return { status: 'skipped', message: `${step.path} kept: ${step.dataset}/${step.day} has no verified compressed copy yet` };
-  await ctx.store.transition(step.dataset, step.day, { backupSha256: undefined, backedUpAt: undefined },
-    { event: 'backup-purged', path: step.path, bytes: step.bytes, reason: step.reason, age: step.age });
+  const verified =
+    rec?.zstSha256 !== undefined &&
+    rec.sha256 !== undefined &&
+    (rec.state === 'compressed' || rec.state === 'archived');
+  if (!verified)
+    return {
+      status: 'skipped',
+      message: `${step.path} kept: ${step.dataset}/${step.day} has no verified compressed copy yet`,
+    };
+  await ctx.store.transition(
+    step.dataset,
+    step.day,
+    { backupSha256: undefined, backedUpAt: undefined },
+    { event: 'backup-purged', path: step.path, bytes: step.bytes, reason: step.reason, age: step.age },
+  );
   await removeDurably(step.path);
   return done(`deleted backup ${step.path} (${step.reason})`);
 }

@@ -31,8 +31,12 @@ export async function finishPending(step: FinishPendingStep, ctx: ExecContext): 
     }
     const at = ctx.clock.now().toISOString();
     const stamp = tier === 'archived' ? { archivedAt: rec.archivedAt ?? at } : { compressedAt: rec.compressedAt ?? at };
-    await ctx.store.transition(step.dataset, step.day, { state: tier, ...stamp },
-      { event: 'recovered', outcome: 'completed', source: step.source, path: step.successor });
+    await ctx.store.transition(
+      step.dataset,
+      step.day,
+      { state: tier, ...stamp },
+      { event: 'recovered', outcome: 'completed', source: step.source, path: step.successor },
+    );
     if (sourceThere) {
       await removeDurably(step.source);
       await removeDurably(`${step.source}-wal`);
@@ -44,8 +48,12 @@ export async function finishPending(step: FinishPendingStep, ctx: ExecContext): 
   if (sourceThere) {
     // Rolled back: a compress that never renamed leaves hashes of a .zst that does not exist.
     const rollback = step.source.endsWith('.db') ? { zstSha256: undefined, zstBytes: undefined } : {};
-    await ctx.store.transition(step.dataset, step.day, { pendingDelete: undefined, ...rollback },
-      { event: 'recovered', outcome: 'rolled-back', source: step.source });
+    await ctx.store.transition(
+      step.dataset,
+      step.day,
+      { pendingDelete: undefined, ...rollback },
+      { event: 'recovered', outcome: 'rolled-back', source: step.source },
+    );
     return done(`rolled back interrupted move of ${step.source}; it will be redone`);
   }
   const reason = `interrupted move: neither ${step.source} nor its successor exists`;

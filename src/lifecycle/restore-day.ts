@@ -51,8 +51,13 @@ export interface RestoreContext {
 
 function copiesOf(files: DayFiles | undefined): TierFile[] {
   if (files === undefined) return [];
-  return [files.db, files.zst, files.archive, files.archiveDb, ...files.extra.filter((f) => f.tier !== 'backup')]
-    .filter((f): f is TierFile => f !== undefined);
+  return [
+    files.db,
+    files.zst,
+    files.archive,
+    files.archiveDb,
+    ...files.extra.filter((f) => f.tier !== 'backup'),
+  ].filter((f): f is TierFile => f !== undefined);
 }
 
 /** Renames a file (and a database's -wal/-shm, keeping the pairing) to `PATH.replaced-STAMP`, which scans ignore. */
@@ -66,7 +71,12 @@ async function keepAside(path: string, stamp: string): Promise<string> {
       });
     }
   } catch (err) {
-    throw ioError('keep aside', path, err, 'nothing was deleted; move the file out of the tier by hand and run restore again');
+    throw ioError(
+      'keep aside',
+      path,
+      err,
+      'nothing was deleted; move the file out of the tier by hand and run restore again',
+    );
   }
   await fsyncDir(dirname(path));
   return aside;
@@ -98,28 +108,63 @@ export async function restoreDay(ctx: RestoreContext, req: RestoreRequest): Prom
   const dest = dayPath(dirs, 'db', req.dataset, req.day, 'db');
   const expected = rec?.sha256 ?? rec?.backupSha256;
   if (rec === undefined || expected === undefined) {
-    throw refused(`${key} has no recorded SHA-256, so its backup cannot be verified; not restored`, from,
-      rec === undefined ? 'the metadata does not know this day (check --dataset and the day; after a lost metadata file, `tickdb verify --rebuild` cannot recover hashes)' : 'the day was never sealed by tickdb');
+    throw refused(
+      `${key} has no recorded SHA-256, so its backup cannot be verified; not restored`,
+      from,
+      rec === undefined
+        ? 'the metadata does not know this day (check --dataset and the day; after a lost metadata file, `tickdb verify --rebuild` cannot recover hashes)'
+        : 'the day was never sealed by tickdb',
+    );
   }
   const age = ageOf(req.day, dayOf(ctx.now));
-  if (age <= 0) throw refused(`${key} is today's or a future day: the writer owns it; not restored`, dest, 'only sealed past days have backups');
+  if (age <= 0)
+    throw refused(
+      `${key} is today's or a future day: the writer owns it; not restored`,
+      dest,
+      'only sealed past days have backups',
+    );
   if (rec.state === 'purged' && !req.force) {
-    throw refused(`${key} was purged${rec.purgedAt !== undefined ? ` on ${rec.purgedAt}` : ''} by the retention policy; not restored`, from, 'use --force to bring it back anyway (the next purge deletes it again unless a legal hold covers it)');
+    throw refused(
+      `${key} was purged${rec.purgedAt !== undefined ? ` on ${rec.purgedAt}` : ''} by the retention policy; not restored`,
+      from,
+      'use --force to bring it back anyway (the next purge deletes it again unless a legal hold covers it)',
+    );
   }
   const files = ctx.scan.days.get(key);
   if (files?.backup?.path !== from) {
-    throw new TickdbError('NOT_FOUND', `no backup of ${key} at ${from}`, { path: from, hint: 'backups are kept for backupRetentionDays; for an older day use `tickdb decompress DAY` to get a copy from the compressed tiers' });
+    throw new TickdbError('NOT_FOUND', `no backup of ${key} at ${from}`, {
+      path: from,
+      hint: 'backups are kept for backupRetentionDays; for an older day use `tickdb decompress DAY` to get a copy from the compressed tiers',
+    });
   }
   const dataset = ctx.config.datasets.find((d) => d.prefix === req.dataset);
-  const checked = await inspectDatabase({ op: 'inspect', path: from, table: dataset?.tableName ?? 'ticks', timestampColumn: dataset?.timestampColumn ?? 'ts' });
+  const checked = await inspectDatabase({
+    op: 'inspect',
+    path: from,
+    table: dataset?.tableName ?? 'ticks',
+    timestampColumn: dataset?.timestampColumn ?? 'ts',
+  });
   if (checked.status !== 'ok') {
-    const why = checked.status === 'corrupt' ? checked.problems.slice(0, 3).join('; ') : checked.status === 'busy' ? checked.detail : checked.message;
-    throw new TickdbError('VERIFY', `backup ${from} fails its checks (${why}); nothing restored`, { path: from, hint: 'the backup is damaged; look for another copy (`tickdb decompress DAY` from db/ or archive/)' });
+    const why =
+      checked.status === 'corrupt'
+        ? checked.problems.slice(0, 3).join('; ')
+        : checked.status === 'busy'
+          ? checked.detail
+          : checked.message;
+    throw new TickdbError('VERIFY', `backup ${from} fails its checks (${why}); nothing restored`, {
+      path: from,
+      hint: 'the backup is damaged; look for another copy (`tickdb decompress DAY` from db/ or archive/)',
+    });
   }
   if (checked.sha256 !== expected) {
-    throw new TickdbError('VERIFY', `backup ${from} does not match the recorded SHA-256 (found ${checked.sha256}, recorded ${expected}); nothing restored`, {
-      path: from, hint: 'the backup is not the sealed day; look for another copy (`tickdb decompress DAY`)',
-    });
+    throw new TickdbError(
+      'VERIFY',
+      `backup ${from} does not match the recorded SHA-256 (found ${checked.sha256}, recorded ${expected}); nothing restored`,
+      {
+        path: from,
+        hint: 'the backup is not the sealed day; look for another copy (`tickdb decompress DAY`)',
+      },
+    );
   }
 
   const copies = copiesOf(files);
@@ -128,19 +173,40 @@ export async function restoreDay(ctx: RestoreContext, req: RestoreRequest): Prom
   const others = copies.filter((f) => !(destGood && f === inPlace));
   const quarantined = rec.state === 'quarantined';
   if (others.length > 0 && !quarantined && !req.force) {
-    throw refused(`${key} is ${rec.state} and still present at ${others.map((f) => f.path).join(', ')}; restore replaces a lost or damaged copy`, others[0]?.path,
-      'check it with `tickdb verify --deep` or `tickdb analyze PATH`; to replace it anyway use --force (each current file is kept aside as NAME.replaced-STAMP, never deleted)');
+    throw refused(
+      `${key} is ${rec.state} and still present at ${others.map((f) => f.path).join(', ')}; restore replaces a lost or damaged copy`,
+      others[0]?.path,
+      'check it with `tickdb verify --deep` or `tickdb analyze PATH`; to replace it anyway use --force (each current file is kept aside as NAME.replaced-STAMP, never deleted)',
+    );
   }
   const warnings: string[] = [];
   const t = dataset === undefined ? undefined : effectiveThresholds(ctx.config, dataset);
-  if (t !== undefined && age >= t.purgeAfterDays && holdFor(ctx.config.legalHolds, req.dataset, req.day) === undefined) {
-    warnings.push(`${key} is ${age} days old, past purgeAfterDays (${t.purgeAfterDays}): the next purge deletes it again unless a legal hold covers it`);
+  if (
+    t !== undefined &&
+    age >= t.purgeAfterDays &&
+    holdFor(ctx.config.legalHolds, req.dataset, req.day) === undefined
+  ) {
+    warnings.push(
+      `${key} is ${age} days old, past purgeAfterDays (${t.purgeAfterDays}): the next purge deletes it again unless a legal hold covers it`,
+    );
   } else if (t !== undefined && age >= t.compressAfterDays) {
-    warnings.push(`${key} is ${age} days old: the next run compresses it again${age >= t.archiveAfterDays ? ' into the archive tier' : ''}`);
+    warnings.push(
+      `${key} is ${age} days old: the next run compresses it again${age >= t.archiveAfterDays ? ' into the archive tier' : ''}`,
+    );
   }
   const result: RestoreResult = {
-    key, from, path: dest, sha256: expected, bytes: checked.bytes, rows: checked.rows, previousState: rec.state, keptAside: [],
-    copied: !destGood, unchanged: destGood && others.length === 0 && rec.state === 'sealed', dryRun: req.dryRun, warnings,
+    key,
+    from,
+    path: dest,
+    sha256: expected,
+    bytes: checked.bytes,
+    rows: checked.rows,
+    previousState: rec.state,
+    keptAside: [],
+    copied: !destGood,
+    unchanged: destGood && others.length === 0 && rec.state === 'sealed',
+    dryRun: req.dryRun,
+    warnings,
   };
   if (req.dryRun || result.unchanged) return result;
 
@@ -156,14 +222,40 @@ export async function restoreDay(ctx: RestoreContext, req: RestoreRequest): Prom
     }
     await fsyncDir(dirname(dest));
   }
-  await store.transition(req.dataset, req.day, {
-    state: 'sealed', sha256: expected, bytes: checked.bytes, rows: checked.rows, minTs: checked.minTs, maxTs: checked.maxTs,
-    sealedAt: rec.sealedAt ?? ctx.clock.now().toISOString(), backupSha256: expected, backedUpAt: rec.backedUpAt,
-    quarantine: undefined, pendingDelete: undefined, busySince: undefined, purgedAt: undefined,
-    zstSha256: undefined, zstBytes: undefined, compressedAt: undefined, archivedAt: undefined,
-  }, {
-    event: 'restored', from, path: dest, sha256: expected, bytes: checked.bytes, rows: checked.rows, previousState: rec.state,
-    forced: req.force, keptAside: result.keptAside.map((k) => k.as), ...(quarantined ? { quarantineReason: rec.quarantine?.reason } : {}),
-  });
+  await store.transition(
+    req.dataset,
+    req.day,
+    {
+      state: 'sealed',
+      sha256: expected,
+      bytes: checked.bytes,
+      rows: checked.rows,
+      minTs: checked.minTs,
+      maxTs: checked.maxTs,
+      sealedAt: rec.sealedAt ?? ctx.clock.now().toISOString(),
+      backupSha256: expected,
+      backedUpAt: rec.backedUpAt,
+      quarantine: undefined,
+      pendingDelete: undefined,
+      busySince: undefined,
+      purgedAt: undefined,
+      zstSha256: undefined,
+      zstBytes: undefined,
+      compressedAt: undefined,
+      archivedAt: undefined,
+    },
+    {
+      event: 'restored',
+      from,
+      path: dest,
+      sha256: expected,
+      bytes: checked.bytes,
+      rows: checked.rows,
+      previousState: rec.state,
+      forced: req.force,
+      keptAside: result.keptAside.map((k) => k.as),
+      ...(quarantined ? { quarantineReason: rec.quarantine?.reason } : {}),
+    },
+  );
   return result;
 }

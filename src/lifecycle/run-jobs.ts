@@ -46,14 +46,26 @@ export interface JobsReport {
 
 const FAILING = new Set(['failed', 'quarantined']);
 
-async function loadOrRebuild(ctx: RunJobsContext, now: Date, dryRun: boolean): Promise<{ metadata: Metadata; keptAside?: string; rebuilt: boolean }> {
-  const read: MetadataRead & { keptAside?: string } = dryRun ? await readMetadata(ctx.dirs, now) : await loadMetadataForUpdate(ctx.dirs, now);
+async function loadOrRebuild(
+  ctx: RunJobsContext,
+  now: Date,
+  dryRun: boolean,
+): Promise<{ metadata: Metadata; keptAside?: string; rebuilt: boolean }> {
+  const read: MetadataRead & { keptAside?: string } = dryRun
+    ? await readMetadata(ctx.dirs, now)
+    : await loadMetadataForUpdate(ctx.dirs, now);
   if (read.found) return { metadata: read.metadata, rebuilt: false };
-  const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
+  const scan = await scanTiers(
+    ctx.dirs,
+    ctx.config.datasets.map((d) => d.prefix),
+  );
   const metadata = await rebuildMetadata(ctx.dirs, scan, undefined, now);
   const keptAside = read.keptAside;
   if (read.problem !== undefined) {
-    ctx.logger.warn({ job: 'recover', path: ctx.dirs.db }, `${read.problem}; ${keptAside ? `kept aside as ${keptAside}, ` : ''}rebuilding from the files on disk`);
+    ctx.logger.warn(
+      { job: 'recover', path: ctx.dirs.db },
+      `${read.problem}; ${keptAside ? `kept aside as ${keptAside}, ` : ''}rebuilding from the files on disk`,
+    );
   }
   return { metadata, rebuilt: true, ...(keptAside ? { keptAside } : {}) };
 }
@@ -73,13 +85,32 @@ export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Pro
     await store.save();
   }
   const exec: ExecContext = {
-    config: ctx.config, dirs: ctx.dirs, clock: ctx.clock, logger: ctx.logger, store,
+    config: ctx.config,
+    dirs: ctx.dirs,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    store,
     currentHolds: options.currentHolds ?? (() => ctx.config.legalHolds),
-    signal: options.signal, onProgress: options.onProgress,
+    signal: options.signal,
+    onProgress: options.onProgress,
   };
   const planNow = async (): Promise<{ scan: TierScan; p: Plan }> => {
-    const scan = await scanTiers(ctx.dirs, ctx.config.datasets.map((d) => d.prefix));
-    return { scan, p: plan({ scan, metadata, config: ctx.config, dirs: ctx.dirs, now, jobs: new Set(options.jobs), force: options.force === true }) };
+    const scan = await scanTiers(
+      ctx.dirs,
+      ctx.config.datasets.map((d) => d.prefix),
+    );
+    return {
+      scan,
+      p: plan({
+        scan,
+        metadata,
+        config: ctx.config,
+        dirs: ctx.dirs,
+        now,
+        jobs: new Set(options.jobs),
+        force: options.force === true,
+      }),
+    };
   };
   let { scan, p } = await planNow();
   const results: StepResult[] = [];
@@ -94,9 +125,10 @@ export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Pro
     const tried = new Set(recovered.map((r) => recoveryKey(r.step)));
     p.steps = p.steps.filter((s) => !isRecovery(s) || !tried.has(recoveryKey(s))); // one that failed is reported once
   }
-  for (const a of scan.anomalies) if (a.kind !== 'duplicate-day') ctx.logger.warn({ job: 'scan', path: a.path, day: a.day }, a.message);
+  for (const a of scan.anomalies)
+    if (a.kind !== 'duplicate-day') ctx.logger.warn({ job: 'scan', path: a.path, day: a.day }, a.message);
   for (const n of p.notes) ctx.logger[n.blocking ? 'error' : 'info']({ job: n.job, day: n.day }, n.message);
-  results.push(...await executePlan(p.steps, exec, options.dryRun));
+  results.push(...(await executePlan(p.steps, exec, options.dryRun)));
 
   const jobs: Partial<Record<LifecycleJob, JobOutcome>> = {};
   const finishedAt = ctx.clock.now().toISOString();
@@ -121,9 +153,14 @@ export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Pro
   }
   if (!options.dryRun) await store.save();
   return {
-    now: now.toISOString(), today: dayOf(now), dryRun: options.dryRun,
+    now: now.toISOString(),
+    today: dayOf(now),
+    dryRun: options.dryRun,
     ok: Object.values(jobs).every((j) => j.ok),
-    results, notes: p.notes, jobs, metadataRebuilt: rebuilt,
+    results,
+    notes: p.notes,
+    jobs,
+    metadataRebuilt: rebuilt,
     ...(keptAside ? { metadataKeptAside: keptAside } : {}),
   };
 }

@@ -41,7 +41,12 @@ export function defaultPlatform(host: HostFacts = currentHost()): ServicePlatfor
  * Linux: the tiers of the loaded configuration (the config's root resolved to absolute, `--root` winning), the
  * config file that was loaded, this node and this installation's launcher.
  */
-export function linuxServiceOptions(flags: ServiceFlags, dirs: TierDirs, configFile: string | undefined, host: HostFacts = currentHost()): ServiceOptions {
+export function linuxServiceOptions(
+  flags: ServiceFlags,
+  dirs: TierDirs,
+  configFile: string | undefined,
+  host: HostFacts = currentHost(),
+): ServiceOptions {
   return {
     root: dirs.root,
     backupDir: dirs.backup,
@@ -60,7 +65,11 @@ export function linuxServiceOptions(flags: ServiceFlags, dirs: TierDirs, configF
  * and this launcher, elsewhere the usual install locations unless `--node` / `--tickdb-bin` say otherwise. The
  * config file is passed only when known as the service will see it (`--service-config`, or `--config` on Windows).
  */
-export function windowsServiceOptions(flags: ServiceFlags, configFile: string | undefined, host: HostFacts = currentHost()): WinswOptions {
+export function windowsServiceOptions(
+  flags: ServiceFlags,
+  configFile: string | undefined,
+  host: HostFacts = currentHost(),
+): WinswOptions {
   const onWindows = host.platform === 'win32';
   return {
     root: flags.root ?? windowsDefaultRoot(host.env),

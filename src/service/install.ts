@@ -49,7 +49,13 @@ export async function installService(content: string, opts: ServiceChangeOptions
     const { path, change } = await writeServiceFile(opts.unitDir, WINSW_XML_FILE, content, opts.dryRun);
     const exe = join(opts.unitDir, `${SERVICE_NAME}.exe`);
     return {
-      platform: 'windows', action: 'install', path, change, dryRun: opts.dryRun, systemctl: [], warnings: [],
+      platform: 'windows',
+      action: 'install',
+      path,
+      change,
+      dryRun: opts.dryRun,
+      systemctl: [],
+      warnings: [],
       next: [
         `Copy-Item -Path <WinSW-x64.exe, version 2.x> -Destination ${psQuote(exe)}`,
         `& ${psQuote(exe)} install`,
@@ -61,8 +67,14 @@ export async function installService(content: string, opts: ServiceChangeOptions
   const { path, change } = await writeServiceFile(opts.unitDir, UNIT, content, opts.dryRun);
   const systemctl = await runAll(opts.systemctl, [['daemon-reload'], ['enable', UNIT]], opts.dryRun);
   return {
-    platform: 'linux', action: 'install', path, change, dryRun: opts.dryRun, systemctl,
-    systemctlSkipped: opts.systemctl.reason, warnings: [],
+    platform: 'linux',
+    action: 'install',
+    path,
+    change,
+    dryRun: opts.dryRun,
+    systemctl,
+    systemctlSkipped: opts.systemctl.reason,
+    warnings: [],
     next: [
       ...(systemctl.length === 0 ? ['systemctl daemon-reload', `systemctl enable ${UNIT}`] : []),
       `systemctl start ${UNIT}  (or restart, if it was running)`,
@@ -76,7 +88,12 @@ export async function uninstallService(opts: ServiceChangeOptions): Promise<Serv
     const exe = join(opts.unitDir, `${SERVICE_NAME}.exe`);
     const { path, change } = await removeServiceFile(opts.unitDir, WINSW_XML_FILE, opts.dryRun);
     return {
-      platform: 'windows', action: 'uninstall', path, change, dryRun: opts.dryRun, systemctl: [],
+      platform: 'windows',
+      action: 'uninstall',
+      path,
+      change,
+      dryRun: opts.dryRun,
+      systemctl: [],
       warnings: [
         `only ${WINSW_XML_FILE} was removed: WinSW needs it to unregister the service, so run \`& ${psQuote(exe)} stop\` and ` +
           `\`& ${psQuote(exe)} uninstall\` before this command (scripts\\uninstall-windows.ps1 does both in that order)`,
@@ -90,9 +107,16 @@ export async function uninstallService(opts: ServiceChangeOptions): Promise<Serv
   const { path, change } = opts.dryRun ? probe : await removeServiceFile(opts.unitDir, UNIT, false);
   const reloaded = await runAll(opts.systemctl, [['daemon-reload']], opts.dryRun);
   return {
-    platform: 'linux', action: 'uninstall', path, change, dryRun: opts.dryRun, systemctl: [...stopped, ...reloaded],
-    systemctlSkipped: opts.systemctl.reason, warnings: [],
-    next: stopped.length === 0 ? [`systemctl disable --now ${UNIT}  (if it still runs)`, 'systemctl daemon-reload'] : [],
+    platform: 'linux',
+    action: 'uninstall',
+    path,
+    change,
+    dryRun: opts.dryRun,
+    systemctl: [...stopped, ...reloaded],
+    systemctlSkipped: opts.systemctl.reason,
+    warnings: [],
+    next:
+      stopped.length === 0 ? [`systemctl disable --now ${UNIT}  (if it still runs)`, 'systemctl daemon-reload'] : [],
   };
 }
 
@@ -103,11 +127,19 @@ export async function uninstallService(opts: ServiceChangeOptions): Promise<Serv
 export function linuxWarnings(opts: ServiceOptions, exists: (path: string) => boolean = existsSync): string[] {
   const warnings: string[] = [];
   for (const dir of readWritePaths(opts)) {
-    if (!exists(dir)) warnings.push(`${dir} does not exist: create it (owned by the service's user and group) before starting the service`);
+    if (!exists(dir))
+      warnings.push(
+        `${dir} does not exist: create it (owned by the service's user and group) before starting the service`,
+      );
   }
-  for (const [what, file] of [['node', opts.nodePath], ['the launcher', opts.tickdbBin]] as const) {
+  for (const [what, file] of [
+    ['node', opts.nodePath],
+    ['the launcher', opts.tickdbBin],
+  ] as const) {
     if (/^\/(?:home|root|run\/user)(?:\/|$)/.test(posix.normalize(file))) {
-      warnings.push(`${what} (${file}) is under a home folder, which ProtectHome=yes hides from the service: install tickdb and node elsewhere (e.g. /opt/tickdb, /usr/bin/node)`);
+      warnings.push(
+        `${what} (${file}) is under a home folder, which ProtectHome=yes hides from the service: install tickdb and node elsewhere (e.g. /opt/tickdb, /usr/bin/node)`,
+      );
     }
   }
   return warnings;

@@ -29,17 +29,27 @@ async function readIfExists(path: string): Promise<string | undefined> {
 }
 
 /** Writes `content` to `dir/fileName` atomically (mode 0644); the directory must exist. */
-export async function writeServiceFile(dir: string, fileName: string, content: string, dryRun: boolean): Promise<{ path: string; change: ServiceFileChange }> {
+export async function writeServiceFile(
+  dir: string,
+  fileName: string,
+  content: string,
+  dryRun: boolean,
+): Promise<{ path: string; change: ServiceFileChange }> {
   await requireDirectory(dir, 'service directory');
   const path = join(dir, fileName);
   const existing = await readIfExists(path);
-  const change: ServiceFileChange = existing === undefined ? 'created' : existing === content ? 'unchanged' : 'replaced';
+  const change: ServiceFileChange =
+    existing === undefined ? 'created' : existing === content ? 'unchanged' : 'replaced';
   if (!dryRun && change !== 'unchanged') await atomicWrite(path, content, 0o644);
   return { path, change };
 }
 
 /** Removes `dir/fileName`; a NOT_FOUND error (exit 1) when it is not there, so that nothing else is touched. */
-export async function removeServiceFile(dir: string, fileName: string, dryRun: boolean): Promise<{ path: string; change: ServiceFileChange }> {
+export async function removeServiceFile(
+  dir: string,
+  fileName: string,
+  dryRun: boolean,
+): Promise<{ path: string; change: ServiceFileChange }> {
   const path = join(dir, fileName);
   if ((await readIfExists(path)) === undefined) {
     throw new TickdbError('NOT_FOUND', `tickdb is not installed here: ${path} does not exist, nothing to uninstall`, {

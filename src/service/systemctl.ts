@@ -6,13 +6,18 @@ import { findInPath } from './locate.js';
 /** Runs one `systemctl` command; throws a TickdbError naming the command when it fails. */
 export type SystemctlRunner = (args: readonly string[]) => Promise<void>;
 
-export type SystemctlAvailability = { runner: SystemctlRunner; reason?: undefined } | { runner?: undefined; reason: string };
+export type SystemctlAvailability =
+  | { runner: SystemctlRunner; reason?: undefined }
+  | { runner?: undefined; reason: string };
 
 /**
  * systemctl is used only where it can work: the binary is in PATH and systemd is the running init
  * (`/run/systemd/system` exists, sd_booted's test). In a container or a chroot the unit is written and nothing else.
  */
-export function systemctlAvailability(env: NodeJS.ProcessEnv = process.env, runDir = '/run/systemd/system'): SystemctlAvailability {
+export function systemctlAvailability(
+  env: NodeJS.ProcessEnv = process.env,
+  runDir = '/run/systemd/system',
+): SystemctlAvailability {
   const systemctl = findInPath('systemctl', env.PATH);
   if (systemctl === undefined) return { reason: 'systemctl is not in PATH' };
   if (!existsSync(runDir)) return { reason: `systemd is not running on this host (no ${runDir})` };

@@ -27,9 +27,13 @@ export function execWord(word: string): string {
 export function execPathWord(path: string): string {
   rejectControlChars('the executable path', path);
   if (/["'\\]/.test(path)) {
-    throw new TickdbError('USAGE', `systemd cannot run an executable whose path holds a quote or a backslash: ${path}`, {
-      hint: 'install node (or link it) at a path without quotes and backslashes, and give it with --node',
-    });
+    throw new TickdbError(
+      'USAGE',
+      `systemd cannot run an executable whose path holds a quote or a backslash: ${path}`,
+      {
+        hint: 'install node (or link it) at a path without quotes and backslashes, and give it with --node',
+      },
+    );
   }
   return quoteIfNeeded(path.replace(/%/g, '%%'), path);
 }

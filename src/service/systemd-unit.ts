@@ -16,7 +16,9 @@ export const SYSTEMD_UNIT_FILE = `${SERVICE_NAME}.service`;
  * configured elsewhere (for the metrics file, its directory). Each distinct path once, in that order; a path
  * inside another one listed adds nothing and is left out.
  */
-export function readWritePaths(opts: Pick<ServiceOptions, 'root' | 'backupDir' | 'archiveDir' | 'metricsFile'>): string[] {
+export function readWritePaths(
+  opts: Pick<ServiceOptions, 'root' | 'backupDir' | 'archiveDir' | 'metricsFile'>,
+): string[] {
   const paths = [
     absolutePosixPath('root', opts.root),
     opts.backupDir === undefined ? undefined : absolutePosixPath('backupDir', opts.backupDir),
@@ -46,12 +48,7 @@ function readWriteLines(opts: ServiceOptions): string[] {
 /** The `ExecStart=` command line: node, the launcher, `run`, the root and the config file. */
 export function execStart(opts: ServiceOptions): string {
   const node = execPathWord(absolutePosixPath('nodePath', opts.nodePath));
-  const words = [
-    absolutePosixPath('tickdbBin', opts.tickdbBin),
-    'run',
-    '--root',
-    absolutePosixPath('root', opts.root),
-  ];
+  const words = [absolutePosixPath('tickdbBin', opts.tickdbBin), 'run', '--root', absolutePosixPath('root', opts.root)];
   if (opts.configFile !== undefined) words.push('--config', absolutePosixPath('configFile', opts.configFile));
   return [node, ...words.map(execWord)].join(' ');
 }

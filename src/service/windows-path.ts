@@ -43,7 +43,7 @@ export function windowsArg(arg: string): string {
       continue;
     }
     if (c === '"') {
-      out += '\\'.repeat(backslashes * 2 + 1) + '"';
+      out += `${'\\'.repeat(backslashes * 2 + 1)}"`;
     } else {
       out += '\\'.repeat(backslashes) + c;
     }

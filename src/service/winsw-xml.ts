@@ -34,7 +34,12 @@ function serviceAccount(user: string): string[] {
 
 /** The `<arguments>` of node.exe: the launcher, `run`, the root and the config file, quoted for Windows. */
 export function winswArguments(opts: ServiceOptions): string {
-  const args = [absoluteWindowsPath('tickdbBin', opts.tickdbBin), 'run', '--root', absoluteWindowsPath('root', opts.root)];
+  const args = [
+    absoluteWindowsPath('tickdbBin', opts.tickdbBin),
+    'run',
+    '--root',
+    absoluteWindowsPath('root', opts.root),
+  ];
   if (opts.configFile !== undefined) args.push('--config', absoluteWindowsPath('configFile', opts.configFile));
   return args.map(windowsArg).join(' ');
 }

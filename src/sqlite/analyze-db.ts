@@ -21,7 +21,10 @@ export function parseSqliteHeader(head: Buffer): SqliteHeader | undefined {
     pageSize: raw === 1 ? 65536 : raw,
     format: head[18] === 2 || head[19] === 2 ? 'wal' : 'legacy',
     pageCount: head.readUInt32BE(28),
-    writtenBy: version === 0 ? null : `${Math.floor(version / 1_000_000)}.${Math.floor(version / 1000) % 1000}.${version % 1000}`,
+    writtenBy:
+      version === 0
+        ? null
+        : `${Math.floor(version / 1_000_000)}.${Math.floor(version / 1000) % 1000}.${version % 1000}`,
   };
 }
 
@@ -75,7 +78,11 @@ function toNumber(v: unknown): number | null {
  * symbols, page statistics, journal mode, integrity. A query that fails on a damaged file is reported as an
  * integrity problem rather than stopping the analysis.
  */
-export function analyzeDatabase(path: string, tick: { table: string; timestampColumn: string }, maxProblems = 20): DbAnalysis {
+export function analyzeDatabase(
+  path: string,
+  tick: { table: string; timestampColumn: string },
+  maxProblems = 20,
+): DbAnalysis {
   const db: SqliteDatabase = openDatabase(path, { readonly: true });
   try {
     db.prepare('SELECT count(*) FROM sqlite_schema').get(); // cannot open, not a database: an error, not a report
@@ -93,31 +100,82 @@ export function analyzeDatabase(path: string, tick: { table: string; timestampCo
     }
   };
   try {
-    const integrityRows = attempt('integrity_check', () => db.pragma(`integrity_check(${maxProblems})`) as { integrity_check: string }[]);
+    const integrityRows = attempt(
+      'integrity_check',
+      () => db.pragma(`integrity_check(${maxProblems})`) as { integrity_check: string }[],
+    );
     if (integrityRows !== null && (integrityRows.length !== 1 || integrityRows[0]?.integrity_check !== 'ok')) {
       problems.push(...integrityRows.map((r) => r.integrity_check));
     }
     const pragma = (name: string): unknown => attempt(name, () => db.pragma(name, { simple: true }));
     const journalMode = pragma('journal_mode');
-    const schema = attempt('schema', () => db.prepare("SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as { type: string; name: string }[]) ?? [];
-    const tables = schema.filter((s) => s.type === 'table').map((s) => ({
-      name: s.name,
-      rows: toNumber(attempt(`count ${s.name}`, () => db.prepare(`SELECT count(*) FROM ${quoteId(s.name)}`).pluck().safeIntegers(true).get())),
-    }));
+    const schema =
+      attempt(
+        'schema',
+        () =>
+          db.prepare("SELECT type, name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+            type: string;
+            name: string;
+          }[],
+      ) ?? [];
+    const tables = schema
+      .filter((s) => s.type === 'table')
+      .map((s) => ({
+        name: s.name,
+        rows: toNumber(
+          attempt(`count ${s.name}`, () =>
+            db
+              .prepare(`SELECT count(*) FROM ${quoteId(s.name)}`)
+              .pluck()
+              .safeIntegers(true)
+              .get(),
+          ),
+        ),
+      }));
     const tickTable = tables.find((t) => t.name === tick.table);
-    const columns = tickTable === undefined ? [] : ((attempt('columns', () => db.pragma(`table_info(${quoteId(tick.table)})`) as { name: string }[]) ?? []).map((c) => c.name));
+    const columns =
+      tickTable === undefined
+        ? []
+        : (attempt('columns', () => db.pragma(`table_info(${quoteId(tick.table)})`) as { name: string }[]) ?? []).map(
+            (c) => c.name,
+          );
     let timeRange: TimeRange | null = null;
     if (columns.includes(tick.timestampColumn)) {
       const col = quoteId(tick.timestampColumn);
-      const r = attempt('time range', () => db.prepare(`SELECT min(${col}) AS lo, max(${col}) AS hi FROM ${quoteId(tick.table)}`).safeIntegers(true).get() as { lo: unknown; hi: unknown });
+      const r = attempt(
+        'time range',
+        () =>
+          db
+            .prepare(`SELECT min(${col}) AS lo, max(${col}) AS hi FROM ${quoteId(tick.table)}`)
+            .safeIntegers(true)
+            .get() as { lo: unknown; hi: unknown },
+      );
       const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
       const [min, max] = [str(r?.lo), str(r?.hi)];
-      timeRange = { table: tick.table, column: tick.timestampColumn, min, max, minIso: nsToIso(min), maxIso: nsToIso(max) };
+      timeRange = {
+        table: tick.table,
+        column: tick.timestampColumn,
+        min,
+        max,
+        minIso: nsToIso(min),
+        maxIso: nsToIso(max),
+      };
     }
     let symbols: DbAnalysis['symbols'] = null;
     if (columns.includes('symbol')) {
-      const rows = attempt('symbols', () => db.prepare(`SELECT symbol, count(*) AS n FROM ${quoteId(tick.table)} GROUP BY symbol ORDER BY n DESC, symbol`).safeIntegers(true).all() as { symbol: unknown; n: bigint }[]);
-      if (rows !== null) symbols = { count: rows.length, top: rows.slice(0, 5).map((r) => ({ symbol: String(r.symbol), rows: Number(r.n) })) };
+      const rows = attempt(
+        'symbols',
+        () =>
+          db
+            .prepare(`SELECT symbol, count(*) AS n FROM ${quoteId(tick.table)} GROUP BY symbol ORDER BY n DESC, symbol`)
+            .safeIntegers(true)
+            .all() as { symbol: unknown; n: bigint }[],
+      );
+      if (rows !== null)
+        symbols = {
+          count: rows.length,
+          top: rows.slice(0, 5).map((r) => ({ symbol: String(r.symbol), rows: Number(r.n) })),
+        };
     }
     return {
       journalMode: journalMode === null ? null : String(journalMode),

@@ -60,7 +60,11 @@ function statsOf(db: Database.Database, req: Omit<InspectRequest, 'op'>): Stats 
     .prepare(`SELECT count(*) AS n, min(${ts}) AS lo, max(${ts}) AS hi FROM ${quoteId(req.table)}`)
     .safeIntegers(true)
     .get() as { n: bigint; lo: bigint | null; hi: bigint | null };
-  return { rows: Number(stats.n), minTs: stats.lo === null ? null : String(stats.lo), maxTs: stats.hi === null ? null : String(stats.hi) };
+  return {
+    rows: Number(stats.n),
+    minTs: stats.lo === null ? null : String(stats.lo),
+    maxTs: stats.hi === null ? null : String(stats.hi),
+  };
 }
 
 /** `statsOf` on a read-only connection of its own (the `stats` worker), failures returned as `run` returns them. */
@@ -84,7 +88,9 @@ function readStats(req: Omit<InspectRequest, 'op'>): StatsMessage {
  */
 function statsBeside(req: InspectRequest): Promise<StatsMessage> {
   return new Promise((resolve) => {
-    const worker = startWorker('inspect-worker.js', import.meta.url, { workerData: { ...req, op: 'stats' } satisfies WorkerRequest });
+    const worker = startWorker('inspect-worker.js', import.meta.url, {
+      workerData: { ...req, op: 'stats' } satisfies WorkerRequest,
+    });
     let message: StatsMessage | undefined;
     worker.once('message', (m: StatsMessage) => {
       message = m;
@@ -93,7 +99,9 @@ function statsBeside(req: InspectRequest): Promise<StatsMessage> {
       message ??= { status: 'error', message: `stats worker failed: ${err.message}`, code: 'WORKER' };
     });
     worker.once('exit', (code) => {
-      resolve(message ?? { status: 'error', message: `stats worker exited with ${code} and no result`, code: 'WORKER' });
+      resolve(
+        message ?? { status: 'error', message: `stats worker exited with ${code} and no result`, code: 'WORKER' },
+      );
     });
   });
 }
@@ -106,7 +114,9 @@ async function check(db: Database.Database, req: InspectRequest): Promise<{ prob
   const large = fileSize(req.path) + fileSize(`${req.path}-wal`) >= req.statsBesideFromBytes;
   const beside = large ? statsBeside(req) : undefined;
   try {
-    const problems = (db.pragma(`integrity_check(${req.maxProblems})`) as { integrity_check: string }[]).map((r) => r.integrity_check);
+    const problems = (db.pragma(`integrity_check(${req.maxProblems})`) as { integrity_check: string }[]).map(
+      (r) => r.integrity_check,
+    );
     if (problems.length !== 1 || problems[0] !== 'ok') return { problems };
     const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(req.table);
     if (exists === undefined) return { problems: [`no table ${req.table}: not a tick database of this dataset`] };
@@ -158,14 +168,23 @@ async function run(req: InspectRequest): Promise<InspectResult> {
       db.pragma(`busy_timeout = ${req.busyTimeoutMs}`);
       if (String(db.pragma('journal_mode', { simple: true })) === 'wal') {
         const r = (db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[])[0];
-        if (r === undefined || r.busy !== 0) return { status: 'busy', detail: `wal_checkpoint(TRUNCATE) reported busy (${JSON.stringify(r)})` };
+        if (r === undefined || r.busy !== 0)
+          return { status: 'busy', detail: `wal_checkpoint(TRUNCATE) reported busy (${JSON.stringify(r)})` };
       }
       const after = String(db.pragma('journal_mode = DELETE', { simple: true }));
-      if (after !== 'delete') return { status: 'busy', detail: `journal_mode stayed ${after}: another connection has the database open` };
+      if (after !== 'delete')
+        return { status: 'busy', detail: `journal_mode stayed ${after}: another connection has the database open` };
       db.close();
       db = undefined;
     }
-    return { status: 'ok', ...hashFile(req.path), rows, minTs, maxTs, walBytesFolded: req.op === 'seal' ? walBytes : 0 };
+    return {
+      status: 'ok',
+      ...hashFile(req.path),
+      rows,
+      minTs,
+      maxTs,
+      walBytesFolded: req.op === 'seal' ? walBytes : 0,
+    };
   } catch (err) {
     return failure(err);
   } finally {

@@ -93,7 +93,8 @@ export async function verifyAudit(dirs: TierDirs, checkpoint: AuditCheckpoint | 
   const problems: AuditProblem[] = [];
   const rawLines = text.split('\n');
   if (rawLines[rawLines.length - 1] === '') rawLines.pop();
-  else if (rawLines.length > 0) problems.push({ line: rawLines.length, problem: 'last line is not terminated (torn write)' });
+  else if (rawLines.length > 0)
+    problems.push({ line: rawLines.length, problem: 'last line is not terminated (torn write)' });
   let prev = GENESIS_HASH;
   rawLines.forEach((raw, i) => {
     const n = i + 1;
@@ -106,15 +107,26 @@ export async function verifyAudit(dirs: TierDirs, checkpoint: AuditCheckpoint | 
       return;
     }
     const { hash, ...body } = line;
-    if (line.seq !== n) problems.push({ line: n, problem: `sequence ${String(line.seq)} where ${n} was expected (a line removed or reordered)` });
-    if (line.prev !== prev) problems.push({ line: n, problem: 'does not chain to the previous line (a line removed, reordered or edited before it)' });
+    if (line.seq !== n)
+      problems.push({
+        line: n,
+        problem: `sequence ${String(line.seq)} where ${n} was expected (a line removed or reordered)`,
+      });
+    if (line.prev !== prev)
+      problems.push({
+        line: n,
+        problem: 'does not chain to the previous line (a line removed, reordered or edited before it)',
+      });
     if (hashLine(body) !== hash) problems.push({ line: n, problem: 'content does not match its hash (edited)' });
     prev = hash;
   });
   let beyondCheckpoint = 0;
   if (checkpoint !== undefined && checkpoint.count > 0) {
     if (rawLines.length < checkpoint.count) {
-      problems.push({ line: rawLines.length, problem: `trail has ${rawLines.length} lines but metadata recorded ${checkpoint.count} (truncated)` });
+      problems.push({
+        line: rawLines.length,
+        problem: `trail has ${rawLines.length} lines but metadata recorded ${checkpoint.count} (truncated)`,
+      });
     } else {
       const atCheckpoint = rawLines[checkpoint.count - 1];
       let hashThere: string | undefined;
@@ -124,7 +136,10 @@ export async function verifyAudit(dirs: TierDirs, checkpoint: AuditCheckpoint | 
         hashThere = undefined;
       }
       if (hashThere !== checkpoint.lastHash) {
-        problems.push({ line: checkpoint.count, problem: 'line does not match the hash recorded in metadata (rewritten)' });
+        problems.push({
+          line: checkpoint.count,
+          problem: 'line does not match the hash recorded in metadata (rewritten)',
+        });
       }
       beyondCheckpoint = rawLines.length - checkpoint.count;
     }

@@ -79,16 +79,24 @@ export async function acquireLock(dirs: TierDirs, command: string, now: Date): P
         info,
         release: async () => {
           const current = await readLock(dirs);
-          if (current?.pid === info.pid && current.startedAt === info.startedAt) await unlink(path).catch(() => undefined);
+          if (current?.pid === info.pid && current.startedAt === info.startedAt)
+            await unlink(path).catch(() => undefined);
         },
       };
     }
     const holder = await readLock(dirs);
     if (holder !== undefined && isLiveHolder(holder)) {
-      throw new TickdbError('LOCKED', `${path} is held by pid ${holder.pid} (${holder.command}, since ${holder.startedAt})`, {
-        path,
-        hint: holder.command === 'run' ? 'the agent is running; stop it or let it do the work' : 'wait for that command to finish',
-      });
+      throw new TickdbError(
+        'LOCKED',
+        `${path} is held by pid ${holder.pid} (${holder.command}, since ${holder.startedAt})`,
+        {
+          path,
+          hint:
+            holder.command === 'run'
+              ? 'the agent is running; stop it or let it do the work'
+              : 'wait for that command to finish',
+        },
+      );
     }
     // Stale (dead holder or torn file): move it aside atomically so two contenders cannot both take it over.
     await rename(path, `${path}.stale-${process.pid}`).then(

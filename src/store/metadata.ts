@@ -19,10 +19,14 @@ function isMetadata(value: unknown): value is Metadata {
   const v = value as Partial<Metadata>;
   return (
     v.schemaVersion === METADATA_SCHEMA_VERSION &&
-    typeof v.days === 'object' && v.days !== null &&
-    typeof v.jobs === 'object' && v.jobs !== null &&
-    typeof v.audit === 'object' && v.audit !== null &&
-    typeof v.audit.lastHash === 'string' && typeof v.audit.count === 'number'
+    typeof v.days === 'object' &&
+    v.days !== null &&
+    typeof v.jobs === 'object' &&
+    v.jobs !== null &&
+    typeof v.audit === 'object' &&
+    v.audit !== null &&
+    typeof v.audit.lastHash === 'string' &&
+    typeof v.audit.count === 'number'
   );
 }
 
@@ -44,7 +48,10 @@ export async function readMetadata(dirs: TierDirs, now: Date): Promise<MetadataR
   }
   if (!isMetadata(parsed)) {
     const version = (parsed as { schemaVersion?: unknown } | null)?.schemaVersion;
-    const what = version === undefined ? 'an older or unknown format (no schemaVersion)' : `schemaVersion ${JSON.stringify(version)}`;
+    const what =
+      version === undefined
+        ? 'an older or unknown format (no schemaVersion)'
+        : `schemaVersion ${JSON.stringify(version)}`;
     return { metadata: emptyMetadata(now), found: false, problem: `${path} is in ${what}` };
   }
   return { metadata: parsed, found: true };
@@ -54,10 +61,7 @@ export async function readMetadata(dirs: TierDirs, now: Date): Promise<MetadataR
  * Reads the metadata for a command that changes the tree. A file that cannot be used is never lost: it is kept
  * aside as `rotation_metadata.json.<reason>-<timestamp>` and reported, and the caller rebuilds from a scan.
  */
-export async function loadMetadataForUpdate(
-  dirs: TierDirs,
-  now: Date,
-): Promise<MetadataRead & { keptAside?: string }> {
+export async function loadMetadataForUpdate(dirs: TierDirs, now: Date): Promise<MetadataRead & { keptAside?: string }> {
   const read = await readMetadata(dirs, now);
   if (read.problem === undefined) return read;
   const path = metadataPath(dirs);
@@ -79,10 +83,14 @@ export async function writeMetadata(dirs: TierDirs, metadata: Metadata, now: Dat
 
 export function requireMetadataFound(read: MetadataRead, dirs: TierDirs): Metadata {
   if (!read.found) {
-    throw new TickdbError('NOT_FOUND', `no usable metadata in ${metadataPath(dirs)}${read.problem ? `: ${read.problem}` : ''}`, {
-      path: metadataPath(dirs),
-      hint: 'run `tickdb verify --rebuild` to rebuild it from the files on disk',
-    });
+    throw new TickdbError(
+      'NOT_FOUND',
+      `no usable metadata in ${metadataPath(dirs)}${read.problem ? `: ${read.problem}` : ''}`,
+      {
+        path: metadataPath(dirs),
+        hint: 'run `tickdb verify --rebuild` to rebuild it from the files on disk',
+      },
+    );
   }
   return read.metadata;
 }

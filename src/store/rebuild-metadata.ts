@@ -10,7 +10,12 @@ import { emptyMetadata, type DayRecord, type Metadata } from './metadata-types.j
  * hashes (adoption decompresses and checks it). From a usable previous document it keeps what the disk cannot
  * tell: hashes that still match a file's size, quarantines, purged days, job outcomes.
  */
-export async function rebuildMetadata(dirs: TierDirs, scan: TierScan, previous: Metadata | undefined, now: Date): Promise<Metadata> {
+export async function rebuildMetadata(
+  dirs: TierDirs,
+  scan: TierScan,
+  previous: Metadata | undefined,
+  now: Date,
+): Promise<Metadata> {
   const meta = emptyMetadata(now);
   const old = previous?.days ?? {};
   for (const [key, files] of scan.days) {
@@ -22,11 +27,13 @@ export async function rebuildMetadata(dirs: TierDirs, scan: TierScan, previous: 
     }
     const rec: DayRecord = { dataset: files.dataset, day: files.day, state: 'live', origin: 'rebuild' };
     if (primary === files.db) {
-      const sealedBefore = prior?.sha256 !== undefined && prior.bytes === primary.bytes && !primary.hasWal && prior.state !== 'live';
+      const sealedBefore =
+        prior?.sha256 !== undefined && prior.bytes === primary.bytes && !primary.hasWal && prior.state !== 'live';
       if (sealedBefore && prior !== undefined) Object.assign(rec, prior, { state: 'sealed', origin: prior.origin });
     } else {
       rec.state = primary.tier === 'archive' ? 'archived' : 'compressed';
-      if (prior?.zstSha256 !== undefined && prior.zstBytes === primary.bytes) Object.assign(rec, prior, { state: rec.state, origin: prior.origin });
+      if (prior?.zstSha256 !== undefined && prior.zstBytes === primary.bytes)
+        Object.assign(rec, prior, { state: rec.state, origin: prior.origin });
     }
     if (prior?.quarantine !== undefined) Object.assign(rec, { state: 'quarantined', quarantine: prior.quarantine });
     if (files.backup !== undefined && prior?.backupSha256 !== undefined && prior.backupSha256 === rec.sha256) {
@@ -35,7 +42,13 @@ export async function rebuildMetadata(dirs: TierDirs, scan: TierScan, previous: 
     }
     if (prior?.pendingDelete !== undefined) {
       // An interrupted move: keep the intent and the successor's hash so that recovery can finish it.
-      Object.assign(rec, { pendingDelete: prior.pendingDelete, zstSha256: prior.zstSha256, zstBytes: prior.zstBytes, sha256: prior.sha256, bytes: prior.bytes });
+      Object.assign(rec, {
+        pendingDelete: prior.pendingDelete,
+        zstSha256: prior.zstSha256,
+        zstBytes: prior.zstBytes,
+        sha256: prior.sha256,
+        bytes: prior.bytes,
+      });
     }
     meta.days[dayKey(files.dataset, files.day)] = rec;
   }

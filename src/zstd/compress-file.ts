@@ -31,7 +31,10 @@ export interface FramePlan {
 export function planFrames(size: number, maxFrameBytes: number, concurrency: number): FramePlan {
   if (size === 0) return { frameBytes: maxFrameBytes, frames: 1 };
   const count = Math.ceil(Math.ceil(size / maxFrameBytes) / concurrency) * concurrency;
-  const frameBytes = Math.min(maxFrameBytes, Math.max(Math.ceil(size / count), Math.min(maxFrameBytes, MIN_EVEN_FRAME_BYTES)));
+  const frameBytes = Math.min(
+    maxFrameBytes,
+    Math.max(Math.ceil(size / count), Math.min(maxFrameBytes, MIN_EVEN_FRAME_BYTES)),
+  );
   return { frameBytes, frames: Math.ceil(size / frameBytes) };
 }
 
@@ -66,23 +69,36 @@ interface FrameJob {
   result: Promise<{ frame: Buffer; checksum: number }>;
 }
 
-async function compressFrame(input: Buffer, level: number, index: number, src: string): Promise<{ frame: Buffer; checksum: number }> {
+async function compressFrame(
+  input: Buffer,
+  level: number,
+  index: number,
+  src: string,
+): Promise<{ frame: Buffer; checksum: number }> {
   const [compressed, checksum] = await Promise.all([
     compressBuffer(input, level).catch((err: unknown) => {
-      throw new TickdbError('INTERNAL', `zstd compression of frame #${index + 1} of ${src} failed: ${nativeMessage(err)}`, {
-        path: src,
-        cause: err,
-      });
+      throw new TickdbError(
+        'INTERNAL',
+        `zstd compression of frame #${index + 1} of ${src} failed: ${nativeMessage(err)}`,
+        {
+          path: src,
+          cause: err,
+        },
+      );
     }),
     xxh64Low32Async(input),
   ]);
   try {
     return { frame: sealFrame(compressed, input.length, checksum), checksum };
   } catch (err) {
-    throw new TickdbError('INTERNAL', `zstd produced an unexpected frame #${index + 1} for ${src}: ${nativeMessage(err)}`, {
-      path: src,
-      cause: err,
-    });
+    throw new TickdbError(
+      'INTERNAL',
+      `zstd produced an unexpected frame #${index + 1} for ${src}: ${nativeMessage(err)}`,
+      {
+        path: src,
+        cause: err,
+      },
+    );
   }
 }
 
@@ -115,7 +131,10 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
   assertLevel(opts.level);
   const frameBytes = opts.frameBytes ?? DEFAULT_FRAME_BYTES;
   if (!Number.isInteger(frameBytes) || frameBytes < MIN_FRAME_BYTES || frameBytes > MAX_FRAME_BYTES) {
-    throw new TickdbError('USAGE', `frameBytes must be an integer from ${MIN_FRAME_BYTES} to ${MAX_FRAME_BYTES}, got ${frameBytes}`);
+    throw new TickdbError(
+      'USAGE',
+      `frameBytes must be an integer from ${MIN_FRAME_BYTES} to ${MAX_FRAME_BYTES}, got ${frameBytes}`,
+    );
   }
   const concurrency = concurrencyFor(opts.threads);
   assertDistinct(src, dst);
@@ -160,9 +179,13 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
       const want = Math.min(plan.frameBytes, size - readPos);
       const chunk = await readAt(input, readPos, want, src);
       if (chunk.length !== want) {
-        throw new TickdbError('IO', `${src} shrank while it was being compressed (read ${readPos + chunk.length} of ${size} bytes)`, {
-          path: src,
-        });
+        throw new TickdbError(
+          'IO',
+          `${src} shrank while it was being compressed (read ${readPos + chunk.length} of ${size} bytes)`,
+          {
+            path: src,
+          },
+        );
       }
       sourceHash.update(chunk);
       readPos += want;

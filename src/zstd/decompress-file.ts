@@ -54,7 +54,9 @@ function corrupt(path: string, what: string, cause?: unknown): TickdbError {
 }
 
 /** The frames listed by the seek table, in order; the table's own skippable frame is not listed. */
-async function* piecesFromSeekTable(entries: { compressedSize: number; decompressedSize: number }[]): AsyncGenerator<Piece> {
+async function* piecesFromSeekTable(
+  entries: { compressedSize: number; decompressedSize: number }[],
+): AsyncGenerator<Piece> {
   let offset = 0;
   let number = 0;
   for (const e of entries) {
@@ -94,7 +96,10 @@ async function decodePiece(data: Buffer, piece: Piece, path: string): Promise<{ 
     throw corrupt(path, what, err);
   }
   if (piece.expectedBytes !== undefined && out.length !== piece.expectedBytes) {
-    throw corrupt(path, `frame ${piece.number} (offset ${piece.offset}) decodes to ${out.length} bytes, its header or seek table says ${piece.expectedBytes}`);
+    throw corrupt(
+      path,
+      `frame ${piece.number} (offset ${piece.offset}) decodes to ${out.length} bytes, its header or seek table says ${piece.expectedBytes}`,
+    );
   }
   return { out, zstdFrames };
 }
@@ -119,7 +124,11 @@ async function decodePiece(data: Buffer, piece: Piece, path: string): Promise<{ 
  *   (rejecting with `signal.reason`) a partial `dst` is left for the caller to delete. Write errors name `dst`
  *   (NO_SPACE for ENOSPC).
  */
-export async function decompressFile(src: string, dst: string | null, opts: DecompressOptions): Promise<DecompressResult> {
+export async function decompressFile(
+  src: string,
+  dst: string | null,
+  opts: DecompressOptions,
+): Promise<DecompressResult> {
   const concurrency = concurrencyFor(opts.threads);
   assertDistinct(src, dst);
   const { signal, onProgress } = opts;
@@ -155,7 +164,10 @@ export async function decompressFile(src: string, dst: string | null, opts: Deco
       const piece = next.value;
       const data = await readAt(input, piece.offset, piece.length, src);
       if (data.length !== piece.length) {
-        throw corrupt(src, `truncated: frame ${piece.number} ends past end of file (${piece.offset + piece.length} > ${piece.offset + data.length})`);
+        throw corrupt(
+          src,
+          `truncated: frame ${piece.number} ends past end of file (${piece.offset + piece.length} > ${piece.offset + data.length})`,
+        );
       }
       const result = decodePiece(data, piece, src);
       result.catch(() => undefined); // awaited in order below; this keeps an early failure from being "unhandled"

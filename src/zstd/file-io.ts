@@ -74,7 +74,7 @@ export async function fsyncFile(fh: FileHandle, path: string): Promise<void> {
 
 /** The size of libuv's thread pool as libuv reads it (UV_THREADPOOL_SIZE at first use; 4 by default, max 1024). */
 export function threadPoolSize(): number {
-  const n = Number.parseInt(process.env['UV_THREADPOOL_SIZE'] ?? '', 10);
+  const n = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
   return Number.isFinite(n) && n > 0 ? Math.min(n, 1024) : 4;
 }
 
@@ -86,7 +86,8 @@ export function threadPoolSize(): number {
  * Node starts its pool (in the service unit, or first thing in the entry script).
  */
 export function concurrencyFor(threads: number): number {
-  if (!Number.isInteger(threads) || threads < 1) throw new TickdbError('USAGE', `threads must be a positive integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new TickdbError('USAGE', `threads must be a positive integer, got ${threads}`);
   return Math.max(1, Math.min(threads, threadPoolSize() - 1));
 }
 

@@ -16,7 +16,7 @@ export const MAX_BLOCK_BYTES = 128 * 1024;
 const CHECKSUM_BYTES = 4;
 
 export function isSkippableMagic(magic: number): boolean {
-  return ((magic & SKIPPABLE_MAGIC_MASK) >>> 0) === SKIPPABLE_MAGIC_BASE;
+  return (magic & SKIPPABLE_MAGIC_MASK) >>> 0 === SKIPPABLE_MAGIC_BASE;
 }
 
 export interface FrameHeader {

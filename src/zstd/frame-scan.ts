@@ -48,14 +48,23 @@ export async function* scanFrames(fh: FileHandle, fileSize: number, path: string
     number++;
     const head = await readAt(fh, offset, MAX_FRAME_HEADER_BYTES, path);
     if (head.length < 4) {
-      throw corrupt(path, number === 1 ? `not zstd: only ${fileSize} bytes` : `truncated: ${head.length} stray bytes after frame ${number - 1} at offset ${offset}`);
+      throw corrupt(
+        path,
+        number === 1
+          ? `not zstd: only ${fileSize} bytes`
+          : `truncated: ${head.length} stray bytes after frame ${number - 1} at offset ${offset}`,
+      );
     }
     const magic = head.readUInt32LE(0);
     if (isSkippableMagic(magic)) {
-      if (head.length < 8) throw corrupt(path, `truncated: skippable frame ${number} at offset ${offset} ends inside its header`);
+      if (head.length < 8)
+        throw corrupt(path, `truncated: skippable frame ${number} at offset ${offset} ends inside its header`);
       const length = 8 + head.readUInt32LE(4);
       if (offset + length > fileSize) {
-        throw corrupt(path, `truncated: skippable frame ${number} at offset ${offset} ends past end of file (${offset + length} > ${fileSize})`);
+        throw corrupt(
+          path,
+          `truncated: skippable frame ${number} at offset ${offset} ends past end of file (${offset + length} > ${fileSize})`,
+        );
       }
       yield { offset, length, kind: 'skippable', number };
       offset += length;
@@ -70,17 +79,23 @@ export async function* scanFrames(fh: FileHandle, fileSize: number, path: string
       );
     }
     const header = parseFrameHeader(head);
-    if (header === 'short') throw corrupt(path, `truncated: frame ${number} at offset ${offset} ends inside its header`);
+    if (header === 'short')
+      throw corrupt(path, `truncated: frame ${number} at offset ${offset} ends inside its header`);
     if (typeof header === 'string') throw corrupt(path, `frame ${number} at offset ${offset}: ${header} in its header`);
     let at = offset + header.headerBytes;
     for (;;) {
       const bh = await readAt(fh, at, BLOCK_HEADER_BYTES, path);
-      if (bh.length < BLOCK_HEADER_BYTES) throw corrupt(path, `truncated: frame ${number} ends past end of file (block header at offset ${at})`);
+      if (bh.length < BLOCK_HEADER_BYTES)
+        throw corrupt(path, `truncated: frame ${number} ends past end of file (block header at offset ${at})`);
       const block = parseBlockHeader(bh, 0);
       if (typeof block === 'string') throw corrupt(path, `frame ${number}: ${block} at offset ${at}`);
       at += BLOCK_HEADER_BYTES + block.contentBytes;
       if (block.last) break;
-      if (at >= fileSize) throw corrupt(path, `truncated: frame ${number} ends past end of file (no last block before offset ${fileSize})`);
+      if (at >= fileSize)
+        throw corrupt(
+          path,
+          `truncated: frame ${number} ends past end of file (no last block before offset ${fileSize})`,
+        );
     }
     if (header.hasChecksum) at += 4;
     if (at > fileSize) throw corrupt(path, `truncated: frame ${number} ends past end of file (${at} > ${fileSize})`);

@@ -36,7 +36,7 @@ let binding: ZstdBinding | undefined;
 function isBinding(value: unknown): value is ZstdBinding {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
-  return typeof record['compress'] === 'function' && typeof record['decompress'] === 'function';
+  return typeof record.compress === 'function' && typeof record.decompress === 'function';
 }
 
 /** The native binding, loaded once. Throws TickdbError INTERNAL when it cannot be loaded. */

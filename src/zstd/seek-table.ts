@@ -70,14 +70,18 @@ export function decodeSeekTable(tail: Buffer): SeekTable | { need: number } | { 
   if (tail.readUInt32LE(footer + 5) !== SEEKABLE_MAGIC) return undefined;
   const count = tail.readUInt32LE(footer);
   const descriptor = tail.readUInt8(footer + 4);
-  if ((descriptor & RESERVED_BITS) !== 0) return { problem: `seek table descriptor 0x${descriptor.toString(16)} has reserved bits set` };
+  if ((descriptor & RESERVED_BITS) !== 0)
+    return { problem: `seek table descriptor 0x${descriptor.toString(16)} has reserved bits set` };
   if (count > MAX_FRAMES) return { problem: `seek table claims ${count} frames` };
   const hasChecksums = (descriptor & CHECKSUM_FLAG) !== 0;
   const entryBytes = hasChecksums ? 12 : 8;
   const tableBytes = SKIPPABLE_HEADER_BYTES + count * entryBytes + SEEK_TABLE_FOOTER_BYTES;
   if (tail.length < tableBytes) return { need: tableBytes };
   const start = tail.length - tableBytes;
-  if (tail.readUInt32LE(start) !== SEEK_TABLE_SKIPPABLE_MAGIC || tail.readUInt32LE(start + 4) !== tableBytes - SKIPPABLE_HEADER_BYTES) {
+  if (
+    tail.readUInt32LE(start) !== SEEK_TABLE_SKIPPABLE_MAGIC ||
+    tail.readUInt32LE(start + 4) !== tableBytes - SKIPPABLE_HEADER_BYTES
+  ) {
     // The last four bytes merely look like the seekable magic (e.g. the checksum of a frame made by the CLI).
     return undefined;
   }
@@ -97,7 +101,11 @@ export function decodeSeekTable(tail: Buffer): SeekTable | { need: number } | { 
  * present but inconsistent with the file (its frames do not add up to the file's size: truncated, appended to,
  * or damaged) is a CORRUPT error naming `path`.
  */
-export async function readSeekTableFrom(fh: FileHandle, fileSize: number, path: string): Promise<SeekTable | undefined> {
+export async function readSeekTableFrom(
+  fh: FileHandle,
+  fileSize: number,
+  path: string,
+): Promise<SeekTable | undefined> {
   const minimum = SKIPPABLE_HEADER_BYTES + SEEK_TABLE_FOOTER_BYTES;
   if (fileSize < minimum) return undefined;
   let tail = await readAt(fh, fileSize - minimum, minimum, path);

@@ -10,15 +10,22 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
  */
 
 // Primes, as [high, low] 32-bit halves.
-const P1H = 0x9e3779b1, P1L = 0x85ebca87;
-const P2H = 0xc2b2ae3d, P2L = 0x27d4eb4f;
-const P3H = 0x165667b1, P3L = 0x9e3779f9;
-const P4H = 0x85ebca77, P4L = 0xc2b2ae63;
-const P5H = 0x27d4eb2f, P5L = 0x165667c5;
+const P1H = 0x9e3779b1,
+  P1L = 0x85ebca87;
+const P2H = 0xc2b2ae3d,
+  P2L = 0x27d4eb4f;
+const P3H = 0x165667b1,
+  P3L = 0x9e3779f9;
+const P4H = 0x85ebca77,
+  P4L = 0xc2b2ae63;
+const P5H = 0x27d4eb2f,
+  P5L = 0x165667c5;
 const TWO32 = 4294967296;
 // 16-bit limbs of the low halves of P1 and P2, for the inlined hot loop.
-const P1L0 = P1L & 0xffff, P1L1 = P1L >>> 16;
-const P2L0 = P2L & 0xffff, P2L1 = P2L >>> 16;
+const P1L0 = P1L & 0xffff,
+  P1L1 = P1L >>> 16;
+const P2L0 = P2L & 0xffff,
+  P2L1 = P2L >>> 16;
 
 /** Result registers of the helpers below (a pair of return values without allocating). */
 let rh = 0;
@@ -26,7 +33,10 @@ let rl = 0;
 
 /** (xh:xl) * (ch:cl) mod 2^64 into rh:rl. */
 function mul(xh: number, xl: number, ch: number, cl: number): void {
-  const x0 = xl & 0xffff, x1 = xl >>> 16, c0 = cl & 0xffff, c1 = cl >>> 16;
+  const x0 = xl & 0xffff,
+    x1 = xl >>> 16,
+    c0 = cl & 0xffff,
+    c1 = cl >>> 16;
   const mid = x0 * c1 + x1 * c0; // < 2^33
   const low = x0 * c0 + (mid & 0xffff) * 65536; // < 2^33
   rl = low >>> 0;
@@ -56,16 +66,26 @@ function round(ah: number, al: number, lh: number, ll: number): void {
 }
 
 function u32(buf: Uint8Array, i: number): number {
-  return ((buf[i] as number) | ((buf[i + 1] as number) << 8) | ((buf[i + 2] as number) << 16) | ((buf[i + 3] as number) << 24)) >>> 0;
+  return (
+    ((buf[i] as number) |
+      ((buf[i + 1] as number) << 8) |
+      ((buf[i + 2] as number) << 16) |
+      ((buf[i + 3] as number) << 24)) >>>
+    0
+  );
 }
 
 export class Xxh64 {
   // Accumulators v1..v4 as high/low halves (seed 0).
   private v = new Float64Array([
-    0x60ea27ee, 0xadc0b5d6, // P1 + P2 mod 2^64
-    P2H, P2L,
-    0, 0,
-    0x61c8864e, 0x7a143579, // -P1 mod 2^64
+    0x60ea27ee,
+    0xadc0b5d6, // P1 + P2 mod 2^64
+    P2H,
+    P2L,
+    0,
+    0,
+    0x61c8864e,
+    0x7a143579, // -P1 mod 2^64
   ]);
   private readonly pending = new Uint8Array(32);
   private pendingLength = 0;
@@ -101,15 +121,19 @@ export class Xxh64 {
     const v = this.v;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     for (let k = 0; k < 4; k++) {
-      let ah = v[2 * k] as number, al = v[2 * k + 1] as number;
+      let ah = v[2 * k] as number,
+        al = v[2 * k + 1] as number;
       for (let i = from + 8 * k; i < to; i += 32) {
-        const ll = view.getUint32(i, true), lh = view.getUint32(i + 4, true);
+        const ll = view.getUint32(i, true),
+          lh = view.getUint32(i + 4, true);
         // m = lane * P2
-        let x0 = ll & 0xffff, x1 = ll >>> 16;
+        let x0 = ll & 0xffff,
+          x1 = ll >>> 16;
         let mid = x0 * P2L1 + x1 * P2L0;
         let low = x0 * P2L0 + (mid & 0xffff) * 65536;
         const ml = low >>> 0;
-        const mh = (x1 * P2L1 + ((mid / 65536) | 0) + (low - ml) / TWO32 + Math.imul(lh, P2L) + Math.imul(ll, P2H)) >>> 0;
+        const mh =
+          (x1 * P2L1 + ((mid / 65536) | 0) + (low - ml) / TWO32 + Math.imul(lh, P2L) + Math.imul(ll, P2H)) >>> 0;
         // s = acc + m
         const sum = al + ml;
         const sl = sum >>> 0;
@@ -118,7 +142,8 @@ export class Xxh64 {
         const rH = ((sh << 31) | (sl >>> 1)) >>> 0;
         const rL = ((sl << 31) | (sh >>> 1)) >>> 0;
         // acc = r * P1
-        x0 = rL & 0xffff; x1 = rL >>> 16;
+        x0 = rL & 0xffff;
+        x1 = rL >>> 16;
         mid = x0 * P1L1 + x1 * P1L0;
         low = x0 * P1L0 + (mid & 0xffff) * 65536;
         al = low >>> 0;
@@ -134,61 +159,76 @@ export class Xxh64 {
     const v = this.v;
     let h: number, l: number;
     if (this.total >= 32) {
-      let sh = 0, sl = 0;
+      let sh = 0,
+        sl = 0;
       const rots = [1, 7, 12, 18];
       for (let k = 0; k < 4; k++) {
         rotl(v[2 * k] as number, v[2 * k + 1] as number, rots[k] as number);
         add(sh, sl, rh, rl);
-        sh = rh; sl = rl;
+        sh = rh;
+        sl = rl;
       }
       for (let k = 0; k < 4; k++) {
         round(0, 0, v[2 * k] as number, v[2 * k + 1] as number); // mergeRound
-        sh = (sh ^ rh) >>> 0; sl = (sl ^ rl) >>> 0;
+        sh = (sh ^ rh) >>> 0;
+        sl = (sl ^ rl) >>> 0;
         mul(sh, sl, P1H, P1L);
         add(rh, rl, P4H, P4L);
-        sh = rh; sl = rl;
+        sh = rh;
+        sl = rl;
       }
-      h = sh; l = sl;
+      h = sh;
+      l = sl;
     } else {
-      h = P5H; l = P5L;
+      h = P5H;
+      l = P5L;
     }
     add(h, l, Math.floor(this.total / TWO32), this.total >>> 0);
-    h = rh; l = rl;
+    h = rh;
+    l = rl;
     const p = this.pending;
     let i = 0;
     const n = this.pendingLength;
     for (; i + 8 <= n; i += 8) {
       round(0, 0, u32(p, i + 4), u32(p, i));
-      h = (h ^ rh) >>> 0; l = (l ^ rl) >>> 0;
+      h = (h ^ rh) >>> 0;
+      l = (l ^ rl) >>> 0;
       rotl(h, l, 27);
       mul(rh, rl, P1H, P1L);
       add(rh, rl, P4H, P4L);
-      h = rh; l = rl;
+      h = rh;
+      l = rl;
     }
     if (i + 4 <= n) {
       mul(0, u32(p, i), P1H, P1L);
-      h = (h ^ rh) >>> 0; l = (l ^ rl) >>> 0;
+      h = (h ^ rh) >>> 0;
+      l = (l ^ rl) >>> 0;
       rotl(h, l, 23);
       mul(rh, rl, P2H, P2L);
       add(rh, rl, P3H, P3L);
-      h = rh; l = rl;
+      h = rh;
+      l = rl;
       i += 4;
     }
     for (; i < n; i++) {
       mul(0, p[i] as number, P5H, P5L);
-      h = (h ^ rh) >>> 0; l = (l ^ rl) >>> 0;
+      h = (h ^ rh) >>> 0;
+      l = (l ^ rl) >>> 0;
       rotl(h, l, 11);
       mul(rh, rl, P1H, P1L);
-      h = rh; l = rl;
+      h = rh;
+      l = rl;
     }
     // Avalanche.
     l = (l ^ (h >>> 1)) >>> 0; // ^= >> 33
     mul(h, l, P2H, P2L);
-    h = rh; l = rl;
+    h = rh;
+    l = rl;
     l = (l ^ ((l >>> 29) | (h << 3))) >>> 0; // ^= >> 29
     h = (h ^ (h >>> 29)) >>> 0;
     mul(h, l, P3H, P3L);
-    h = rh; l = rl;
+    h = rh;
+    l = rl;
     l = (l ^ h) >>> 0; // ^= >> 32
     return [h, l];
   }

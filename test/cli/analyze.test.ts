@@ -21,7 +21,10 @@ interface Report {
   sideFiles?: { walBytes: number | null; shm: boolean };
   analysedCopy: boolean;
   database: {
-    journalMode: string; pageSize: number; pageCount: number; freelistCount: number;
+    journalMode: string;
+    pageSize: number;
+    pageCount: number;
+    freelistCount: number;
     tables: { name: string; rows: number }[];
     timeRange: { min: string; max: string; minIso: string; maxIso: string } | null;
     symbols: { count: number; top: { symbol: string; rows: number }[] } | null;
@@ -32,7 +35,8 @@ interface Report {
 }
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-const dbPath = (day: string, ext = '.db'): string => join(root, 'db', day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+const dbPath = (day: string, ext = '.db'): string =>
+  join(root, 'db', day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
 
 function analyze(path: string): { code: number | null; report: Report; stderr: string } {
   const r = runCli(['analyze', path, '--json', '--root', root], { env: ENV });
@@ -56,8 +60,19 @@ describe.skipIf(!needProgram('zstd'))('tickdb analyze', () => {
     const before = { sha: sha256(path), files: readdirSync(dirname(path)).sort() };
     const { code, report } = analyze(path);
     expect(code).toBe(0);
-    expect(report).toMatchObject({ kind: 'db', ok: true, sha256: before.sha, bytes: statSync(path).size, analysedCopy: false });
-    expect(report.database).toMatchObject({ journalMode: 'delete', pageSize: 4096, freelistCount: 0, integrity: { ok: true, problems: [] } });
+    expect(report).toMatchObject({
+      kind: 'db',
+      ok: true,
+      sha256: before.sha,
+      bytes: statSync(path).size,
+      analysedCopy: false,
+    });
+    expect(report.database).toMatchObject({
+      journalMode: 'delete',
+      pageSize: 4096,
+      freelistCount: 0,
+      integrity: { ok: true, problems: [] },
+    });
     expect(report.database.pageCount * report.database.pageSize).toBe(report.bytes);
     expect(report.database.tables).toEqual([{ name: 'ticks', rows: 400 }]);
     const t = report.database.timeRange;
@@ -96,7 +111,12 @@ describe.skipIf(!needProgram('zstd'))('tickdb analyze', () => {
     expect(z.status, String(z.stderr)).toBe(0);
     const { code, report } = analyze(out);
     expect(code).toBe(0);
-    expect(report.zst).toMatchObject({ frames: 1, seekTable: false, contentSha256: sha256(src), contentBytes: statSync(src).size });
+    expect(report.zst).toMatchObject({
+      frames: 1,
+      seekTable: false,
+      contentSha256: sha256(src),
+      contentBytes: statSync(src).size,
+    });
     expect(report.database.tables).toEqual([{ name: 'ticks', rows: 400 }]);
     expect(report.database.integrity.ok).toBe(true);
   });
@@ -154,7 +174,10 @@ describe.skipIf(!needProgram('zstd'))('tickdb analyze', () => {
 
   it('bad input exits 1 with an error naming the file', () => {
     const garbage = join(dir, 'garbage_2026-03-01.db');
-    writeFileSync(garbage, 'this is not a database at all, just some text that is long enough to be read as a header ...........');
+    writeFileSync(
+      garbage,
+      'this is not a database at all, just some text that is long enough to be read as a header ...........',
+    );
     const empty = join(dir, 'empty.db');
     writeFileSync(empty, '');
     const truncated = join(dir, 'truncated.db.zst');
@@ -162,7 +185,12 @@ describe.skipIf(!needProgram('zstd'))('tickdb analyze', () => {
     writeFileSync(truncated, zst.subarray(0, Math.floor(zst.length / 2)));
     const notZst = join(dir, 'text.db.zst');
     writeFileSync(notZst, 'hello');
-    for (const [path, what] of [[garbage, /not a SQLite database or a zstd file/], [empty, /zero-byte/], [truncated, /truncated|corrupt/i], [notZst, /not a SQLite database or a zstd file/]] as const) {
+    for (const [path, what] of [
+      [garbage, /not a SQLite database or a zstd file/],
+      [empty, /zero-byte/],
+      [truncated, /truncated|corrupt/i],
+      [notZst, /not a SQLite database or a zstd file/],
+    ] as const) {
       const r = runCli(['analyze', path, '--root', root]);
       expect(r.code, `${path}: ${r.stderr}`).toBe(1);
       expect(r.stderr).toContain(path);

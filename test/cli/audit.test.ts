@@ -9,8 +9,18 @@ const NOW = '2026-03-10T12:00:00Z';
 const ENV = { TICKDB_COMPRESSION_LEVEL: '3' };
 const tree = usePristineTree({ days: 3, rows: 200, now: NOW, env: ENV });
 
-interface Finding { line: number; kind: string; message: string }
-interface Report { ok: boolean; lines: number; findings: Finding[]; beyondCheckpoint: number; notes: string[] }
+interface Finding {
+  line: number;
+  kind: string;
+  message: string;
+}
+interface Report {
+  ok: boolean;
+  lines: number;
+  findings: Finding[];
+  beyondCheckpoint: number;
+  notes: string[];
+}
 
 const trailPath = (): string => join(tree.root, 'db', 'audit.jsonl');
 
@@ -25,7 +35,6 @@ function auditVerify(human = true): { code: number | null; report: Report; human
   expect(h.code).toBe(r.code);
   return { code: r.code, report: parseJson<Report>(r.stdout), human: h.stdout };
 }
-
 
 describe('tickdb audit verify', () => {
   it('exits 0 on an intact trail', () => {
@@ -60,7 +69,10 @@ describe('tickdb audit verify', () => {
     save(ls);
     const { code, report } = auditVerify(false);
     expect(code).toBe(1);
-    expect(report.findings.map((f) => [f.line, f.kind])).toEqual([[4, 'reordered'], [5, 'reordered']]);
+    expect(report.findings.map((f) => [f.line, f.kind])).toEqual([
+      [4, 'reordered'],
+      [5, 'reordered'],
+    ]);
   });
 
   it('detects a truncated trail: the last line removed, or cut short', () => {
@@ -68,7 +80,9 @@ describe('tickdb audit verify', () => {
     save(ls.slice(0, -1));
     const removed = auditVerify(false);
     expect(removed.code).toBe(1);
-    expect(removed.report.findings).toEqual([expect.objectContaining({ kind: 'truncated', message: expect.stringMatching(/1 line\(s\) missing at the end/) })]);
+    expect(removed.report.findings).toEqual([
+      expect.objectContaining({ kind: 'truncated', message: expect.stringMatching(/1 line\(s\) missing at the end/) }),
+    ]);
 
     writeFileSync(trailPath(), `${ls.join('\n')}\n`.slice(0, -30));
     const cut = auditVerify();
@@ -80,7 +94,14 @@ describe('tickdb audit verify', () => {
   it('reports lines beyond the metadata checkpoint as a note, not a failure', () => {
     const ls = lines();
     const last = JSON.parse(ls[ls.length - 1] ?? '{}') as AuditLine;
-    const body = { event: 'sealed', dataset: 'ticks', day: '2026-03-09', seq: last.seq + 1, at: '2026-03-10T12:00:05.000Z', prev: last.hash };
+    const body = {
+      event: 'sealed',
+      dataset: 'ticks',
+      day: '2026-03-09',
+      seq: last.seq + 1,
+      at: '2026-03-10T12:00:05.000Z',
+      prev: last.hash,
+    };
     save([...ls, JSON.stringify({ ...body, hash: hashLine(body) })]);
     const { code, report, human } = auditVerify();
     expect(code).toBe(0);

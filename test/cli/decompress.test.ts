@@ -12,17 +12,27 @@ const NOW = '2026-03-10T12:00:00Z';
 const ENV = { TICKDB_COMPRESSION_LEVEL: '3', TICKDB_COMPRESS_AFTER_DAYS: '3', TICKDB_ARCHIVE_AFTER_DAYS: '6' };
 const tree = usePristineTree({ days: 8, rows: 300, now: NOW, env: ENV });
 
-interface Doc { source: string; output: string; day: string | null; bytes: number; sha256: string; frames: number; verifiedBy: string }
+interface Doc {
+  source: string;
+  output: string;
+  day: string | null;
+  bytes: number;
+  sha256: string;
+  frames: number;
+  verifiedBy: string;
+}
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-const path = (tier: string, day: string, ext: string): string => join(tree.root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+const path = (tier: string, day: string, ext: string): string =>
+  join(tree.root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
 /** A folder outside the tree to run the CLI in (the default output goes to the working directory). */
 const workDir = (): string => {
   const d = join(dirname(tree.root), 'investigation');
   mkdirSync(d, { recursive: true });
   return d;
 };
-const decompress = (args: string[], cwd = workDir()) => runCli(['decompress', ...args, '--root', tree.root, '--now', NOW], { env: ENV, cwd });
+const decompress = (args: string[], cwd = workDir()) =>
+  runCli(['decompress', ...args, '--root', tree.root, '--now', NOW], { env: ENV, cwd });
 /** Every file of the tree; the runs below must leave it exactly so (decompress changes nothing stored). */
 const treeState = (): Map<string, string> => snapshot(tree.root, (name) => name === 'tickdb.lock');
 
@@ -33,7 +43,12 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('tickdb decompress', () => {
     expect(r.code, r.stderr).toBe(0);
     const doc = parseJson<Doc>(r.stdout);
     const out = join(workDir(), 'ticks_2026-03-06.db');
-    expect(doc).toMatchObject({ source: path('db', '2026-03-06', '.db.zst'), output: out, day: '2026-03-06', verifiedBy: 'recorded SHA-256' });
+    expect(doc).toMatchObject({
+      source: path('db', '2026-03-06', '.db.zst'),
+      output: out,
+      day: '2026-03-06',
+      verifiedBy: 'recorded SHA-256',
+    });
     // The backup is the sealed day's byte-identical copy: the restored file must be the same bytes.
     const backup = path('backup', '2026-03-06', '.db');
     expect(sha256(out)).toBe(sha256(backup));
@@ -56,12 +71,12 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('tickdb decompress', () => {
 
   it('refuses to overwrite an existing output without --force, and overwrites it with --force', () => {
     const out = join(workDir(), 'ticks_2026-03-07.db');
-    writeFileSync(out, 'an analyst\'s notes, not to be lost');
+    writeFileSync(out, "an analyst's notes, not to be lost");
     const refused = decompress(['2026-03-07']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(out);
     expect(refused.stderr).toContain('--force');
-    expect(readFileSync(out, 'utf8')).toBe('an analyst\'s notes, not to be lost');
+    expect(readFileSync(out, 'utf8')).toBe("an analyst's notes, not to be lost");
 
     const forced = decompress(['2026-03-07', '--force']);
     expect(forced.code, forced.stderr).toBe(0);
@@ -84,7 +99,11 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('tickdb decompress', () => {
     const r = decompress([zst, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const doc = parseJson<Doc>(r.stdout);
-    expect(doc).toMatchObject({ output: join(workDir(), 'legacy.db'), frames: 1, verifiedBy: 'SQLite integrity check (no hash recorded)' });
+    expect(doc).toMatchObject({
+      output: join(workDir(), 'legacy.db'),
+      frames: 1,
+      verifiedBy: 'SQLite integrity check (no hash recorded)',
+    });
     expect(sha256(doc.output)).toBe(sha256(path('backup', '2026-03-08', '.db')));
   });
 

@@ -10,15 +10,39 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = tempDir()));
 afterEach(() => cleanup());
 
-interface Entry { day: string; dataset: string; tier: string; path: string; bytes: number; state: string }
+interface Entry {
+  day: string;
+  dataset: string;
+  tier: string;
+  path: string;
+  bytes: number;
+  state: string;
+}
 
 describe('tickdb CLI foundation', () => {
   it('prints help from the checkout, every command listed though each is loaded on demand', () => {
     const r = runCli(['--help']);
     expect(r.code).toBe(0);
     const listed = [...r.stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
-    expect(listed).toEqual(['run', 'rotate', 'compress', 'archive', 'purge', 'decompress', 'simulate', 'inventory', 'status', 'policy',
-      'analyze', 'verify', 'audit', 'restore', 'quarantine', 'service', 'help']);
+    expect(listed).toEqual([
+      'run',
+      'rotate',
+      'compress',
+      'archive',
+      'purge',
+      'decompress',
+      'simulate',
+      'inventory',
+      'status',
+      'policy',
+      'analyze',
+      'verify',
+      'audit',
+      'restore',
+      'quarantine',
+      'service',
+      'help',
+    ]);
     expect(runCli(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const sub = runCli(['decompress', '--help']);
     expect(sub.code).toBe(0);
@@ -36,7 +60,9 @@ describe('tickdb CLI foundation', () => {
     expect(inv.code, inv.stderr).toBe(0);
     const entries = parseJson<Entry[]>(inv.stdout);
     expect(entries).toHaveLength(14);
-    expect(entries.map((e) => e.day)).toEqual(Array.from({ length: 14 }, (_, i) => new Date(Date.UTC(2025, 11, 22 + i)).toISOString().slice(0, 10)));
+    expect(entries.map((e) => e.day)).toEqual(
+      Array.from({ length: 14 }, (_, i) => new Date(Date.UTC(2025, 11, 22 + i)).toISOString().slice(0, 10)),
+    );
     for (const e of entries) {
       expect(e).toMatchObject({ dataset: 'ticks', tier: 'db', state: 'unrecorded' });
       expect(e.bytes).toBeGreaterThan(50_000);
@@ -54,8 +80,18 @@ describe('tickdb CLI foundation', () => {
     ['archive before compress', { compressAfterDays: 10, archiveAfterDays: 5 }, {}, /archiveAfterDays/],
     ['an unknown field', { compresAfterDays: 7 }, {}, /unknown field "compresAfterDays"/],
     ['a malformed cron string', { schedules: { compress: 'every day' } }, {}, /schedules\.compress = "every day"/],
-    ['a non-numeric env value', {}, { TICKDB_COMPRESSION_LEVEL: 'fast' }, /TICKDB_COMPRESSION_LEVEL="fast" is not a number/],
-    ['a purge below the regulatory floor', { minimumRetentionDays: 2190 }, {}, /purgeAfterDays \(180\) is below minimumRetentionDays \(2190\)/],
+    [
+      'a non-numeric env value',
+      {},
+      { TICKDB_COMPRESSION_LEVEL: 'fast' },
+      /TICKDB_COMPRESSION_LEVEL="fast" is not a number/,
+    ],
+    [
+      'a purge below the regulatory floor',
+      { minimumRetentionDays: 2190 },
+      {},
+      /purgeAfterDays \(180\) is below minimumRetentionDays \(2190\)/,
+    ],
   ])('exits 2 on %s, naming the field and value, and touches nothing', (_what, content, env, message) => {
     const root = join(dir, 'r');
     const config = join(dir, 'c.json');
@@ -80,7 +116,9 @@ describe('tickdb CLI foundation', () => {
     expect(first.code, first.stderr).toBe(0);
     const metaPath = join(root, 'db', 'rotation_metadata.json');
     const before = readFileSync(metaPath, 'utf8');
-    const crashed = runCli(['rotate', '--root', root, '--now', '2026-03-04T12:00:00Z'], { env: { TICKDB_FAULT: 'metadata:before-rename' } });
+    const crashed = runCli(['rotate', '--root', root, '--now', '2026-03-04T12:00:00Z'], {
+      env: { TICKDB_FAULT: 'metadata:before-rename' },
+    });
     expect(crashed.signal).toBe('SIGKILL');
     const after = readFileSync(metaPath, 'utf8');
     expect(after).toBe(before); // the old version, whole
@@ -104,15 +142,19 @@ describe('tickdb CLI foundation', () => {
     const aside = readdirSync(join(root, 'db')).filter((n) => n.startsWith('rotation_metadata.json.unreadable-'));
     expect(aside).toHaveLength(1);
     expect(readFileSync(join(root, 'db', aside[0] ?? ''), 'utf8')).toBe(legacy);
-    const meta = JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as { schemaVersion: number };
+    const meta = JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as {
+      schemaVersion: number;
+    };
     expect(meta.schemaVersion).toBe(1);
   });
 
-  it('refuses a second command while one holds the lock, naming the pid; takes over a dead holder\'s lock', async () => {
+  it("refuses a second command while one holds the lock, naming the pid; takes over a dead holder's lock", async () => {
     const root = join(dir, 't');
     mkdirSync(join(root, 'db'), { recursive: true });
     // A live process whose command line names tickdb holds the lock.
-    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'tickdb-fake-holder'], { stdio: 'ignore' });
+    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'tickdb-fake-holder'], {
+      stdio: 'ignore',
+    });
     const fake = { pid: holder.pid, startedAt: '2026-03-03T00:00:00Z', command: 'run', host: hostname() };
     writeFileSync(join(root, 'db', 'tickdb.lock'), JSON.stringify(fake));
     const r = runCli(['rotate', '--root', root, '--now', '2026-03-03T12:00:00Z']);

@@ -49,7 +49,9 @@ describe('tickdb policy', () => {
     const quotes = view.datasets.find((d) => d.prefix === 'quotes');
     expect(quotes?.thresholds.purgeAfterDays).toEqual({ value: 400, source: 'dataset' });
     expect(quotes?.thresholds.compressAfterDays).toEqual({ value: 5, source: `global: file ${file}` });
-    expect(view.legalHolds).toEqual([expect.objectContaining({ reason: 'litigation hold 7', covers: 'quotes: 2025-12-01' })]);
+    expect(view.legalHolds).toEqual([
+      expect.objectContaining({ reason: 'litigation hold 7', covers: 'quotes: 2025-12-01' }),
+    ]);
     const runs = Object.fromEntries(view.schedules.map((s) => [s.job, s.nextRuns]));
     expect(runs.compress).toEqual(['2026-03-15T02:00:00.000Z', '2026-03-22T02:00:00.000Z', '2026-03-29T02:00:00.000Z']);
     expect(runs.rotate?.[0]).toBe('2026-03-12T00:00:00.000Z');
@@ -85,7 +87,10 @@ describe('tickdb policy', () => {
 
     const json = runCli(['policy', '--check', writeConfig('broken.json', '{ not json'), '--json']);
     expect(json.code).toBe(2);
-    expect(parseJson<{ ok: boolean; error: { code: string } }>(json.stdout)).toMatchObject({ ok: false, error: { code: 'CONFIG' } });
+    expect(parseJson<{ ok: boolean; error: { code: string } }>(json.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'CONFIG' },
+    });
 
     const missing = runCli(['policy', '--check', join(dir, 'nope.json')]);
     expect(missing.code).toBe(2);

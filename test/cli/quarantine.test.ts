@@ -6,8 +6,20 @@ import { parseJson, runCli, tempDir } from '../helpers/cli.js';
 const NOW = '2026-03-10T12:00:00Z';
 const ENV = { TICKDB_COMPRESSION_LEVEL: '3', TICKDB_COMPRESS_AFTER_DAYS: '3', TICKDB_ARCHIVE_AFTER_DAYS: '6' };
 
-interface Quarantined { key: string; day: string; path: string; reason: string; since: string; previousState: string }
-interface DayRec { state: string; sha256?: string; zstSha256?: string; quarantine?: unknown }
+interface Quarantined {
+  key: string;
+  day: string;
+  path: string;
+  reason: string;
+  since: string;
+  previousState: string;
+}
+interface DayRec {
+  state: string;
+  sha256?: string;
+  zstSha256?: string;
+  quarantine?: unknown;
+}
 
 let dir: string;
 let cleanup: () => void;
@@ -19,15 +31,21 @@ beforeEach(() => {
 afterEach(() => cleanup());
 
 const tickdb = (args: string[], now = NOW) => runCli([...args, '--root', root, '--now', now], { env: ENV });
-const path = (tier: string, day: string, ext: string): string => join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+const path = (tier: string, day: string, ext: string): string =>
+  join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
 const record = (key: string): DayRec | undefined =>
-  (JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as { days: Record<string, DayRec> }).days[key];
+  (JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as { days: Record<string, DayRec> })
+    .days[key];
 const list = (): Quarantined[] => {
   const r = tickdb(['quarantine', 'list', '--json']);
   expect(r.code, r.stderr).toBe(0);
   return parseJson<Quarantined[]>(r.stdout);
 };
-const auditEvents = (): string[] => readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event);
+const auditEvents = (): string[] =>
+  readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { event: string }).event);
 
 function damage(file: string): void {
   chmodSync(file, 0o644);
@@ -47,10 +65,20 @@ describe('tickdb quarantine', () => {
     expect(run.code).toBe(1);
 
     const q = list();
-    expect(q).toEqual([expect.objectContaining({ key: 'ticks/2026-03-08', day: '2026-03-08', path: db, previousState: 'live', reason: expect.stringMatching(/integrity/) })]);
+    expect(q).toEqual([
+      expect.objectContaining({
+        key: 'ticks/2026-03-08',
+        day: '2026-03-08',
+        path: db,
+        previousState: 'live',
+        reason: expect.stringMatching(/integrity/),
+      }),
+    ]);
     expect(q[0]?.since).toMatch(/^2026-03-10T12:00/);
     const human = tickdb(['quarantine', 'list']);
-    expect(human.stdout).toMatch(/2026-03-08\s+ticks\s+2026-03-10T12:00.*ticks_2026-03-08\.db\s+integrity check failed/);
+    expect(human.stdout).toMatch(
+      /2026-03-08\s+ticks\s+2026-03-10T12:00.*ticks_2026-03-08\.db\s+integrity check failed/,
+    );
 
     const refused = tickdb(['quarantine', 'release', '2026-03-08']);
     expect(refused.code).toBe(1);
@@ -62,7 +90,10 @@ describe('tickdb quarantine', () => {
     copyFileSync(good, db);
     const released = tickdb(['quarantine', 'release', '2026-03-08', '--json']);
     expect(released.code, released.stderr).toBe(0);
-    expect(parseJson<{ state: string; previousState: string }>(released.stdout)).toMatchObject({ state: 'live', previousState: 'live' });
+    expect(parseJson<{ state: string; previousState: string }>(released.stdout)).toMatchObject({
+      state: 'live',
+      previousState: 'live',
+    });
     expect(list()).toEqual([]);
     expect(auditEvents().at(-1)).toBe('quarantine-released');
 
@@ -79,7 +110,13 @@ describe('tickdb quarantine', () => {
     expect(record('ticks/2026-03-07')?.state).toBe('compressed');
     copyFileSync(path('backup', '2026-03-07', '.db'), extra); // an operator's manual copy
     expect(tickdb(['run', '--once']).code).toBe(1);
-    expect(list()).toEqual([expect.objectContaining({ key: 'ticks/2026-03-07', previousState: 'compressed', reason: expect.stringMatching(/present 2 times/) })]);
+    expect(list()).toEqual([
+      expect.objectContaining({
+        key: 'ticks/2026-03-07',
+        previousState: 'compressed',
+        reason: expect.stringMatching(/present 2 times/),
+      }),
+    ]);
 
     const refused = tickdb(['quarantine', 'release', '2026-03-07']);
     expect(refused.code).toBe(1);
@@ -106,7 +143,10 @@ describe('tickdb quarantine', () => {
     // A day later it is due for compression (age 3), which checks the recorded SHA-256 first.
     const later = '2026-03-11T12:00:00Z';
     expect(tickdb(['run', '--once'], later).code).toBe(1);
-    expect(record('ticks/2026-03-08')).toMatchObject({ state: 'quarantined', quarantine: { previousState: 'sealed', path: db } });
+    expect(record('ticks/2026-03-08')).toMatchObject({
+      state: 'quarantined',
+      quarantine: { previousState: 'sealed', path: db },
+    });
     expect(existsSync(path('db', '2026-03-08', '.db.zst'))).toBe(false);
 
     const release = tickdb(['quarantine', 'release', '2026-03-08'], later);

@@ -11,17 +11,34 @@ const NOW = '2026-03-10T12:00:00Z';
 const ENV = { TICKDB_COMPRESSION_LEVEL: '3', TICKDB_COMPRESS_AFTER_DAYS: '3', TICKDB_ARCHIVE_AFTER_DAYS: '6' };
 const tree = usePristineTree({ days: 6, rows: 300, now: NOW, env: ENV });
 
-interface DayRec { state: string; sha256?: string; zstSha256?: string; quarantine?: unknown }
-interface Meta { days: Record<string, DayRec> }
-interface Result { key: string; path: string; sha256: string; rows: number; copied: boolean; keptAside: { path: string; as: string }[]; previousState: string }
-
+interface DayRec {
+  state: string;
+  sha256?: string;
+  zstSha256?: string;
+  quarantine?: unknown;
+}
+interface Meta {
+  days: Record<string, DayRec>;
+}
+interface Result {
+  key: string;
+  path: string;
+  sha256: string;
+  rows: number;
+  copied: boolean;
+  keptAside: { path: string; as: string }[];
+  previousState: string;
+}
 
 const tickdb = (args: string[]) => runCli([...args, '--root', tree.root, '--now', NOW], { env: ENV });
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-const path = (tier: string, day: string, ext: string): string => join(tree.root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+const path = (tier: string, day: string, ext: string): string =>
+  join(tree.root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
 const readMeta = (): Meta => JSON.parse(readFileSync(join(tree.root, 'db', 'rotation_metadata.json'), 'utf8')) as Meta;
 const lastAudit = (): Record<string, unknown> => {
-  const ls = readFileSync(join(tree.root, 'db', 'audit.jsonl'), 'utf8').trim().split('\n');
+  const ls = readFileSync(join(tree.root, 'db', 'audit.jsonl'), 'utf8')
+    .trim()
+    .split('\n');
   return JSON.parse(ls[ls.length - 1] ?? '{}') as Record<string, unknown>;
 };
 
@@ -34,7 +51,6 @@ function dump(file: string): unknown[] {
     db.close();
   }
 }
-
 
 describe('tickdb restore DAY --from backup', () => {
   it('puts back a deleted sealed database, verified, read-only, with identical rows', () => {
@@ -49,7 +65,15 @@ describe('tickdb restore DAY --from backup', () => {
     const r = tickdb(['restore', '2026-03-09', '--from', 'backup', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const result = parseJson<Result>(r.stdout);
-    expect(result).toMatchObject({ key: 'ticks/2026-03-09', path: db, sha256: sealed?.sha256, rows: 300, copied: true, keptAside: [], previousState: 'sealed' });
+    expect(result).toMatchObject({
+      key: 'ticks/2026-03-09',
+      path: db,
+      sha256: sealed?.sha256,
+      rows: 300,
+      copied: true,
+      keptAside: [],
+      previousState: 'sealed',
+    });
     expect(statSync(db).mode & 0o777).toBe(0o444);
     expect(sha256(db)).toBe(sealed?.sha256);
     expect(dump(db)).toEqual(rows);
@@ -71,7 +95,9 @@ describe('tickdb restore DAY --from backup', () => {
     const forced = tickdb(['restore', '2026-03-06', '--from', 'backup', '--force', '--json']);
     expect(forced.code, forced.stderr).toBe(0);
     const result = parseJson<Result>(forced.stdout);
-    expect(result.keptAside).toEqual([{ path: zst, as: expect.stringMatching(/ticks_2026-03-06\.db\.zst\.replaced-/) }]);
+    expect(result.keptAside).toEqual([
+      { path: zst, as: expect.stringMatching(/ticks_2026-03-06\.db\.zst\.replaced-/) },
+    ]);
     expect(sha256(result.keptAside[0]?.as ?? '')).toBe(zstSha); // never deleted
     expect(existsSync(zst)).toBe(false);
     expect(readMeta().days['ticks/2026-03-06']).toMatchObject({ state: 'sealed' });
@@ -106,7 +132,7 @@ describe('tickdb restore DAY --from backup', () => {
     expect(readFileSync(join(tree.root, 'db', 'rotation_metadata.json'), 'utf8')).toBe(before);
   });
 
-  it('usage: --from is required, DAY must be a date, today is the writer\'s', () => {
+  it("usage: --from is required, DAY must be a date, today is the writer's", () => {
     expect(tickdb(['restore', '2026-03-09']).code).toBe(2);
     expect(tickdb(['restore', '2026-02-30', '--from', 'backup']).code).toBe(2);
     expect(tickdb(['restore', '2026-03-09', '--from', 'archive']).code).toBe(2);

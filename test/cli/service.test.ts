@@ -46,7 +46,16 @@ describe('tickdb service print', () => {
   });
 
   it.skipIf(ANALYZE === undefined)('prints a unit that systemd-analyze verify accepts', async () => {
-    const r = tickdb('service', 'print', '--platform', 'linux', '--root', join(work, 'root dir'), '--group', 'md-writers');
+    const r = tickdb(
+      'service',
+      'print',
+      '--platform',
+      'linux',
+      '--root',
+      join(work, 'root dir'),
+      '--group',
+      'md-writers',
+    );
     const unit = join(work, 'verify', 'tickdb.service');
     await mkdir(dirname(unit), { recursive: true });
     await writeFile(unit, r.stdout);
@@ -67,11 +76,30 @@ describe('tickdb service print', () => {
   });
 
   it('reproduces the checked-in systemd/tickdb.service and windows/tickdb.xml (commands of docs/service.md)', async () => {
-    const linux = tickdb('service', 'print', '--platform', 'linux', '--root', '/var/lib/tickdb/ticks',
-      '--service-config', '/etc/tickdb/config.json', '--node', '/usr/bin/node', '--tickdb-bin', '/opt/tickdb/bin/tickdb.js');
+    const linux = tickdb(
+      'service',
+      'print',
+      '--platform',
+      'linux',
+      '--root',
+      '/var/lib/tickdb/ticks',
+      '--service-config',
+      '/etc/tickdb/config.json',
+      '--node',
+      '/usr/bin/node',
+      '--tickdb-bin',
+      '/opt/tickdb/bin/tickdb.js',
+    );
     expect(linux.code).toBe(0);
     expect(linux.stdout).toBe(await readFile(join(REPO, 'systemd', 'tickdb.service'), 'utf8'));
-    const windows = tickdb('service', 'print', '--platform', 'windows', '--service-config', 'C:\\ProgramData\\tickdb\\config.json');
+    const windows = tickdb(
+      'service',
+      'print',
+      '--platform',
+      'windows',
+      '--service-config',
+      'C:\\ProgramData\\tickdb\\config.json',
+    );
     expect(windows.code).toBe(0);
     expect(windows.stdout).toBe(await readFile(join(REPO, 'windows', 'tickdb.xml'), 'utf8'));
   });
@@ -101,14 +129,34 @@ describe('tickdb service install / uninstall', () => {
     await mkdir(root);
     const printed = tickdb('service', 'print', '--platform', 'linux', '--root', root).stdout;
 
-    const first = tickdb('service', 'install', '--platform', 'linux', '--root', root, '--unit-dir', unitDir, '--no-enable');
+    const first = tickdb(
+      'service',
+      'install',
+      '--platform',
+      'linux',
+      '--root',
+      root,
+      '--unit-dir',
+      unitDir,
+      '--no-enable',
+    );
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`installed ${join(unitDir, 'tickdb.service')} (created)`);
     expect(first.stdout).toContain('systemctl not run: --no-enable was given');
     expect(first.stderr).toBe('');
     expect(await readFile(join(unitDir, 'tickdb.service'), 'utf8')).toBe(printed);
 
-    const again = tickdb('service', 'install', '--platform', 'linux', '--root', root, '--unit-dir', unitDir, '--no-enable');
+    const again = tickdb(
+      'service',
+      'install',
+      '--platform',
+      'linux',
+      '--root',
+      root,
+      '--unit-dir',
+      unitDir,
+      '--no-enable',
+    );
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('(unchanged)');
 
@@ -125,7 +173,18 @@ describe('tickdb service install / uninstall', () => {
   it('--dry-run shows the plan and the unit, and writes nothing', async () => {
     const unitDir = join(work, 'dry');
     await mkdir(unitDir);
-    const r = tickdb('service', 'install', '--platform', 'linux', '--root', '/tmp/x', '--unit-dir', unitDir, '--no-enable', '--dry-run');
+    const r = tickdb(
+      'service',
+      'install',
+      '--platform',
+      'linux',
+      '--root',
+      '/tmp/x',
+      '--unit-dir',
+      unitDir,
+      '--no-enable',
+      '--dry-run',
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^would have installed .*tickdb\.service \(created, dry run: nothing changed\)/);
     expect(r.stdout).toContain('ExecStart=');
@@ -135,7 +194,18 @@ describe('tickdb service install / uninstall', () => {
   it('--json reports what was done', async () => {
     const unitDir = join(work, 'json');
     await mkdir(unitDir);
-    const r = tickdb('service', 'install', '--platform', 'linux', '--root', '/tmp/x', '--unit-dir', unitDir, '--no-enable', '--json');
+    const r = tickdb(
+      'service',
+      'install',
+      '--platform',
+      'linux',
+      '--root',
+      '/tmp/x',
+      '--unit-dir',
+      unitDir,
+      '--no-enable',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(doc).toMatchObject({ ok: true, platform: 'linux', action: 'install', change: 'created', systemctl: [] });
@@ -143,7 +213,17 @@ describe('tickdb service install / uninstall', () => {
   });
 
   it('fails with exit 1 when the unit directory does not exist', () => {
-    const r = tickdb('service', 'install', '--platform', 'linux', '--root', '/tmp/x', '--unit-dir', join(work, 'nope'), '--no-enable');
+    const r = tickdb(
+      'service',
+      'install',
+      '--platform',
+      'linux',
+      '--root',
+      '/tmp/x',
+      '--unit-dir',
+      join(work, 'nope'),
+      '--no-enable',
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/does not exist or is not a directory/);
   });
@@ -163,7 +243,11 @@ describe('tickdb service install / uninstall', () => {
 
 describe('scripts/install-linux.sh and uninstall-linux.sh (--dry-run: no user is created, nothing is written)', () => {
   function script(name: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
-    const r = spawnSync('bash', [join(REPO, 'scripts', name), ...args], { cwd: work, env: cleanEnv(), encoding: 'utf8' });
+    const r = spawnSync('bash', [join(REPO, 'scripts', name), ...args], {
+      cwd: work,
+      env: cleanEnv(),
+      encoding: 'utf8',
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -171,11 +255,23 @@ describe('scripts/install-linux.sh and uninstall-linux.sh (--dry-run: no user is
     const unitDir = join(work, 'script-units');
     const root = join(work, 'script root');
     await mkdir(unitDir);
-    const r = script('install-linux.sh', '--dry-run', '--root', root, '--unit-dir', unitDir, '--no-enable', '--user', 'tickdb-test-nouser');
+    const r = script(
+      'install-linux.sh',
+      '--dry-run',
+      '--root',
+      root,
+      '--unit-dir',
+      unitDir,
+      '--no-enable',
+      '--user',
+      'tickdb-test-nouser',
+    );
     expect(r.stderr).toMatch(/does not exist: create it/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('+ useradd --system --user-group');
-    expect(r.stdout).toContain(`+ install -d -o tickdb-test-nouser -g tickdb-test-nouser -m 2775 ${root.replace(/ /g, '\\ ')}`);
+    expect(r.stdout).toContain(
+      `+ install -d -o tickdb-test-nouser -g tickdb-test-nouser -m 2775 ${root.replace(/ /g, '\\ ')}`,
+    );
     expect(r.stdout).toMatch(/would have installed .*tickdb\.service/);
     expect(r.stdout).toContain('User=tickdb-test-nouser');
     expect(r.stdout).toContain('Dry run: nothing was changed.');
@@ -193,7 +289,9 @@ describe('scripts/install-linux.sh and uninstall-linux.sh (--dry-run: no user is
   it('uninstall --dry-run keeps the unit; with no unit it has nothing to do', async () => {
     const unitDir = join(work, 'script-uninstall');
     await mkdir(unitDir);
-    expect(script('uninstall-linux.sh', '--dry-run', '--unit-dir', unitDir).stdout).toMatch(/not installed, nothing to remove/);
+    expect(script('uninstall-linux.sh', '--dry-run', '--unit-dir', unitDir).stdout).toMatch(
+      /not installed, nothing to remove/,
+    );
     await writeFile(join(unitDir, 'tickdb.service'), '[Service]\n');
     const r = script('uninstall-linux.sh', '--dry-run', '--unit-dir', unitDir, '--no-enable');
     expect(r.code).toBe(0);

@@ -6,13 +6,27 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { WriterProcess, until } from '../helpers/writer.js';
 
-interface StatusCheck { name: string; status: string; message: string; hint: string | null; day?: string; path?: string }
-interface StatusDoc { status: string; exitCode: number; summary: string; perfdata: string; checks: StatusCheck[] }
+interface StatusCheck {
+  name: string;
+  status: string;
+  message: string;
+  hint: string | null;
+  day?: string;
+  path?: string;
+}
+interface StatusDoc {
+  status: string;
+  exitCode: number;
+  summary: string;
+  perfdata: string;
+  checks: StatusCheck[];
+}
 
 const T0 = '2026-03-10T12:00:00Z';
 let anyDiskConfig = '';
 const LEVEL = { TICKDB_COMPRESSION_LEVEL: '3' };
-const dayFile = (root: string, day: string, ext = '.db'): string => join(root, 'db', day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+const dayFile = (root: string, day: string, ext = '.db'): string =>
+  join(root, 'db', day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
 
 /** Runs status --json; free-space thresholds at 0 unless the test passes its own --config (the host's disk is not ours). */
 function status(root: string, now: string, extra: string[] = []): CliResult & { doc: StatusDoc } {
@@ -58,10 +72,15 @@ describe('tickdb status', () => {
 
   /** Makes the tree look like a running agent holds it: a live process whose command line names tickdb. */
   const fakeAgent = (root: string): number => {
-    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'tickdb-fake-agent'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'tickdb-fake-agent'], {
+      stdio: 'ignore',
+    });
     agents.push(child);
     if (child.pid === undefined) throw new Error('could not spawn the fake agent');
-    writeFileSync(join(root, 'db', 'tickdb.lock'), JSON.stringify({ pid: child.pid, startedAt: T0, command: 'run', host: hostname() }));
+    writeFileSync(
+      join(root, 'db', 'tickdb.lock'),
+      JSON.stringify({ pid: child.pid, startedAt: T0, command: 'run', host: hostname() }),
+    );
     return child.pid;
   };
 
@@ -102,9 +121,21 @@ describe('tickdb status', () => {
     expect(r.code).toBe(0);
     expect(r.doc).toMatchObject({ status: 'OK', exitCode: 0 });
     expect(r.doc.summary).toMatch(/^TICKDB OK - /);
-    expect(r.doc.checks.map((c) => c.name).sort()).toEqual(
-      ['agent', 'audit', 'backlog', 'busy', 'disk', 'jobs', 'metadata', 'quarantine', 'rotation', 'today', 'tomorrow']);
-    for (const c of r.doc.checks) expect(Object.keys(c)).toEqual(expect.arrayContaining(['name', 'status', 'message', 'hint']));
+    expect(r.doc.checks.map((c) => c.name).sort()).toEqual([
+      'agent',
+      'audit',
+      'backlog',
+      'busy',
+      'disk',
+      'jobs',
+      'metadata',
+      'quarantine',
+      'rotation',
+      'today',
+      'tomorrow',
+    ]);
+    for (const c of r.doc.checks)
+      expect(Object.keys(c)).toEqual(expect.arrayContaining(['name', 'status', 'message', 'hint']));
   });
 
   it("today's database missing is CRITICAL (exit 2), naming the file and what to do", () => {
@@ -127,13 +158,20 @@ describe('tickdb status', () => {
     fakeAgent(root);
     rmSync(dayFile(root, '2026-03-11'));
     const lateDue = join(dir, 'due-14.json');
-    writeFileSync(lateDue, JSON.stringify({ tomorrowDueHour: 14, diskSpace: { warnFreePercent: 0, critFreePercent: 0 } }));
+    writeFileSync(
+      lateDue,
+      JSON.stringify({ tomorrowDueHour: 14, diskSpace: { warnFreePercent: 0, critFreePercent: 0 } }),
+    );
     const early = status(root, '2026-03-10T13:00:00Z', ['--config', lateDue]);
     expect(problems(early.doc)).toEqual({ metadata: 'WARNING' }); // recorded as live but gone
     expect(check(early.doc, 'tomorrow').status).toBe('OK');
     const late = status(root, '2026-03-10T13:00:00Z');
     expect(late.code).toBe(1);
-    expect(check(late.doc, 'tomorrow')).toMatchObject({ status: 'WARNING', day: '2026-03-11', path: dayFile(root, '2026-03-11') });
+    expect(check(late.doc, 'tomorrow')).toMatchObject({
+      status: 'WARNING',
+      day: '2026-03-11',
+      path: dayFile(root, '2026-03-11'),
+    });
   });
 
   it('a rotation missed for more than 25 h is WARNING, for more than 49 h CRITICAL, with the backlog it leaves', () => {
@@ -164,7 +202,10 @@ describe('tickdb status', () => {
     expect(check(idle.doc, 'agent').message).toContain('no db/tickdb.lock');
 
     // A stale lock of a dead process is no agent either.
-    writeFileSync(join(root, 'db', 'tickdb.lock'), JSON.stringify({ pid: 2 ** 22 + 7, startedAt: T0, command: 'run', host: hostname() }));
+    writeFileSync(
+      join(root, 'db', 'tickdb.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 7, startedAt: T0, command: 'run', host: hostname() }),
+    );
     const stale = status(root, '2026-03-10T13:00:00Z');
     expect(check(stale.doc, 'agent').message).toContain('is stale');
 
@@ -181,7 +222,9 @@ describe('tickdb status', () => {
     const warn = status(root, '2026-03-10T13:00:00Z', ['--config', warnCfg]);
     expect(warn.code).toBe(1);
     expect(problems(warn.doc)).toEqual({ disk: 'WARNING' });
-    expect(check(warn.doc, 'disk').message).toMatch(/filesystem of db, backup, archive is [\d.]+% free .* below warnFreePercent 100%/);
+    expect(check(warn.doc, 'disk').message).toMatch(
+      /filesystem of db, backup, archive is [\d.]+% free .* below warnFreePercent 100%/,
+    );
 
     const critCfg = join(dir, 'disk-crit.json');
     writeFileSync(critCfg, JSON.stringify({ diskSpace: { warnFreePercent: 100, critFreePercent: 100 } }));
@@ -221,7 +264,9 @@ describe('tickdb status', () => {
     const r = status(root, '2026-03-10T13:00:00Z');
     expect(r.code).toBe(2);
     expect(problems(r.doc)).toEqual({ audit: 'CRITICAL' });
-    expect(check(r.doc, 'audit').message).toMatch(/^audit trail tampered or broken: line 2: content does not match its hash/);
+    expect(check(r.doc, 'audit').message).toMatch(
+      /^audit trail tampered or broken: line 2: content does not match its hash/,
+    );
     expect(r.doc.summary).toContain('audit: tampered at line 2');
   });
 
@@ -260,7 +305,11 @@ describe('tickdb status', () => {
       expect(rotate.code, rotate.stderr).toBe(0);
       fakeAgent(root);
       const warn = status(root, '2026-03-11T01:00:00Z');
-      expect(check(warn.doc, 'busy')).toMatchObject({ status: 'WARNING', day: '2026-03-10', path: dayFile(root, '2026-03-10') });
+      expect(check(warn.doc, 'busy')).toMatchObject({
+        status: 'WARNING',
+        day: '2026-03-10',
+        path: dayFile(root, '2026-03-10'),
+      });
       expect(check(warn.doc, 'busy').message).toMatch(/^a writer still holds ticks\/2026-03-10 since /);
       const crit = status(root, '2026-03-12T02:00:00Z'); // due 2026-03-11T00:15Z, now 25 h 45 min late
       expect(check(crit.doc, 'busy').status).toBe('CRITICAL');

@@ -10,15 +10,35 @@ const NOW = '2026-03-10T12:00:00Z';
 const ENV = { TICKDB_COMPRESSION_LEVEL: '3', TICKDB_COMPRESS_AFTER_DAYS: '3', TICKDB_ARCHIVE_AFTER_DAYS: '6' };
 const tree = usePristineTree({ days: 8, rows: 300, now: NOW, env: ENV });
 
-interface Problem { key: string; path: string; kind: string; expected: string; found: string }
-interface Report { ok: boolean; deep: boolean; checkedFiles: number; problems: Problem[]; notes: { message: string }[] }
-interface DayRec { state: string; sha256?: string; zstSha256?: string; backupSha256?: string }
-interface Meta { days: Record<string, DayRec>; audit: { count: number } }
-
+interface Problem {
+  key: string;
+  path: string;
+  kind: string;
+  expected: string;
+  found: string;
+}
+interface Report {
+  ok: boolean;
+  deep: boolean;
+  checkedFiles: number;
+  problems: Problem[];
+  notes: { message: string }[];
+}
+interface DayRec {
+  state: string;
+  sha256?: string;
+  zstSha256?: string;
+  backupSha256?: string;
+}
+interface Meta {
+  days: Record<string, DayRec>;
+  audit: { count: number };
+}
 
 const tickdb = (args: string[]) => runCli([...args, '--root', tree.root, '--now', NOW], { env: ENV });
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-const path = (tier: string, day: string, ext: string): string => join(tree.root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+const path = (tier: string, day: string, ext: string): string =>
+  join(tree.root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
 const metaPath = (): string => join(tree.root, 'db', 'rotation_metadata.json');
 const readMeta = (): Meta => JSON.parse(readFileSync(metaPath(), 'utf8')) as Meta;
 const writeMeta = (m: Meta): void => writeFileSync(metaPath(), JSON.stringify(m, null, 2));
@@ -35,10 +55,11 @@ function verify(...flags: string[]): { code: number | null; report: Report } {
   return { code: r.code, report: parseJson<Report>(r.stdout) };
 }
 
-
 describe('tickdb verify', () => {
   it('passes on a healthy tree, shallow and deep', () => {
-    const states = Object.values(readMeta().days).map((d) => d.state).sort();
+    const states = Object.values(readMeta().days)
+      .map((d) => d.state)
+      .sort();
     expect(new Set(states)).toEqual(new Set(['archived', 'compressed', 'sealed', 'live']));
     const shallow = verify();
     expect(shallow.code).toBe(0);
@@ -69,7 +90,10 @@ describe('tickdb verify', () => {
       ['ticks/2026-03-08', backup, 'sha256'],
     ]);
     expect(report.problems.find((p) => p.path === zst)).toMatchObject({ expected: expected.zst, found: sha256(zst) });
-    expect(report.problems.find((p) => p.path === backup)).toMatchObject({ expected: expected.backup, found: sha256(backup) });
+    expect(report.problems.find((p) => p.path === backup)).toMatchObject({
+      expected: expected.backup,
+      found: sha256(backup),
+    });
     const human = tickdb(['verify']);
     expect(human.code).toBe(1);
     for (const p of [zst, archived, backup]) expect(human.stdout).toContain(p);
@@ -80,7 +104,9 @@ describe('tickdb verify', () => {
     rmSync(db);
     const { code, report } = verify();
     expect(code).toBe(1);
-    expect(report.problems).toEqual([expect.objectContaining({ key: 'ticks/2026-03-09', path: db, kind: 'missing', found: 'no file' })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ key: 'ticks/2026-03-09', path: db, kind: 'missing', found: 'no file' }),
+    ]);
   });
 
   it('--deep catches a damaged compressed file whose recorded hash is its own (damaged before it was recorded)', () => {
@@ -119,7 +145,9 @@ describe('tickdb verify', () => {
     writeFileSync(audit, readFileSync(audit, 'utf8').replace('"rows":300', '"rows":301'));
     const { code, report } = verify();
     expect(code).toBe(1);
-    expect(report.problems).toEqual([expect.objectContaining({ kind: 'audit', found: expect.stringMatching(/^edited/) })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ kind: 'audit', found: expect.stringMatching(/^edited/) }),
+    ]);
   });
 
   it('without usable metadata, exits 1 pointing at --rebuild', () => {
@@ -138,14 +166,20 @@ describe('tickdb verify --rebuild', () => {
       // Compressed and archived days come back at once; a .db is recorded live until the next run seals it again.
       expect(now?.state, key).toBe(rec.state === 'sealed' ? 'live' : rec.state);
     }
-    const audit = readFileSync(join(tree.root, 'db', 'audit.jsonl'), 'utf8').trim().split('\n');
+    const audit = readFileSync(join(tree.root, 'db', 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(JSON.parse(audit[audit.length - 1] ?? '{}')).toMatchObject({ event: 'metadata-rebuilt' });
     expect(tickdb(['audit', 'verify']).code).toBe(0);
     const run = tickdb(['run', '--once']);
     expect(run.code, run.stdout).toBe(0);
     const after = readMeta();
     for (const [key, rec] of Object.entries(original.days)) {
-      expect(after.days[key], key).toMatchObject({ state: rec.state, ...(rec.sha256 ? { sha256: rec.sha256 } : {}), ...(rec.zstSha256 ? { zstSha256: rec.zstSha256 } : {}) });
+      expect(after.days[key], key).toMatchObject({
+        state: rec.state,
+        ...(rec.sha256 ? { sha256: rec.sha256 } : {}),
+        ...(rec.zstSha256 ? { zstSha256: rec.zstSha256 } : {}),
+      });
     }
     expect(verify().code).toBe(0);
   }
@@ -171,7 +205,9 @@ describe('tickdb verify --rebuild', () => {
     expect(summary.byState).toEqual({ archived: 3, compressed: 3, live: 4 });
     expect(existsSync(summary.keptAside)).toBe(true);
     expect(readFileSync(summary.keptAside, 'utf8')).toBe('{"schemaVersion": 1, "days": [tor');
-    expect(readdirSync(join(tree.root, 'db')).filter((f) => f.startsWith('rotation_metadata.json.unreadable-'))).toHaveLength(1);
+    expect(
+      readdirSync(join(tree.root, 'db')).filter((f) => f.startsWith('rotation_metadata.json.unreadable-')),
+    ).toHaveLength(1);
     expectRebuiltThenRestored(original);
   });
 
@@ -179,7 +215,12 @@ describe('tickdb verify --rebuild', () => {
     const before = readFileSync(metaPath(), 'utf8');
     const dry = tickdb(['verify', '--rebuild', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(parseJson<{ byState: Record<string, number> }>(dry.stdout).byState).toEqual({ archived: 3, compressed: 3, sealed: 2, live: 2 });
+    expect(parseJson<{ byState: Record<string, number> }>(dry.stdout).byState).toEqual({
+      archived: 3,
+      compressed: 3,
+      sealed: 2,
+      live: 2,
+    });
     expect(readFileSync(metaPath(), 'utf8')).toBe(before);
     expect(tickdb(['verify', '--rebuild']).code).toBe(0);
     expect(Object.values(readMeta().days).filter((d) => d.state === 'sealed')).toHaveLength(2);

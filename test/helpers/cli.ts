@@ -17,14 +17,21 @@ export interface CliResult {
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('TICKDB_') || ['DAYS_BEFORE_COMPRESS', 'COMPRESSION_LEVEL', 'RETENTION_DAYS', 'DRY_RUN'].includes(k)) continue;
+    if (
+      k.startsWith('TICKDB_') ||
+      ['DAYS_BEFORE_COMPRESS', 'COMPRESSION_LEVEL', 'RETENTION_DAYS', 'DRY_RUN'].includes(k)
+    )
+      continue;
     env[k] = v;
   }
   return { ...env, ...extra };
 }
 
 /** Runs the real CLI (the compiled one, as a user would) and waits for it. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): CliResult {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; input?: string } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: cleanEnv(options.env),
@@ -37,7 +44,11 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
 
 /** Runs the CLI without blocking the test (for daemons, crash tests). */
 export function spawnCli(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
-  return spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** A fresh temp directory, removed by the returned cleanup. */

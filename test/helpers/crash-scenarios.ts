@@ -2,7 +2,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { runCli } from './cli.js';
-import { auditProblems, copyTree, dayViews, metadataProblems, runCliAsync, tmpFiles, type DayView, type TimedResult } from './faults.js';
+import {
+  auditProblems,
+  copyTree,
+  dayViews,
+  metadataProblems,
+  runCliAsync,
+  tmpFiles,
+  type DayView,
+  type TimedResult,
+} from './faults.js';
 
 /**
  * Small trees whose one `run --once` does every kind of step, for crash tests. Thresholds are shrunk (compress at
@@ -49,7 +58,12 @@ async function finish(s: Omit<Scenario, 'expected' | 'runMs' | 'lockedMs'>, work
   copyTree(s.tree, ref);
   const r = await runCliAsync(runArgs(s, ref), { env: s.env, watch: lockFile(ref) });
   if (r.code !== 0) throw new Error(`reference run of ${s.name} failed (${r.code}): ${r.stdout}\n${r.stderr}`);
-  return { ...s, expected: dayViews(ref, join(work, 'scratch-ref')), runMs: r.ms, lockedMs: r.ms - (r.watchedAtMs ?? 0) };
+  return {
+    ...s,
+    expected: dayViews(ref, join(work, 'scratch-ref')),
+    runMs: r.ms,
+    lockedMs: r.ms - (r.watchedAtMs ?? 0),
+  };
 }
 
 /**
@@ -61,16 +75,32 @@ async function finish(s: Omit<Scenario, 'expected' | 'runMs' | 'lockedMs'>, work
  * - `big` (optional): one day of `bigRows` rows at level 19 in 1 MiB frames among small days, so that a kill
  *   lands in the middle of a long multi-frame compression.
  */
-export async function buildScenarios(work: string, options: { big?: { rows: number; level: number } } = {}): Promise<Scenario[]> {
+export async function buildScenarios(
+  work: string,
+  options: { big?: { rows: number; level: number } } = {},
+): Promise<Scenario[]> {
   const config = join(work, 'tickdb.json');
   writeFileSync(config, JSON.stringify(POLICY));
   const raw = join(work, 'raw');
   simulate(raw, 7, 2000, NOW0);
   const rawBefore = dayViews(raw, join(work, 'scratch-before'));
-  const rawScenario = await finish({ name: 'raw', tree: raw, config, now: NOW0, env: FAST_ENV, before: rawBefore }, work);
+  const rawScenario = await finish(
+    { name: 'raw', tree: raw, config, now: NOW0, env: FAST_ENV, before: rawBefore },
+    work,
+  );
   const staged = join(work, 'staged');
   copyTree(join(work, 'raw-reference'), staged);
-  const stagedScenario = await finish({ name: 'staged', tree: staged, config, now: NOW1, env: FAST_ENV, before: dayViews(staged, join(work, 'scratch-before')) }, work);
+  const stagedScenario = await finish(
+    {
+      name: 'staged',
+      tree: staged,
+      config,
+      now: NOW1,
+      env: FAST_ENV,
+      before: dayViews(staged, join(work, 'scratch-before')),
+    },
+    work,
+  );
   const out = [rawScenario, stagedScenario];
   if (options.big !== undefined) {
     const big = join(work, 'big');
@@ -78,7 +108,12 @@ export async function buildScenarios(work: string, options: { big?: { rows: numb
     simulate(big, 1, options.big.rows, '2026-03-12T12:00:00Z');
     simulate(big, 5, 2000, NOW0);
     const env = { TICKDB_COMPRESSION_LEVEL: String(options.big.level), TICKDB_FRAME_SIZE_MIB: '1' };
-    out.push(await finish({ name: 'big', tree: big, config, now: NOW0, env, before: dayViews(big, join(work, 'scratch-before')) }, work));
+    out.push(
+      await finish(
+        { name: 'big', tree: big, config, now: NOW0, env, before: dayViews(big, join(work, 'scratch-before')) },
+        work,
+      ),
+    );
   }
   return out;
 }
@@ -98,10 +133,13 @@ export async function recoverAndCheck(s: Scenario, root: string, scratch: string
   expect(recovery.code, `${label}: the run after the crash failed\n${recovery.stdout}\n${recovery.stderr}`).toBe(0);
   expect(tmpFiles(root), `${label}: .tmp files left`).toEqual([]);
   const views = dayViews(root, scratch);
-  expect(Object.fromEntries(views), `${label}: days differ from an uninterrupted run`).toEqual(Object.fromEntries(s.expected));
+  expect(Object.fromEntries(views), `${label}: days differ from an uninterrupted run`).toEqual(
+    Object.fromEntries(s.expected),
+  );
   for (const [key, v] of views) {
     const b = s.before.get(key);
-    if (b !== undefined && v.where !== 'none') expect({ key, rows: v.rows, digest: v.digest }, label).toEqual({ key, rows: b.rows, digest: b.digest });
+    if (b !== undefined && v.where !== 'none')
+      expect({ key, rows: v.rows, digest: v.digest }, label).toEqual({ key, rows: b.rows, digest: b.digest });
   }
   expect(metadataProblems(root, views), label).toEqual([]);
   expect(await auditProblems(root), label).toEqual([]);

@@ -31,14 +31,16 @@ export function findProgram(name: string): string | undefined {
     const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
     found.set(
       name,
-      dirs.map((d) => join(d, name)).find((p) => {
-        try {
-          accessSync(p, constants.X_OK);
-          return true;
-        } catch {
-          return false;
-        }
-      }),
+      dirs
+        .map((d) => join(d, name))
+        .find((p) => {
+          try {
+            accessSync(p, constants.X_OK);
+            return true;
+          } catch {
+            return false;
+          }
+        }),
     );
   }
   return found.get(name);

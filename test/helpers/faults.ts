@@ -39,11 +39,19 @@ export interface SpawnOptions {
 /** Runs the compiled CLI without blocking the event loop (so several can run at once), optionally killing it. */
 export function runCliAsync(args: string[], options: SpawnOptions = {}): Promise<TimedResult> {
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: cleanEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: REPO,
+    env: cleanEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   let killTimer: NodeJS.Timeout | undefined;
   let poller: NodeJS.Timeout | undefined;
   let watchedAtMs: number | undefined;
@@ -103,7 +111,9 @@ export async function pool<T>(limit: number, tasks: (() => Promise<T>)[]): Promi
 
 /** Throws one error listing every failed task (with its message), after all of them ran. */
 export function expectAllOk<T>(results: Settled<T>[], what: (i: number) => string): T[] {
-  const failed = results.flatMap((r, i) => (r.ok ? [] : [`${what(i)}: ${r.error instanceof Error ? r.error.message : String(r.error)}`]));
+  const failed = results.flatMap((r, i) =>
+    r.ok ? [] : [`${what(i)}: ${r.error instanceof Error ? r.error.message : String(r.error)}`],
+  );
   if (failed.length > 0) throw new Error(`${failed.length} of ${results.length} failed:\n${failed.join('\n\n')}`);
   return results.map((r) => (r.ok ? r.value : (undefined as T)));
 }
@@ -200,7 +210,9 @@ export function dayViews(root: string, scratch: string): Map<string, DayView> {
       const [where, rel] = entry.split(/:(.*)/s) as [string, string];
       const path = join(root, rel);
       // Files byte-identical to one already read have the same rows: each distinct content is read once.
-      const cacheKey = existsSync(`${path}-wal`) ? undefined : `${where === 'zst' || where === 'archive' ? 'zst' : 'db'}:${fileSha256(path)}`;
+      const cacheKey = existsSync(`${path}-wal`)
+        ? undefined
+        : `${where === 'zst' || where === 'archive' ? 'zst' : 'db'}:${fileSha256(path)}`;
       const cached = cacheKey === undefined ? undefined : rowsCache.get(cacheKey);
       if (cached !== undefined) return cached;
       const out = join(scratch, `${key.replace('/', '_')}.db`);
@@ -221,10 +233,16 @@ export function dayViews(root: string, scratch: string): Map<string, DayView> {
     if (primary !== undefined) ({ rows, digest } = readRows(primary));
     if (backup !== undefined) {
       const b = readRows(backup);
-      if (primary !== undefined && (b.rows !== rows || b.digest !== digest)) throw new Error(`${key}: the backup's rows differ from the day's`);
+      if (primary !== undefined && (b.rows !== rows || b.digest !== digest))
+        throw new Error(`${key}: the backup's rows differ from the day's`);
       if (primary === undefined) ({ rows, digest } = b);
     }
-    views.set(key, { where: primary === undefined ? 'none' : (primary.split(':')[0] ?? ''), backup: backup !== undefined, rows, digest });
+    views.set(key, {
+      where: primary === undefined ? 'none' : (primary.split(':')[0] ?? ''),
+      backup: backup !== undefined,
+      rows,
+      digest,
+    });
   }
   return views;
 }
@@ -232,7 +250,13 @@ export function dayViews(root: string, scratch: string): Map<string, DayView> {
 /** The audit chain is whole and its end is the checkpoint recorded in the metadata. */
 export async function auditProblems(root: string): Promise<string[]> {
   const meta = readMeta(root);
-  const dirs = { root, db: join(root, 'db'), backup: join(root, 'backup'), archive: join(root, 'archive'), metricsFile: join(root, 'metrics', 'tickdb.prom') };
+  const dirs = {
+    root,
+    db: join(root, 'db'),
+    backup: join(root, 'backup'),
+    archive: join(root, 'archive'),
+    metricsFile: join(root, 'metrics', 'tickdb.prom'),
+  };
   const v = await verifyAudit(dirs, meta.audit);
   const problems = v.problems.map((p) => `audit line ${p.line}: ${p.problem}`);
   if (v.beyondCheckpoint !== 0) problems.push(`audit has ${v.beyondCheckpoint} line(s) beyond the metadata checkpoint`);
@@ -243,16 +267,23 @@ export async function auditProblems(root: string): Promise<string[]> {
 export function metadataProblems(root: string, views: Map<string, DayView>): string[] {
   const meta = readMeta(root);
   const problems: string[] = [];
-  const expected: Record<string, string[]> = { db: ['live', 'sealed'], zst: ['compressed'], archive: ['archived'], none: ['purged'] };
+  const expected: Record<string, string[]> = {
+    db: ['live', 'sealed'],
+    zst: ['compressed'],
+    archive: ['archived'],
+    none: ['purged'],
+  };
   for (const [key, view] of views) {
     const rec = meta.days[key];
     if (rec === undefined) {
       problems.push(`${key}: no metadata record`);
       continue;
     }
-    if (!(expected[view.where] ?? []).includes(rec.state)) problems.push(`${key}: state ${rec.state} but the file is in ${view.where}`);
+    if (!(expected[view.where] ?? []).includes(rec.state))
+      problems.push(`${key}: state ${rec.state} but the file is in ${view.where}`);
     if (rec.pendingDelete !== undefined) problems.push(`${key}: pendingDelete ${rec.pendingDelete} left`);
-    if (rec.rows !== undefined && rec.rows !== view.rows) problems.push(`${key}: metadata says ${rec.rows} rows, the file has ${view.rows}`);
+    if (rec.rows !== undefined && rec.rows !== view.rows)
+      problems.push(`${key}: metadata says ${rec.rows} rows, the file has ${view.rows}`);
   }
   return problems;
 }

@@ -11,7 +11,8 @@ export default class MissingProgramsReporter implements Reporter {
     let skipped = 0;
     for (const m of modules) for (const t of m.children.allTests()) if (t.result().state === 'skipped') skipped++;
     const file = process.env[MISSING_PROGRAMS_ENV];
-    const missing = file !== undefined && existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+    const missing =
+      file !== undefined && existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
     if (file !== undefined) rmSync(file, { force: true });
     const names = [...new Set(missing)].sort() as ExternalProgram[];
     const packages = [...new Set(names.map((n) => PROGRAM_PACKAGES[n] ?? n))].sort();

@@ -12,7 +12,18 @@ export function config(overrides: Partial<Config> = {}): Config {
 }
 
 export function file(day: string, tier: Tier, kind: FileKind, extra: Partial<TierFile> = {}): TierFile {
-  return { tier, kind, dataset: 'ticks', day, path: dayPath(dirs, tier, 'ticks', day, kind), bytes: 1000, mode: 0o644, hasWal: false, walBytes: 0, ...extra };
+  return {
+    tier,
+    kind,
+    dataset: 'ticks',
+    day,
+    path: dayPath(dirs, tier, 'ticks', day, kind),
+    bytes: 1000,
+    mode: 0o644,
+    hasWal: false,
+    walBytes: 0,
+    ...extra,
+  };
 }
 
 export function scanOf(files: TierFile[], extra: Partial<TierScan> = {}): TierScan {
@@ -20,7 +31,16 @@ export function scanOf(files: TierFile[], extra: Partial<TierScan> = {}): TierSc
   for (const f of files) {
     const key = dayKey(f.dataset, f.day);
     const e = days.get(key) ?? { dataset: f.dataset, day: f.day, extra: [] };
-    const slot = f.tier === 'backup' ? 'backup' : f.tier === 'archive' ? (f.kind === 'zst' ? 'archive' : 'archiveDb') : f.kind === 'zst' ? 'zst' : 'db';
+    const slot =
+      f.tier === 'backup'
+        ? 'backup'
+        : f.tier === 'archive'
+          ? f.kind === 'zst'
+            ? 'archive'
+            : 'archiveDb'
+          : f.kind === 'zst'
+            ? 'zst'
+            : 'db';
     if (e[slot] === undefined) e[slot] = f;
     else e.extra.push(f);
     days.set(key, e);
@@ -28,7 +48,11 @@ export function scanOf(files: TierFile[], extra: Partial<TierScan> = {}): TierSc
   return { files, days, anomalies: [], tmpFiles: [], ...extra };
 }
 
-export function metadataOf(records: DayRecord[], jobs: Record<string, JobOutcome> = {}, now = new Date('2026-03-10T12:00:00Z')): Metadata {
+export function metadataOf(
+  records: DayRecord[],
+  jobs: Record<string, JobOutcome> = {},
+  now = new Date('2026-03-10T12:00:00Z'),
+): Metadata {
   const m = emptyMetadata(now);
   for (const r of records) m.days[dayKey(r.dataset, r.day)] = r;
   m.jobs = jobs;

@@ -12,7 +12,12 @@ export interface PristineTree {
  * Prepares one tree per test file (`simulate` + `run --once`, with the real CLI) and gives each test its own copy,
  * so that a test may damage its tree freely.
  */
-export function usePristineTree(options: { days: number; rows: number; now: string; env: Record<string, string> }): PristineTree {
+export function usePristineTree(options: {
+  days: number;
+  rows: number;
+  now: string;
+  env: Record<string, string>;
+}): PristineTree {
   let fixture: { dir: string; cleanup: () => void } | undefined;
   let work: { dir: string; cleanup: () => void } | undefined;
   let pristine = '';
@@ -20,7 +25,20 @@ export function usePristineTree(options: { days: number; rows: number; now: stri
   beforeAll(() => {
     fixture = tempDir();
     pristine = join(fixture.dir, 'root');
-    const sim = runCli(['simulate', '--days', String(options.days), '--rows', String(options.rows), '--root', pristine, '--now', options.now], { env: options.env });
+    const sim = runCli(
+      [
+        'simulate',
+        '--days',
+        String(options.days),
+        '--rows',
+        String(options.rows),
+        '--root',
+        pristine,
+        '--now',
+        options.now,
+      ],
+      { env: options.env },
+    );
     expect(sim.code, sim.stderr).toBe(0);
     const run = runCli(['run', '--once', '--root', pristine, '--now', options.now], { env: options.env });
     expect(run.code, run.stderr).toBe(0);

@@ -16,7 +16,8 @@ export function snapshot(dir: string, skip: (name: string) => boolean = () => fa
     for (const e of entries) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (!skip(e.name)) out.set(p, `${statSync(p).size}:${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
+      else if (!skip(e.name))
+        out.set(p, `${statSync(p).size}:${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
     }
   };
   walk(dir);
@@ -25,7 +26,10 @@ export function snapshot(dir: string, skip: (name: string) => boolean = () => fa
 
 /** Digest of a day's rows, read by the real sqlite3 CLI (an independent checker). */
 export function rowsDigest(dbPath: string, table = 'ticks'): { rows: number; digest: string } {
-  const r = spawnSync('sqlite3', ['-readonly', dbPath, `SELECT * FROM ${table} ORDER BY ts, rowid;`], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync('sqlite3', ['-readonly', dbPath, `SELECT * FROM ${table} ORDER BY ts, rowid;`], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   if (r.status !== 0) throw new Error(`sqlite3 ${dbPath}: ${r.stderr}`);
   const lines = r.stdout === '' ? 0 : r.stdout.trimEnd().split('\n').length;
   return { rows: lines, digest: createHash('sha256').update(r.stdout).digest('hex') };

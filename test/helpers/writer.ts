@@ -18,9 +18,17 @@ export class WriterProcess {
   private stdout = '';
 
   constructor(db: string, rate = 2000) {
-    this.child = spawn(process.execPath, [join(REPO, 'dist', 'scripts', 'tick-writer.js'), '--db', db, '--rate', String(rate)], { stdio: 'pipe' });
-    this.child.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
-    this.child.stdout.on('data', (d: Buffer) => { this.stdout += d.toString(); });
+    this.child = spawn(
+      process.execPath,
+      [join(REPO, 'dist', 'scripts', 'tick-writer.js'), '--db', db, '--rate', String(rate)],
+      { stdio: 'pipe' },
+    );
+    this.child.stderr.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
+    this.child.stdout.on('data', (d: Buffer) => {
+      this.stdout += d.toString();
+    });
   }
 
   /** Resolves once the writer prints `marker` on stderr. */

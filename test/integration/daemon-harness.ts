@@ -35,7 +35,9 @@ export class Daemon {
     let partial = '';
     this.child.stderr.setEncoding('utf8');
     this.child.stdout.setEncoding('utf8');
-    this.child.stdout.on('data', (s: string) => { this.stdout += s; });
+    this.child.stdout.on('data', (s: string) => {
+      this.stdout += s;
+    });
     this.child.stderr.on('data', (s: string) => {
       this.stderr += s;
       partial += s;
@@ -63,22 +65,32 @@ export class Daemon {
 
   /** Waits for a log line; fails early (with the stderr) if the process ends first. */
   async waitForLog(what: string, match: (l: LogLine) => boolean, timeoutMs = 90_000): Promise<LogLine> {
-    return waitFor(what, () => {
-      const found = this.lines.find(match);
-      if (found !== undefined) return found;
-      if (this.exit !== undefined) throw new Error(`process ended (${JSON.stringify(this.exit)}) before ${what}:\n${this.stderr.slice(-4000)}`);
-      return undefined;
-    }, timeoutMs);
+    return waitFor(
+      what,
+      () => {
+        const found = this.lines.find(match);
+        if (found !== undefined) return found;
+        if (this.exit !== undefined)
+          throw new Error(`process ended (${JSON.stringify(this.exit)}) before ${what}:\n${this.stderr.slice(-4000)}`);
+        return undefined;
+      },
+      timeoutMs,
+    );
   }
 
   /** The n-th (1-based) line that matches, once there is one. */
   async waitForNth(what: string, n: number, match: (l: LogLine) => boolean, timeoutMs = 90_000): Promise<LogLine> {
-    return waitFor(what, () => {
-      const all = this.lines.filter(match);
-      if (all.length >= n) return all[n - 1];
-      if (this.exit !== undefined) throw new Error(`process ended (${JSON.stringify(this.exit)}) before ${what}:\n${this.stderr.slice(-4000)}`);
-      return undefined;
-    }, timeoutMs);
+    return waitFor(
+      what,
+      () => {
+        const all = this.lines.filter(match);
+        if (all.length >= n) return all[n - 1];
+        if (this.exit !== undefined)
+          throw new Error(`process ended (${JSON.stringify(this.exit)}) before ${what}:\n${this.stderr.slice(-4000)}`);
+        return undefined;
+      },
+      timeoutMs,
+    );
   }
 
   signal(sig: NodeJS.Signals): void {
@@ -88,7 +100,10 @@ export class Daemon {
   async waitForExit(timeoutMs = 40_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`process did not exit within ${timeoutMs} ms:\n${this.stderr.slice(-4000)}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`process did not exit within ${timeoutMs} ms:\n${this.stderr.slice(-4000)}`)),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([this.exited, timeout]);

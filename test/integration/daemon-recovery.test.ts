@@ -38,10 +38,14 @@ describe('tickdb run: crash and outage recovery (real process)', () => {
   it('after a kill -9 during work, a restart takes the stale lock over and completes the work', async () => {
     const { dir: root, cleanup } = tempDir();
     cleanups.push(cleanup);
-    expect(runCli(['simulate', '--days', '10', '--rows', '300', '--root', root, '--now', T, '--log-level', 'warn']).code).toBe(0);
+    expect(
+      runCli(['simulate', '--days', '10', '--rows', '300', '--root', root, '--now', T, '--log-level', 'warn']).code,
+    ).toBe(0);
 
     // The agent dies with SIGKILL in the middle of its first compression (its .tmp written, not yet renamed).
-    const crashed = new Daemon(['run', '--root', root, '--now', T], { env: { ...ENV, TICKDB_FAULT: 'compress:after-tmp' } });
+    const crashed = new Daemon(['run', '--root', root, '--now', T], {
+      env: { ...ENV, TICKDB_FAULT: 'compress:after-tmp' },
+    });
     cleanups.push(() => crashed.kill());
     await crashed.waitForLog('agent started', isStarted);
     expect(await crashed.waitForExit(60_000)).toEqual({ code: null, signal: 'SIGKILL' });
@@ -51,7 +55,10 @@ describe('tickdb run: crash and outage recovery (real process)', () => {
 
     const agent = await runAgentUntilCaughtUp(root, T);
     cleanups.push(() => agent.kill());
-    expect(JSON.parse(readFileSync(join(root, 'db', 'tickdb.lock'), 'utf8'))).toMatchObject({ pid: agent.pid, command: 'run' });
+    expect(JSON.parse(readFileSync(join(root, 'db', 'tickdb.lock'), 'utf8'))).toMatchObject({
+      pid: agent.pid,
+      command: 'run',
+    });
     expect(agent.lines.find(isCatchUpDone)?.ok).toBe(true);
     agent.signal('SIGTERM');
     expect(await agent.waitForExit(30_000)).toEqual({ code: 0, signal: null });
@@ -69,7 +76,9 @@ describe('tickdb run: crash and outage recovery (real process)', () => {
   it('catches up after a 10-day outage: days are sealed, compressed and archived as the policy says', async () => {
     const { dir: root, cleanup } = tempDir();
     cleanups.push(cleanup);
-    expect(runCli(['simulate', '--days', '25', '--rows', '200', '--root', root, '--now', T, '--log-level', 'warn']).code).toBe(0);
+    expect(
+      runCli(['simulate', '--days', '25', '--rows', '200', '--root', root, '--now', T, '--log-level', 'warn']).code,
+    ).toBe(0);
 
     const first = await runAgentUntilCaughtUp(root, T);
     cleanups.push(() => first.kill());
@@ -93,13 +102,22 @@ describe('tickdb run: crash and outage recovery (real process)', () => {
     expect(primary).toHaveLength(29);
     for (const e of primary) {
       const age = ageOf(e.day, '2026-03-20');
-      const expected = age >= 30 ? ['archive', 'zst', 'archived']
-        : age >= 7 ? ['db', 'zst', 'compressed']
-          : age >= 1 ? ['db', 'db', 'sealed'] : ['db', 'db', 'live'];
+      const expected =
+        age >= 30
+          ? ['archive', 'zst', 'archived']
+          : age >= 7
+            ? ['db', 'zst', 'compressed']
+            : age >= 1
+              ? ['db', 'db', 'sealed']
+              : ['db', 'db', 'live'];
       expect([e.tier, e.kind, e.state], `${e.day} (age ${age})`).toEqual(expected);
     }
-    expect(primary.filter((e) => e.tier === 'archive').map((e) => e.day).sort()).toEqual(
-      Array.from({ length: 6 }, (_, i) => addDays('2026-02-13', i)));
+    expect(
+      primary
+        .filter((e) => e.tier === 'archive')
+        .map((e) => e.day)
+        .sort(),
+    ).toEqual(Array.from({ length: 6 }, (_, i) => addDays('2026-02-13', i)));
     // Backups are kept for days younger than backupRetentionDays (30) and removed for older ones.
     for (const b of inv.filter((e) => e.tier === 'backup')) expect(ageOf(b.day, '2026-03-20')).toBeLessThan(30);
     expect(existsSync(join(root, 'db', 'tickdb.lock'))).toBe(false);

@@ -17,7 +17,19 @@ describe('tickdb run: signals (real process)', () => {
     // Seven days of ~5 MB: the 7-day-old one is compressed by the catch-up, at level 19 in 1-4 MiB frames, which
     // takes long enough for a signal to arrive while it runs.
     template = tempDir();
-    const r = runCli(['simulate', '--days', '7', '--rows', '60000', '--root', template.dir, '--now', T, '--log-level', 'warn']);
+    const r = runCli([
+      'simulate',
+      '--days',
+      '7',
+      '--rows',
+      '60000',
+      '--root',
+      template.dir,
+      '--now',
+      T,
+      '--log-level',
+      'warn',
+    ]);
     expect(r.code, r.stderr).toBe(0);
   });
   afterAll(() => template.cleanup());
@@ -35,12 +47,16 @@ describe('tickdb run: signals (real process)', () => {
 
   function expectResumable(root: string): void {
     expect(existsSync(join(root, 'db', 'tickdb.lock'))).toBe(false);
-    const once = runCli(['run', '--once', '--root', root, '--now', T, '--json'], { env: { TICKDB_COMPRESSION_LEVEL: '3' } });
+    const once = runCli(['run', '--once', '--root', root, '--now', T, '--json'], {
+      env: { TICKDB_COMPRESSION_LEVEL: '3' },
+    });
     expect(once.code, once.stdout + once.stderr).toBe(0);
     expect(existsSync(join(root, 'db', '2026', '03', 'ticks_2026-03-03.db.zst'))).toBe(true);
     expect(existsSync(join(root, 'db', '2026', '03', 'ticks_2026-03-03.db'))).toBe(false);
     expect(filesUnder(root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    const inv = parseJson<{ day: string; tier: string; state: string }[]>(runCli(['inventory', '--json', '--root', root, '--now', T]).stdout);
+    const inv = parseJson<{ day: string; tier: string; state: string }[]>(
+      runCli(['inventory', '--json', '--root', root, '--now', T]).stdout,
+    );
     expect(inv.find((e) => e.day === '2026-03-03' && e.tier === 'db')?.state).toBe('compressed');
   }
 
@@ -91,10 +107,15 @@ describe('tickdb run: signals (real process)', () => {
     cleanups.push(cleanup);
     const config = join(root, 'tickdb.json');
     writeFileSync(config, '{}\n');
-    const agent = new Daemon(['run', '--root', root, '--config', config, '--now', T], { env: { TICKDB_COMPRESSION_LEVEL: '3' } });
+    const agent = new Daemon(['run', '--root', root, '--config', config, '--now', T], {
+      env: { TICKDB_COMPRESSION_LEVEL: '3' },
+    });
     cleanups.push(() => agent.kill());
     const started = await agent.waitForLog('agent started', isStarted);
-    expect(started.nextRuns).toMatchObject({ compress: '2026-03-11T02:00:00.000Z', rotate: '2026-03-11T00:15:00.000Z' });
+    expect(started.nextRuns).toMatchObject({
+      compress: '2026-03-11T02:00:00.000Z',
+      rotate: '2026-03-11T00:15:00.000Z',
+    });
     await agent.waitForLog('catch-up finished', isCatchUpDone);
 
     writeFileSync(config, '{ "compressAfterDays": 5, \n');
@@ -109,7 +130,10 @@ describe('tickdb run: signals (real process)', () => {
     expect(bad2.msg).toContain('schedules.compress');
     expect(agent.exit).toBeUndefined();
 
-    writeFileSync(config, JSON.stringify({ schedules: { compress: '0 14 * * *', status: '*/30 * * * *' }, compressAfterDays: 5 }));
+    writeFileSync(
+      config,
+      JSON.stringify({ schedules: { compress: '0 14 * * *', status: '*/30 * * * *' }, compressAfterDays: 5 }),
+    );
     agent.signal('SIGHUP');
     const ok = await agent.waitForLog('the reload', (l) => l.job === 'reload' && l.msg === 'configuration reloaded');
     expect(ok.schedules).toMatchObject({ compress: '0 14 * * *', status: '*/30 * * * *' });

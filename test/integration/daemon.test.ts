@@ -22,14 +22,16 @@ describe('tickdb run (the agent, real process)', () => {
   it('catches up at start, is the only agent on its root, writes valid metrics, and stops cleanly on SIGTERM', async () => {
     const { dir: root, cleanup } = tempDir();
     cleanups.push(cleanup);
-    expect(runCli(['simulate', '--days', '8', '--rows', '300', '--root', root, '--now', T, '--log-level', 'warn']).code).toBe(0);
+    expect(
+      runCli(['simulate', '--days', '8', '--rows', '300', '--root', root, '--now', T, '--log-level', 'warn']).code,
+    ).toBe(0);
 
     const agent = new Daemon(['run', '--root', root, '--now', T], { env: ENV });
     cleanups.push(() => agent.kill());
     await agent.waitForLog('agent started', isStarted);
     const today = join(root, 'db', '2026', '03', 'ticks_2026-03-10.db');
     const tomorrow = join(root, 'db', '2026', '03', 'ticks_2026-03-11.db');
-    await waitFor('today\'s and tomorrow\'s databases', () => existsSync(today) && existsSync(tomorrow));
+    await waitFor("today's and tomorrow's databases", () => existsSync(today) && existsSync(tomorrow));
     const done = await agent.waitForLog('catch-up finished', isCatchUpDone);
     expect(done.ok).toBe(true);
     // The 8-day-old day was sealed, backed up and compressed by the catch-up, as run --once would have.
@@ -89,15 +91,27 @@ describe('tickdb run (the agent, real process)', () => {
     cleanups.push(() => agent.kill());
     await agent.waitForLog('catch-up finished', isCatchUpDone);
     const metricsFile = join(root, 'metrics', 'tickdb.prom');
-    await waitFor('the metrics file', () => existsSync(metricsFile) && readFileSync(metricsFile, 'utf8').includes('tickdb_tier_files{tier="archive",dataset="ticks"} 0'));
-    const jobLines = (): number => agent.lines.filter((l) => typeof l.msg === 'string' && l.msg.endsWith(' started') && l.job !== 'agent').length;
+    await waitFor(
+      'the metrics file',
+      () =>
+        existsSync(metricsFile) &&
+        readFileSync(metricsFile, 'utf8').includes('tickdb_tier_files{tier="archive",dataset="ticks"} 0'),
+    );
+    const jobLines = (): number =>
+      agent.lines.filter((l) => typeof l.msg === 'string' && l.msg.endsWith(' started') && l.job !== 'agent').length;
     const jobsBefore = jobLines();
 
     // An operator puts back an old day in the archive tier (here: a copy of a database, as a stand-in).
     mkdirSync(join(root, 'archive', '2025', '12'), { recursive: true });
-    copyFileSync(join(root, 'db', '2026', '03', 'ticks_2026-03-10.db'), join(root, 'archive', '2025', '12', 'ticks_2025-12-01.db'));
-    await waitFor('the metrics to count the new archive file',
-      () => readFileSync(metricsFile, 'utf8').includes('tickdb_tier_files{tier="archive",dataset="ticks"} 1'), 30_000);
+    copyFileSync(
+      join(root, 'db', '2026', '03', 'ticks_2026-03-10.db'),
+      join(root, 'archive', '2025', '12', 'ticks_2025-12-01.db'),
+    );
+    await waitFor(
+      'the metrics to count the new archive file',
+      () => readFileSync(metricsFile, 'utf8').includes('tickdb_tier_files{tier="archive",dataset="ticks"} 1'),
+      30_000,
+    );
     expect(jobLines()).toBe(jobsBefore);
 
     agent.signal('SIGINT');
@@ -110,10 +124,15 @@ describe('tickdb run (the agent, real process)', () => {
     const agent = new Daemon(['run', '--now', T], { env: ENV, cwd });
     cleanups.push(() => agent.kill());
     const today = join(cwd, 'data', 'ticks', 'db', '2026', '03', 'ticks_2026-03-10.db');
-    await waitFor('today\'s database under ./data/ticks', () => existsSync(today) || (agent.exit !== undefined ? 'exited' : undefined));
+    await waitFor(
+      "today's database under ./data/ticks",
+      () => existsSync(today) || (agent.exit !== undefined ? 'exited' : undefined),
+    );
     expect(agent.exit).toBeUndefined();
     await agent.waitForLog('catch-up finished', isCatchUpDone);
-    await waitFor('the metrics file under ./data/ticks', () => existsSync(join(cwd, 'data', 'ticks', 'metrics', 'tickdb.prom')));
+    await waitFor('the metrics file under ./data/ticks', () =>
+      existsSync(join(cwd, 'data', 'ticks', 'metrics', 'tickdb.prom')),
+    );
     agent.signal('SIGTERM');
     expect(await agent.waitForExit(30_000)).toEqual({ code: 0, signal: null });
     expect(existsSync(join(cwd, 'data', 'ticks', 'db', 'tickdb.lock'))).toBe(false);
@@ -122,14 +141,19 @@ describe('tickdb run (the agent, real process)', () => {
   it('run --once writes the metrics file too and keeps its exit codes', async () => {
     const { dir: root, cleanup } = tempDir();
     cleanups.push(cleanup);
-    expect(runCli(['simulate', '--days', '3', '--rows', '200', '--root', root, '--now', T, '--log-level', 'warn']).code).toBe(0);
+    expect(
+      runCli(['simulate', '--days', '3', '--rows', '200', '--root', root, '--now', T, '--log-level', 'warn']).code,
+    ).toBe(0);
     const once = runCli(['run', '--once', '--root', root, '--now', T, '--log-level', 'warn'], { env: ENV });
     expect(once.code).toBe(0);
     const metrics = readFileSync(join(root, 'metrics', 'tickdb.prom'), 'utf8');
     expect(metrics).toContain('tickdb_agent_up 0');
     expect(metrics).toContain('tickdb_day_states{dataset="ticks",state="sealed"} 3');
     if (PROMTOOL) expect(promtoolCheck(metrics).code).toBe(0);
-    const dry = runCli(['run', '--once', '--dry-run', '--root', root, '--now', '2026-03-20T13:00:00Z', '--log-level', 'warn'], { env: ENV });
+    const dry = runCli(
+      ['run', '--once', '--dry-run', '--root', root, '--now', '2026-03-20T13:00:00Z', '--log-level', 'warn'],
+      { env: ENV },
+    );
     expect(dry.code).toBe(0);
     expect(readFileSync(join(root, 'metrics', 'tickdb.prom'), 'utf8')).toBe(metrics);
     expect(runCli(['run', '--force', '--root', root], { env: ENV }).code).toBe(2);

@@ -8,7 +8,8 @@ import { until, WriterProcess } from '../helpers/writer.js';
 import { sha256File } from '../../src/fs/sha256.js';
 import { needProgram } from '../helpers/external-programs.js';
 
-const dayFile = (root: string, tier: string, day: string): string => join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db`);
+const dayFile = (root: string, tier: string, day: string): string =>
+  join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db`);
 
 /** Counts rows on a copy, so that our reader never checkpoints the original. */
 function countRows(path: string, scratch: string): number {
@@ -23,7 +24,19 @@ function countRows(path: string, scratch: string): number {
   }
 }
 
-function metadata(root: string): { days: Record<string, { state: string; sha256?: string; rows?: number; busySince?: string; origin?: string; quarantine?: { reason: string } }> } {
+function metadata(root: string): {
+  days: Record<
+    string,
+    {
+      state: string;
+      sha256?: string;
+      rows?: number;
+      busySince?: string;
+      origin?: string;
+      quarantine?: { reason: string };
+    }
+  >;
+} {
   return JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8'));
 }
 
@@ -56,8 +69,12 @@ describe.skipIf(!needProgram('sqlite3'))('rotate beside a live writer', () => {
       // 00:20 the next day: the writer has not moved on yet, so the day is busy (not a failure).
       const busy = runCli(['rotate', '--root', root, '--now', '2026-03-11T00:20:00Z', '--json']);
       expect(busy.code, busy.stderr).toBe(0);
-      const busyReport = parseJson<{ results: { step: { kind: string; day?: string }; outcome: { status: string } }[] }>(busy.stdout);
-      expect(busyReport.results.find((r) => r.step.kind === 'seal' && r.step.day === '2026-03-10')?.outcome.status).toBe('busy');
+      const busyReport = parseJson<{
+        results: { step: { kind: string; day?: string }; outcome: { status: string } }[];
+      }>(busy.stdout);
+      expect(
+        busyReport.results.find((r) => r.step.kind === 'seal' && r.step.day === '2026-03-10')?.outcome.status,
+      ).toBe('busy');
       expect(metadata(root).days['ticks/2026-03-10']?.busySince).toBeDefined();
       expect(statSync(d10).mode & 0o222).not.toBe(0);
 
@@ -100,14 +117,24 @@ describe.skipIf(!needProgram('sqlite3'))('rotate beside a live writer', () => {
       await until(() => countRows(today, scratch) >= 100, 'rows in today');
       const r = runCli(['rotate', '--root', root, '--now', '2026-03-10T06:00:00Z', '--json']);
       expect(r.code, r.stderr).toBe(0);
-      const report = parseJson<{ results: { step: { kind: string; day?: string }; outcome: { status: string; message: string } }[] }>(r.stdout);
+      const report = parseJson<{
+        results: { step: { kind: string; day?: string }; outcome: { status: string; message: string } }[];
+      }>(r.stdout);
       const step = report.results.find((x) => x.step.kind === 'precreate' && x.step.day === '2026-03-10');
-      expect(step?.outcome).toMatchObject({ status: 'done', message: expect.stringContaining('already there') as unknown });
+      expect(step?.outcome).toMatchObject({
+        status: 'done',
+        message: expect.stringContaining('already there') as unknown,
+      });
       expect(metadata(root).days['ticks/2026-03-10']).toMatchObject({ state: 'live', origin: 'found' });
-      const events = readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; path?: string });
+      const events = readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; path?: string });
       expect(events.filter((e) => e.path === today).map((e) => e.event)).toEqual(['found-live']);
       // A second run has nothing more to record.
-      const again = parseJson<{ results: { step: { kind: string; day?: string } }[] }>(runCli(['rotate', '--root', root, '--now', '2026-03-10T06:10:00Z', '--json']).stdout);
+      const again = parseJson<{ results: { step: { kind: string; day?: string } }[] }>(
+        runCli(['rotate', '--root', root, '--now', '2026-03-10T06:10:00Z', '--json']).stdout,
+      );
       expect(again.results.some((x) => x.step.kind === 'precreate' && x.step.day === '2026-03-10')).toBe(false);
     } finally {
       await writer.stop();
@@ -129,7 +156,10 @@ describe.skipIf(!needProgram('sqlite3'))('rotate beside a live writer', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(metadata(root).days['ticks/2026-03-10']?.rows).toBe(committed);
     expect(existsSync(`${d10}-wal`)).toBe(false);
-    const audit = readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; walBytesFolded?: number });
+    const audit = readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; walBytesFolded?: number });
     expect(audit.find((a) => a.event === 'sealed')?.walBytesFolded).toBeGreaterThan(0);
     expect(runSqlite(d10, 'SELECT count(*) FROM ticks;')).toBe(String(committed));
   });
@@ -138,7 +168,9 @@ describe.skipIf(!needProgram('sqlite3'))('rotate beside a live writer', () => {
     runCli(['simulate', '--days', '1', '--rows', '100', '--root', root, '--now', '2026-03-11T00:05:00Z']);
     const r = runCli(['rotate', '--root', root, '--now', '2026-03-11T00:05:00Z', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const report = parseJson<{ results: { step: { kind: string } }[]; notes: { kind: string; day?: string }[] }>(r.stdout);
+    const report = parseJson<{ results: { step: { kind: string } }[]; notes: { kind: string; day?: string }[] }>(
+      r.stdout,
+    );
     expect(report.results.some((x) => x.step.kind === 'seal')).toBe(false);
     expect(report.notes.some((n) => n.kind === 'not-due' && n.day === '2026-03-10')).toBe(true);
     const later = runCli(['rotate', '--root', root, '--now', '2026-03-11T00:16:00Z']);
@@ -165,7 +197,9 @@ describe.skipIf(!needProgram('sqlite3'))('rotate beside a live writer', () => {
     expect((await sha256File(bad)).sha256).toBe(before);
     expect(existsSync(dayFile(root, 'backup', '2026-03-09'))).toBe(false);
     // Skipped by later runs, never compressed or purged.
-    const later = runCli(['run', '--once', '--root', root, '--now', '2026-03-30T12:00:00Z'], { env: { TICKDB_COMPRESSION_LEVEL: '3' } });
+    const later = runCli(['run', '--once', '--root', root, '--now', '2026-03-30T12:00:00Z'], {
+      env: { TICKDB_COMPRESSION_LEVEL: '3' },
+    });
     expect(later.code, later.stderr).toBe(0);
     expect(existsSync(bad)).toBe(true);
     expect(metadata(root).days['ticks/2026-03-09']?.state).toBe('quarantined');

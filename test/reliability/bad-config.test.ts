@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { describeError, exitCodeFor } from '../../src/errors.js';
-import { configSchema, datasetSchema, diskSpaceSchema, legalHoldSchema, schedulesSchema } from '../../src/config/schema.js';
+import {
+  configSchema,
+  datasetSchema,
+  diskSpaceSchema,
+  legalHoldSchema,
+  schedulesSchema,
+} from '../../src/config/schema.js';
 import { tempDir } from '../helpers/cli.js';
 import { runCliAsync } from '../helpers/faults.js';
 
@@ -14,17 +20,50 @@ import { runCliAsync } from '../helpers/faults.js';
  * new field cannot be added without its wrong-type case.
  */
 const TOP: Record<string, unknown> = {
-  root: 5, datasets: 'ticks', compressAfterDays: '7', archiveAfterDays: '30', purgeAfterDays: true, backupRetentionDays: [30],
-  compressionLevel: '19', compressionThreads: { n: 2 }, frameSizeMib: '32', graceMinutes: null, schedules: 'daily',
-  archiveDir: 7, backupDir: false, metricsFile: ['m.prom'], diskSpace: 15, legalHolds: { reason: 'x' }, minimumRetentionDays: '0',
-  maxPurgeDaysPerRun: '31', fileMode: 644, fileOwner: true, fileGroup: ['tick'], tomorrowDueHour: '12', dryRun: 'yes', logLevel: 3,
+  root: 5,
+  datasets: 'ticks',
+  compressAfterDays: '7',
+  archiveAfterDays: '30',
+  purgeAfterDays: true,
+  backupRetentionDays: [30],
+  compressionLevel: '19',
+  compressionThreads: { n: 2 },
+  frameSizeMib: '32',
+  graceMinutes: null,
+  schedules: 'daily',
+  archiveDir: 7,
+  backupDir: false,
+  metricsFile: ['m.prom'],
+  diskSpace: 15,
+  legalHolds: { reason: 'x' },
+  minimumRetentionDays: '0',
+  maxPurgeDaysPerRun: '31',
+  fileMode: 644,
+  fileOwner: true,
+  fileGroup: ['tick'],
+  tomorrowDueHour: '12',
+  dryRun: 'yes',
+  logLevel: 3,
 };
 const DATASET: Record<string, unknown> = {
-  prefix: 1, schemaSql: 1, timestampColumn: 1, tableName: ['ticks'], compressAfterDays: '3', archiveAfterDays: false,
-  purgeAfterDays: '9', backupRetentionDays: {}, compressionLevel: '3',
+  prefix: 1,
+  schemaSql: 1,
+  timestampColumn: 1,
+  tableName: ['ticks'],
+  compressAfterDays: '3',
+  archiveAfterDays: false,
+  purgeAfterDays: '9',
+  backupRetentionDays: {},
+  compressionLevel: '3',
 };
 const HOLD: Record<string, unknown> = { dataset: 1, day: 20260101, from: true, to: null, reason: 5 };
-const SCHEDULES: Record<string, unknown> = { rotate: 0, compress: true, archive: null, purge: ['* * * * *'], status: 60 };
+const SCHEDULES: Record<string, unknown> = {
+  rotate: 0,
+  compress: true,
+  archive: null,
+  purge: ['* * * * *'],
+  status: 60,
+};
 const DISK: Record<string, unknown> = { warnFreePercent: '15', critFreePercent: true };
 
 interface Case {
@@ -35,9 +74,21 @@ interface Case {
 
 const cases: Case[] = [
   ...Object.entries(TOP).map(([k, v]) => ({ field: k, value: v, config: { [k]: v } })),
-  ...Object.entries(DATASET).map(([k, v]) => ({ field: `datasets.0.${k}`, value: v, config: { datasets: [{ prefix: 'ticks', [k]: v }] } })),
-  ...Object.entries(HOLD).map(([k, v]) => ({ field: `legalHolds.0.${k}`, value: v, config: { legalHolds: [{ day: '2026-01-01', reason: 'SEC', [k]: v }] } })),
-  ...Object.entries(SCHEDULES).map(([k, v]) => ({ field: `schedules.${k}`, value: v, config: { schedules: { [k]: v } } })),
+  ...Object.entries(DATASET).map(([k, v]) => ({
+    field: `datasets.0.${k}`,
+    value: v,
+    config: { datasets: [{ prefix: 'ticks', [k]: v }] },
+  })),
+  ...Object.entries(HOLD).map(([k, v]) => ({
+    field: `legalHolds.0.${k}`,
+    value: v,
+    config: { legalHolds: [{ day: '2026-01-01', reason: 'SEC', [k]: v }] },
+  })),
+  ...Object.entries(SCHEDULES).map(([k, v]) => ({
+    field: `schedules.${k}`,
+    value: v,
+    config: { schedules: { [k]: v } },
+  })),
   ...Object.entries(DISK).map(([k, v]) => ({ field: `diskSpace.${k}`, value: v, config: { diskSpace: { [k]: v } } })),
 ];
 
@@ -66,7 +117,8 @@ describe('a config with every wrong type', () => {
       } catch (err) {
         const text = describeError(err);
         if (exitCodeFor(err) !== 2) failures.push(`${c.field}: exit ${exitCodeFor(err)} (${text})`);
-        if (!text.includes(`${c.field} = ${JSON.stringify(c.value)}`)) failures.push(`${c.field}: not named in "${text}"`);
+        if (!text.includes(`${c.field} = ${JSON.stringify(c.value)}`))
+          failures.push(`${c.field}: not named in "${text}"`);
         if (!text.includes(file)) failures.push(`${c.field}: file not named in "${text}"`);
       }
     });
@@ -75,20 +127,30 @@ describe('a config with every wrong type', () => {
 
   it.each([
     ['every top-level field', TOP, cases.filter((c) => !c.field.includes('.'))],
-    ['every field of a dataset, a legal hold, the schedules and diskSpace', {
-      datasets: [DATASET], legalHolds: [HOLD], schedules: SCHEDULES, diskSpace: DISK,
-    }, cases.filter((c) => c.field.includes('.'))],
-  ])('the CLI, given %s wrong at once, exits 2 naming each of them and creates nothing', async (_what, config, named) => {
-    const file = join(dir, `all-${Object.keys(config).length}.json`);
-    const root = join(dir, 'never');
-    writeFileSync(file, JSON.stringify(config));
-    const rootArgs = 'root' in config ? [] : ['--root', root]; // a --root flag would override the field under test
-    const r = await runCliAsync(['run', '--once', ...rootArgs, '--config', file, '--now', '2026-03-14T12:00:00Z']);
-    expect(r.code, r.stderr).toBe(2);
-    for (const c of named) expect(r.stderr, c.field).toContain(`${c.field} = ${JSON.stringify(c.value)}`);
-    expect(existsSync(root)).toBe(false);
-    const st = await runCliAsync(['status', ...rootArgs, '--config', file]);
-    expect(st.code).toBe(3); // status: UNKNOWN for its own config errors
-    expect(st.stdout).toMatch(/^TICKDB UNKNOWN - .*invalid configuration: /);
-  });
+    [
+      'every field of a dataset, a legal hold, the schedules and diskSpace',
+      {
+        datasets: [DATASET],
+        legalHolds: [HOLD],
+        schedules: SCHEDULES,
+        diskSpace: DISK,
+      },
+      cases.filter((c) => c.field.includes('.')),
+    ],
+  ])(
+    'the CLI, given %s wrong at once, exits 2 naming each of them and creates nothing',
+    async (_what, config, named) => {
+      const file = join(dir, `all-${Object.keys(config).length}.json`);
+      const root = join(dir, 'never');
+      writeFileSync(file, JSON.stringify(config));
+      const rootArgs = 'root' in config ? [] : ['--root', root]; // a --root flag would override the field under test
+      const r = await runCliAsync(['run', '--once', ...rootArgs, '--config', file, '--now', '2026-03-14T12:00:00Z']);
+      expect(r.code, r.stderr).toBe(2);
+      for (const c of named) expect(r.stderr, c.field).toContain(`${c.field} = ${JSON.stringify(c.value)}`);
+      expect(existsSync(root)).toBe(false);
+      const st = await runCliAsync(['status', ...rootArgs, '--config', file]);
+      expect(st.code).toBe(3); // status: UNKNOWN for its own config errors
+      expect(st.stdout).toMatch(/^TICKDB UNKNOWN - .*invalid configuration: /);
+    },
+  );
 });

@@ -16,7 +16,8 @@ const NOW = '2026-03-14T12:00:00Z';
 const LATER = '2026-10-01T12:00:00Z';
 const ENV = { TICKDB_COMPRESSION_LEVEL: '3' };
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const dayFile = (root: string, day: string, ext = '.db'): string => join(root, 'db', day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+const dayFile = (root: string, day: string, ext = '.db'): string =>
+  join(root, 'db', day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
 
 const BAD = {
   garbage: '2026-03-04', // random bytes named like a database
@@ -26,92 +27,110 @@ const BAD = {
   twice: '2026-03-08', // .db and a .db.zst of another day's data
 };
 
-describe.skipIf(!needProgram('zstd', 'sqlite3'))('bad input: quarantined or refused with a message naming the file; nothing deleted', () => {
-  let dir: string;
-  let cleanup: () => void;
-  let root: string;
-  let first: CliResult;
-  let status: CliResult;
-  let later: CliResult;
-  let badHashes: Map<string, string>;
-  const badPaths: string[] = [];
+describe.skipIf(!needProgram('zstd', 'sqlite3'))(
+  'bad input: quarantined or refused with a message naming the file; nothing deleted',
+  () => {
+    let dir: string;
+    let cleanup: () => void;
+    let root: string;
+    let first: CliResult;
+    let status: CliResult;
+    let later: CliResult;
+    let badHashes: Map<string, string>;
+    const badPaths: string[] = [];
 
-  beforeAll(() => {
-    ({ dir, cleanup } = tempDir('tickdb-bad-'));
-    root = join(dir, 'root');
-    expect(runCli(['simulate', '--days', '10', '--rows', '300', '--root', root, '--now', NOW]).code).toBe(0);
-    const rnd = Buffer.alloc(50_000);
-    for (let i = 0; i < rnd.length; i++) rnd[i] = (i * 7919 + 13) % 251;
-    writeFileSync(dayFile(root, BAD.garbage), rnd);
-    writeFileSync(dayFile(root, BAD.empty), '');
-    rmSync(`${dayFile(root, BAD.empty)}-wal`, { force: true });
-    const scratch = join(dir, 'x.zst');
-    zstdCompress(dayFile(root, BAD.truncatedZst), scratch);
-    writeFileSync(dayFile(root, BAD.truncatedZst, '.db.zst'), readFileSync(scratch).subarray(0, 3000));
-    rmSync(dayFile(root, BAD.truncatedZst));
-    const text = join(dir, 'notes.txt');
-    writeFileSync(text, 'not a database\n'.repeat(5000));
-    zstdCompress(text, dayFile(root, BAD.notSqliteZst, '.db.zst'));
-    rmSync(dayFile(root, BAD.notSqliteZst));
-    zstdCompress(dayFile(root, '2026-03-09'), dayFile(root, BAD.twice, '.db.zst'));
-    mkdirSync(dirname(dayFile(root, '2026-02-30')), { recursive: true });
-    writeFileSync(dayFile(root, '2026-02-30'), readFileSync(dayFile(root, '2026-03-10'))); // impossible date
-    badPaths.push(dayFile(root, BAD.garbage), dayFile(root, BAD.empty), dayFile(root, BAD.truncatedZst, '.db.zst'),
-      dayFile(root, BAD.notSqliteZst, '.db.zst'), dayFile(root, BAD.twice), dayFile(root, BAD.twice, '.db.zst'), dayFile(root, '2026-02-30'));
-    const snap = snapshot(root);
-    badHashes = new Map(badPaths.map((p) => [p, snap.get(p) ?? 'missing']));
-    first = runCli(['run', '--once', '--root', root, '--now', NOW], { env: ENV });
-    status = runCli(['status', '--root', root, '--now', NOW]);
-  }, 120_000);
-  afterAll(() => cleanup());
+    beforeAll(() => {
+      ({ dir, cleanup } = tempDir('tickdb-bad-'));
+      root = join(dir, 'root');
+      expect(runCli(['simulate', '--days', '10', '--rows', '300', '--root', root, '--now', NOW]).code).toBe(0);
+      const rnd = Buffer.alloc(50_000);
+      for (let i = 0; i < rnd.length; i++) rnd[i] = (i * 7919 + 13) % 251;
+      writeFileSync(dayFile(root, BAD.garbage), rnd);
+      writeFileSync(dayFile(root, BAD.empty), '');
+      rmSync(`${dayFile(root, BAD.empty)}-wal`, { force: true });
+      const scratch = join(dir, 'x.zst');
+      zstdCompress(dayFile(root, BAD.truncatedZst), scratch);
+      writeFileSync(dayFile(root, BAD.truncatedZst, '.db.zst'), readFileSync(scratch).subarray(0, 3000));
+      rmSync(dayFile(root, BAD.truncatedZst));
+      const text = join(dir, 'notes.txt');
+      writeFileSync(text, 'not a database\n'.repeat(5000));
+      zstdCompress(text, dayFile(root, BAD.notSqliteZst, '.db.zst'));
+      rmSync(dayFile(root, BAD.notSqliteZst));
+      zstdCompress(dayFile(root, '2026-03-09'), dayFile(root, BAD.twice, '.db.zst'));
+      mkdirSync(dirname(dayFile(root, '2026-02-30')), { recursive: true });
+      writeFileSync(dayFile(root, '2026-02-30'), readFileSync(dayFile(root, '2026-03-10'))); // impossible date
+      badPaths.push(
+        dayFile(root, BAD.garbage),
+        dayFile(root, BAD.empty),
+        dayFile(root, BAD.truncatedZst, '.db.zst'),
+        dayFile(root, BAD.notSqliteZst, '.db.zst'),
+        dayFile(root, BAD.twice),
+        dayFile(root, BAD.twice, '.db.zst'),
+        dayFile(root, '2026-02-30'),
+      );
+      const snap = snapshot(root);
+      badHashes = new Map(badPaths.map((p) => [p, snap.get(p) ?? 'missing']));
+      first = runCli(['run', '--once', '--root', root, '--now', NOW], { env: ENV });
+      status = runCli(['status', '--root', root, '--now', NOW]);
+    }, 120_000);
+    afterAll(() => cleanup());
 
-  const quarantined = (day: string): { state: string; quarantine?: { reason: string } } | undefined => readMeta(root).days[`ticks/${day}`];
+    const quarantined = (day: string): { state: string; quarantine?: { reason: string } } | undefined =>
+      readMeta(root).days[`ticks/${day}`];
 
-  it('the run reports failure (exit 1) and still does the good days', () => {
-    expect(first.code, first.stderr).toBe(1);
-    expect(first.stdout).toMatch(/5 failed or quarantined/);
-    for (const day of ['2026-03-09', '2026-03-10', '2026-03-13']) expect(quarantined(day)?.state, day).toMatch(/sealed|compressed/);
-  });
+    it('the run reports failure (exit 1) and still does the good days', () => {
+      expect(first.code, first.stderr).toBe(1);
+      expect(first.stdout).toMatch(/5 failed or quarantined/);
+      for (const day of ['2026-03-09', '2026-03-10', '2026-03-13'])
+        expect(quarantined(day)?.state, day).toMatch(/sealed|compressed/);
+    });
 
-  it.each([
-    ['a garbage file named like a database', BAD.garbage, '.db', /not a database/],
-    ['a zero-byte .db', BAD.empty, '.db', /zero-byte file/],
-    ['a truncated .zst', BAD.truncatedZst, '.db.zst', /truncated/],
-    ['a .zst of something that is not SQLite', BAD.notSqliteZst, '.db.zst', /not a database/],
-    ['a day present as .db and .db.zst with different contents', BAD.twice, '.db', /present 2 times/],
-  ])('%s: quarantined, named in the run output and in status, left in place', (_what, day, ext, reason) => {
-    const path = dayFile(root, day, ext);
-    const line = first.stdout.split('\n').find((l) => l.includes(`ticks/${day}`) && l.includes('quarantined'));
-    expect(line, first.stdout).toBeDefined();
-    expect(line).toContain(path);
-    expect(line).toMatch(reason);
-    const rec = quarantined(day);
-    expect(rec?.state).toBe('quarantined');
-    expect(rec?.quarantine?.reason).toMatch(reason);
-    expect(status.code).toBe(2); // CRITICAL
-    expect(status.stdout).toMatch(new RegExp(`CRITICAL\\s+quarantine\\s+ticks/${day} is quarantined.*${reason.source}`));
-    expect(snapshot(root).get(path)).toBe(badHashes.get(path));
-  });
+    it.each([
+      ['a garbage file named like a database', BAD.garbage, '.db', /not a database/],
+      ['a zero-byte .db', BAD.empty, '.db', /zero-byte file/],
+      ['a truncated .zst', BAD.truncatedZst, '.db.zst', /truncated/],
+      ['a .zst of something that is not SQLite', BAD.notSqliteZst, '.db.zst', /not a database/],
+      ['a day present as .db and .db.zst with different contents', BAD.twice, '.db', /present 2 times/],
+    ])('%s: quarantined, named in the run output and in status, left in place', (_what, day, ext, reason) => {
+      const path = dayFile(root, day, ext);
+      const line = first.stdout.split('\n').find((l) => l.includes(`ticks/${day}`) && l.includes('quarantined'));
+      expect(line, first.stdout).toBeDefined();
+      expect(line).toContain(path);
+      expect(line).toMatch(reason);
+      const rec = quarantined(day);
+      expect(rec?.state).toBe('quarantined');
+      expect(rec?.quarantine?.reason).toMatch(reason);
+      expect(status.code).toBe(2); // CRITICAL
+      expect(status.stdout).toMatch(
+        new RegExp(`CRITICAL\\s+quarantine\\s+ticks/${day} is quarantined.*${reason.source}`),
+      );
+      expect(snapshot(root).get(path)).toBe(badHashes.get(path));
+    });
 
-  it('a file name with an impossible date: a warning naming it, reported by status, left alone', () => {
-    const path = dayFile(root, '2026-02-30');
-    expect(first.stderr).toContain(`${path}: impossible date 2026-02-30; left alone`);
-    expect(status.stdout).toMatch(/WARNING\s+metadata\s+.*ticks_2026-02-30\.db: impossible date 2026-02-30/);
-    expect(snapshot(root).get(path)).toBe(badHashes.get(path));
-  });
+    it('a file name with an impossible date: a warning naming it, reported by status, left alone', () => {
+      const path = dayFile(root, '2026-02-30');
+      expect(first.stderr).toContain(`${path}: impossible date 2026-02-30; left alone`);
+      expect(status.stdout).toMatch(/WARNING\s+metadata\s+.*ticks_2026-02-30\.db: impossible date 2026-02-30/);
+      expect(snapshot(root).get(path)).toBe(badHashes.get(path));
+    });
 
-  it('200 days later, no quarantined file has been compressed over, archived or purged', () => {
-    const config = join(dir, 'short.json');
-    writeFileSync(config, JSON.stringify({ compressAfterDays: 2, archiveAfterDays: 4, purgeAfterDays: 100, maxPurgeDaysPerRun: 100 }));
-    later = runCli(['run', '--once', '--root', root, '--config', config, '--now', LATER], { env: ENV });
-    expect(later.code, `${later.stdout}\n${later.stderr}`).toBe(0);
-    for (const day of Object.values(BAD)) expect(later.stdout).not.toMatch(new RegExp(`purge\\s+purge\\s+ticks/${day}`));
-    const snap = snapshot(root);
-    for (const path of badPaths) expect(snap.get(path), path).toBe(badHashes.get(path));
-    expect(quarantined('2026-03-09')?.state).toBe('purged'); // a good day of the same age is gone
-    expect(tmpFiles(root)).toEqual([]);
-  });
-});
+    it('200 days later, no quarantined file has been compressed over, archived or purged', () => {
+      const config = join(dir, 'short.json');
+      writeFileSync(
+        config,
+        JSON.stringify({ compressAfterDays: 2, archiveAfterDays: 4, purgeAfterDays: 100, maxPurgeDaysPerRun: 100 }),
+      );
+      later = runCli(['run', '--once', '--root', root, '--config', config, '--now', LATER], { env: ENV });
+      expect(later.code, `${later.stdout}\n${later.stderr}`).toBe(0);
+      for (const day of Object.values(BAD))
+        expect(later.stdout).not.toMatch(new RegExp(`purge\\s+purge\\s+ticks/${day}`));
+      const snap = snapshot(root);
+      for (const path of badPaths) expect(snap.get(path), path).toBe(badHashes.get(path));
+      expect(quarantined('2026-03-09')?.state).toBe('purged'); // a good day of the same age is gone
+      expect(tmpFiles(root)).toEqual([]);
+    });
+  },
+);
 
 describe.skipIf(!needProgram('zstd', 'sqlite3'))('bad state files', () => {
   let dir: string;
@@ -136,7 +155,9 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('bad state files', () => {
     expect(aside).toHaveLength(1);
     expect(r.stdout).toContain(`kept aside as ${join(root, 'db', aside[0] ?? '')}`);
     expect(r.stderr).toMatch(/rotation_metadata\.json is not JSON/);
-    expect(readFileSync(join(root, 'db', aside[0] ?? ''), 'utf8')).toBe('{"schemaVersion": 1, "days": {"ticks/2026-03-1');
+    expect(readFileSync(join(root, 'db', aside[0] ?? ''), 'utf8')).toBe(
+      '{"schemaVersion": 1, "days": {"ticks/2026-03-1',
+    );
     expect(Object.fromEntries(dayViews(root, join(dir, 'scratch')))).toEqual(Object.fromEntries(before));
     expect(readMeta(root).days['ticks/2026-03-12']?.state).toBe('sealed');
     expect(runCli(['audit', 'verify', '--root', root]).code).toBe(0);
@@ -167,10 +188,14 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('bad state files', () => {
 /** How to run the CLI as a user who cannot write the tree: `nobody` when we are root, else ourselves. */
 function asUnprivileged(): { run: (args: string[]) => CliResult; why?: string } {
   if (process.getuid?.() !== 0) return { run: (args) => runCli(args) };
-  if (!existsSync('/usr/bin/setpriv')) return { run: () => ({ code: null, signal: null, stdout: '', stderr: '' }), why: 'no /usr/bin/setpriv' };
+  if (!existsSync('/usr/bin/setpriv'))
+    return { run: () => ({ code: null, signal: null, stdout: '', stderr: '' }), why: 'no /usr/bin/setpriv' };
   const run = (args: string[]): CliResult => {
-    const r = spawnSync('/usr/bin/setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN, ...args],
-      { encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' } });
+    const r = spawnSync(
+      '/usr/bin/setpriv',
+      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, BIN, ...args],
+      { encoding: 'utf8', cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' } },
+    );
     return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
   };
   const probe = run(['--version']);
@@ -215,7 +240,9 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('a root the agent cannot write'
     spawnSync('chown', ['-R', 'nobody:nogroup', join(root, 'db')]);
     const r = who.run(['run', '--once', '--root', root, '--now', NOW]);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`backup .*failed.*EACCES: permission denied, mkdir '${escapeRe(join(root, 'backup'))}`));
+    expect(r.stdout).toMatch(
+      new RegExp(`backup .*failed.*EACCES: permission denied, mkdir '${escapeRe(join(root, 'backup'))}`),
+    );
     expect(readMeta(root).days['ticks/2026-03-13']?.state).toBe('sealed');
     expect(readMeta(root).jobs.rotate?.ok).toBe(false);
     expect(tmpFiles(root)).toEqual([]);

@@ -25,7 +25,10 @@ const POINTS: [point: string, scenario: 'raw' | 'staged'][] = [
   ['audit:after-append', 'raw'],
   // The first compress of `raw` goes straight into archive/, that of `staged` into db/.
   ...MOVE.map((p): [string, 'raw'] => [`compress:${p}`, 'raw']),
-  ...(['after-intent', 'after-rename', 'after-audit'] as const).map((p): [string, 'staged'] => [`compress:${p}`, 'staged']),
+  ...(['after-intent', 'after-rename', 'after-audit'] as const).map((p): [string, 'staged'] => [
+    `compress:${p}`,
+    'staged',
+  ]),
   ...MOVE.map((p): [string, 'staged'] => [`archive:${p}`, 'staged']),
   ['purge:after-audit', 'raw'], // an unsealed .db past purgeAfterDays
   ['purge:mid-delete', 'raw'],
@@ -46,21 +49,27 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('crash at each fault point, the
   afterAll(() => cleanup());
 
   it(`completes or rolls back the step for each of ${POINTS.length} fault points; every row kept`, async () => {
-    const settled = await pool(2, POINTS.map(([point, name], i) => async () => {
-      const s = scenarios.get(name);
-      if (s === undefined) throw new Error(name);
-      const root = join(work, `case-${i}`);
-      copyTree(s.tree, root);
-      const label = `${point} in ${name}`;
-      const crashed = await runCliAsync(runArgs(s, root), { env: { ...s.env, TICKDB_FAULT: point } });
-      expect(crashed.signal, `${label}: the fault point was not reached\n${crashed.stdout}\n${crashed.stderr}`).toBe('SIGKILL');
-      expect(crashed.stderr).toContain(`TICKDB_FAULT=${point}: killing`);
-      const leftTmp = tmpFiles(root).length;
-      const pending = Object.values(readMeta(root).days).filter((d) => d.pendingDelete !== undefined).length;
-      const { recovery } = await recoverAndCheck(s, root, join(work, `scratch-${i}`), label);
-      const recovered = (recovery.stdout.match(/^recover\s+(\S+)/gm) ?? []).map((l) => l.split(/\s+/)[1]).join('+') || 'none';
-      return `${label}: ${leftTmp} .tmp and ${pending} pending move(s) left by the crash; recovery steps: ${recovered}`;
-    }));
+    const settled = await pool(
+      2,
+      POINTS.map(([point, name], i) => async () => {
+        const s = scenarios.get(name);
+        if (s === undefined) throw new Error(name);
+        const root = join(work, `case-${i}`);
+        copyTree(s.tree, root);
+        const label = `${point} in ${name}`;
+        const crashed = await runCliAsync(runArgs(s, root), { env: { ...s.env, TICKDB_FAULT: point } });
+        expect(crashed.signal, `${label}: the fault point was not reached\n${crashed.stdout}\n${crashed.stderr}`).toBe(
+          'SIGKILL',
+        );
+        expect(crashed.stderr).toContain(`TICKDB_FAULT=${point}: killing`);
+        const leftTmp = tmpFiles(root).length;
+        const pending = Object.values(readMeta(root).days).filter((d) => d.pendingDelete !== undefined).length;
+        const { recovery } = await recoverAndCheck(s, root, join(work, `scratch-${i}`), label);
+        const recovered =
+          (recovery.stdout.match(/^recover\s+(\S+)/gm) ?? []).map((l) => l.split(/\s+/)[1]).join('+') || 'none';
+        return `${label}: ${leftTmp} .tmp and ${pending} pending move(s) left by the crash; recovery steps: ${recovered}`;
+      }),
+    );
     const observed = expectAllOk(settled, (i) => POINTS[i]?.join(' in ') ?? '');
     process.stdout.write(`${observed.join('\n')}\n`);
   }, 300_000);

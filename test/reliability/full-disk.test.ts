@@ -47,28 +47,42 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('full disk (ENOSPC)', () => {
    * The failed run left no .tmp and every day's rows as they were (`before`), with no move pending; metadata.jobs
    * and `status` name the failure; a run with space again completes.
    */
-  function expectRolledBack(root: string, before: Map<string, DayView>, failed: CliResult, job: string, now: string, cfg = config): void {
+  function expectRolledBack(
+    root: string,
+    before: Map<string, DayView>,
+    failed: CliResult,
+    job: string,
+    now: string,
+    cfg = config,
+  ): void {
     expect(failed.code, failed.stderr).toBe(1);
     expect(tmpFiles(root)).toEqual([]);
     const views = dayViews(root, join(dir, 'scratch'));
     const meta = readMeta(root);
     for (const [key, v] of before) {
       if (meta.days[key]?.state === 'purged') continue; // past purgeAfterDays: purged by the same run, as it should be
-      expect({ key, rows: views.get(key)?.rows, digest: views.get(key)?.digest }).toEqual({ key, rows: v.rows, digest: v.digest });
+      expect({ key, rows: views.get(key)?.rows, digest: views.get(key)?.digest }).toEqual({
+        key,
+        rows: v.rows,
+        digest: v.digest,
+      });
     }
     expect(meta.jobs[job]?.ok).toBe(false);
     expect(meta.jobs[job]?.errors.join('\n')).toMatch(NO_SPACE);
     for (const [key, rec] of Object.entries(meta.days)) expect(rec.pendingDelete, key).toBeUndefined();
     const status = runCli(['status', '--root', root, '--config', cfg, '--now', now]);
     expect(status.code).toBeGreaterThanOrEqual(1);
-    expect(status.stdout).toMatch(new RegExp(`(WARNING|CRITICAL)\\s+jobs\\s+the last ${job} run .* failed: .*no space left on device`));
+    expect(status.stdout).toMatch(
+      new RegExp(`(WARNING|CRITICAL)\\s+jobs\\s+the last ${job} run .* failed: .*no space left on device`),
+    );
     const again = run(root, now, {}, cfg);
     expect(again.code, `${again.stdout}\n${again.stderr}`).toBe(0);
     expect(tmpFiles(root)).toEqual([]);
     const healed = dayViews(root, join(dir, 'scratch'));
     for (const [key, v] of before) {
       const h = healed.get(key);
-      if (h !== undefined && h.where !== 'none') expect({ key, rows: h.rows, digest: h.digest }).toEqual({ key, rows: v.rows, digest: v.digest });
+      if (h !== undefined && h.where !== 'none')
+        expect({ key, rows: h.rows, digest: h.digest }).toEqual({ key, rows: v.rows, digest: v.digest });
     }
   }
 
@@ -77,12 +91,19 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('full disk (ENOSPC)', () => {
     copyTree(raw, root);
     const before = dayViews(root, join(dir, 'scratch'));
     const r = run(root, NOW0, { TICKDB_FAULT: 'enospc:compress' });
-    expect(r.stdout).toMatch(/compress\s+compress\s+ticks\/2026-03-\d\d.*failed\s+write failed: no space left on device: .*\.db\.zst\.\d+\.tmp; hint: free space/);
+    expect(r.stdout).toMatch(
+      /compress\s+compress\s+ticks\/2026-03-\d\d.*failed\s+write failed: no space left on device: .*\.db\.zst\.\d+\.tmp; hint: free space/,
+    );
     const meta = readMeta(root);
     const due = ['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12'].map((d) => `ticks/${d}`);
     const views = dayViews(root, join(dir, 'scratch'));
     for (const key of due) {
-      expect({ key, state: meta.days[key]?.state, zst: meta.days[key]?.zstSha256, where: views.get(key)?.where }).toEqual({ key, state: 'sealed', zst: undefined, where: 'db' });
+      expect({
+        key,
+        state: meta.days[key]?.state,
+        zst: meta.days[key]?.zstSha256,
+        where: views.get(key)?.where,
+      }).toEqual({ key, state: 'sealed', zst: undefined, where: 'db' });
     }
     expectRolledBack(root, before, r, 'compress', NOW0);
     for (const key of due) expect(readMeta(root).days[key]?.state, key).toMatch(/compressed|archived/);
@@ -93,7 +114,9 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('full disk (ENOSPC)', () => {
     copyTree(staged, root);
     const before = dayViews(root, join(dir, 'scratch'));
     const r = run(root, NOW1, { TICKDB_FAULT: 'enospc:copy' });
-    expect(r.stdout).toMatch(/archive\s+archive\s+ticks\/.*failed\s+write failed: no space left on device: .*archive\/.*\.db\.zst\.\d+\.tmp/);
+    expect(r.stdout).toMatch(
+      /archive\s+archive\s+ticks\/.*failed\s+write failed: no space left on device: .*archive\/.*\.db\.zst\.\d+\.tmp/,
+    );
     expect(r.stdout).toMatch(/rotate\s+backup\s+ticks\/.*failed\s+write failed: no space left on device: .*backup\//);
     const zstInDb = new Map([...before].filter(([, v]) => v.where === 'zst'));
     expect(zstInDb.size).toBeGreaterThan(0);
@@ -114,8 +137,9 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('full disk (ENOSPC)', () => {
     expect(tmpFiles(root)).toEqual([]);
     const views = dayViews(root, join(dir, 'scratch'));
     for (const [key, v] of before) expect({ key, ...views.get(key) }).toEqual({ key, ...v }); // (today and tomorrow may be new)
-    expect(snapshot(root, (n) => n.endsWith('.prom') || n === 'tickdb.lock').get(join(root, 'db', 'rotation_metadata.json')))
-      .toBe(snap.get(join(root, 'db', 'rotation_metadata.json')));
+    expect(
+      snapshot(root, (n) => n.endsWith('.prom') || n === 'tickdb.lock').get(join(root, 'db', 'rotation_metadata.json')),
+    ).toBe(snap.get(join(root, 'db', 'rotation_metadata.json')));
     const again = run(root, NOW1);
     expect(again.code, again.stderr).toBe(0);
     expect(tmpFiles(root)).toEqual([]);
@@ -126,23 +150,37 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('full disk (ENOSPC)', () => {
     mkdirSync(mnt);
     const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt], { encoding: 'utf8' });
     if (m.status !== 0) {
-      process.stdout.write(`skipped the real tmpfs case (the fault-injection cases above still ran): mount failed: ${m.stderr.trim() || m.error?.message}\n`);
+      process.stdout.write(
+        `skipped the real tmpfs case (the fault-injection cases above still ran): mount failed: ${m.stderr.trim() || m.error?.message}\n`,
+      );
       ctx.skip();
     }
     mounts.push(mnt);
     const root = join(dir, 'real');
     expect(runCli(['simulate', '--days', '6', '--rows', '5000', '--root', root, '--now', NOW0]).code).toBe(0);
     const cfg = join(dir, 'small.json');
-    writeFileSync(cfg, JSON.stringify({ compressAfterDays: 2, archiveAfterDays: 3, purgeAfterDays: 30, archiveDir: mnt }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({ compressAfterDays: 2, archiveAfterDays: 3, purgeAfterDays: 30, archiveDir: mnt }),
+    );
     const before = dayViews(root, join(dir, 'scratch'));
     const r = run(root, NOW0, {}, cfg);
-    expect(r.stdout).toMatch(new RegExp(`compress\\s+compress\\s+ticks/.*failed\\s+write failed: no space left on device: ${mnt}/`));
+    expect(r.stdout).toMatch(
+      new RegExp(`compress\\s+compress\\s+ticks/.*failed\\s+write failed: no space left on device: ${mnt}/`),
+    );
     const meta = readMeta(root);
     const views = dayViews(root, join(dir, 'scratch'));
     // Ages 3..6 go straight to the archive tier; those that did not fit stay sealed in db/.
-    const failed = ['2026-03-08', '2026-03-09', '2026-03-10', '2026-03-11'].map((d) => `ticks/${d}`).filter((k) => meta.days[k]?.state === 'sealed');
+    const failed = ['2026-03-08', '2026-03-09', '2026-03-10', '2026-03-11']
+      .map((d) => `ticks/${d}`)
+      .filter((k) => meta.days[k]?.state === 'sealed');
     expect(failed.length).toBeGreaterThan(0);
-    for (const k of failed) expect({ k, zst: meta.days[k]?.zstSha256, where: views.get(k)?.where }).toEqual({ k, zst: undefined, where: 'db' });
+    for (const k of failed)
+      expect({ k, zst: meta.days[k]?.zstSha256, where: views.get(k)?.where }).toEqual({
+        k,
+        zst: undefined,
+        where: 'db',
+      });
     expect(listFiles(mnt).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(spawnSync('mount', ['-o', 'remount,size=16m', mnt]).status).toBe(0);
     expectRolledBack(root, before, r, 'compress', NOW0, cfg);

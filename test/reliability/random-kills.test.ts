@@ -31,7 +31,11 @@ interface KillOutcome {
 
 function auditLines(root: string): number {
   const path = join(root, 'db', 'audit.jsonl');
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '').length : 0;
+  return existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '').length
+    : 0;
 }
 
 describe.skipIf(!needProgram('zstd', 'sqlite3'))('kill -9 at random moments of run --once', () => {
@@ -41,10 +45,14 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('kill -9 at random moments of r
   const seed = testSeed();
 
   beforeAll(async () => {
-    process.stdout.write(`random kills: seed=${seed} (replay: TICKDB_TEST_SEED=${seed} npx vitest run test/reliability/random-kills.test.ts)\n`);
+    process.stdout.write(
+      `random kills: seed=${seed} (replay: TICKDB_TEST_SEED=${seed} npx vitest run test/reliability/random-kills.test.ts)\n`,
+    );
     ({ dir: work, cleanup } = tempDir('tickdb-kills-'));
     scenarios = await buildScenarios(work, { big: BIG });
-    process.stdout.write(`uninterrupted runs: ${scenarios.map((s) => `${s.name} ${Math.round(s.runMs)} ms (${Math.round(s.lockedMs)} ms holding the lock)`).join(', ')}\n`);
+    process.stdout.write(
+      `uninterrupted runs: ${scenarios.map((s) => `${s.name} ${Math.round(s.runMs)} ms (${Math.round(s.lockedMs)} ms holding the lock)`).join(', ')}\n`,
+    );
   }, 180_000);
   afterAll(() => cleanup());
 
@@ -65,7 +73,12 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('kill -9 at random moments of r
         let tmpAtKill: string[] = [];
         const label = `kill #${n} (slot ${i}, ${s.name}, lock + ${delayMs} ms = ${(fraction * 100).toFixed(1)}% of ${Math.round(s.lockedMs)} ms, seed ${seed})`;
         const crashed = await runCliAsync(runArgs(s, root), {
-          env: s.env, watch: lockFile(root), killAfterMs: delayMs, beforeKill: () => { tmpAtKill = tmpFiles(root); },
+          env: s.env,
+          watch: lockFile(root),
+          killAfterMs: delayMs,
+          beforeKill: () => {
+            tmpAtKill = tmpFiles(root);
+          },
         });
         if (crashed.signal !== 'SIGKILL') {
           expect(crashed.code, `${label}: the run ended by itself but failed\n${crashed.stderr}`).toBe(0);
@@ -74,25 +87,37 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('kill -9 at random moments of r
           continue;
         }
         const outcome: KillOutcome = {
-          scenario: s.name, fraction, delayMs, tmpAtKill,
-          lockLeft: existsSync(join(root, 'db', 'tickdb.lock')), auditLinesByKilledRun: auditLines(root) - auditLines(s.tree),
+          scenario: s.name,
+          fraction,
+          delayMs,
+          tmpAtKill,
+          lockLeft: existsSync(join(root, 'db', 'tickdb.lock')),
+          auditLinesByKilledRun: auditLines(root) - auditLines(s.tree),
         };
         await recoverAndCheck(s, root, join(work, `scratch-${i}`), label);
         return outcome;
       }
       throw new Error(`slot ${i}: ten draws in a row landed after the run had ended`);
     };
-    const settled = await pool(2, Array.from({ length: KILLS }, (_, i) => () => slot(i)));
+    const settled = await pool(
+      2,
+      Array.from({ length: KILLS }, (_, i) => () => slot(i)),
+    );
     const outcomes = expectAllOk(settled, (i) => `slot ${i}`);
     const mid = outcomes.filter((o) => o.auditLinesByKilledRun > 0 || o.tmpAtKill.length > 0);
     const inBig = outcomes.filter((o) => o.scenario === 'big' && o.tmpAtKill.some((t) => t.includes('.db.zst.')));
-    process.stdout.write([
-      `random kills: seed=${seed}: ${outcomes.length} kills checked (${attempt} draws)`,
-      `  ${mid.length} landed after the run had changed the tree (audit lines written or a .tmp present)`,
-      `  ${outcomes.filter((o) => o.tmpAtKill.length > 0).length} found a .tmp being written; ${inBig.length} of them in the big day's compression`,
-      `  ${outcomes.filter((o) => o.lockLeft).length} left db/tickdb.lock of the dead process behind (taken over by the next run)`,
-      ...outcomes.map((o, i) => `  #${i} ${o.scenario} lock + ${o.delayMs} ms: ${o.auditLinesByKilledRun} audit lines, tmp ${o.tmpAtKill.join(' ') || '-'}`),
-    ].join('\n') + '\n');
+    process.stdout.write(
+      `${[
+        `random kills: seed=${seed}: ${outcomes.length} kills checked (${attempt} draws)`,
+        `  ${mid.length} landed after the run had changed the tree (audit lines written or a .tmp present)`,
+        `  ${outcomes.filter((o) => o.tmpAtKill.length > 0).length} found a .tmp being written; ${inBig.length} of them in the big day's compression`,
+        `  ${outcomes.filter((o) => o.lockLeft).length} left db/tickdb.lock of the dead process behind (taken over by the next run)`,
+        ...outcomes.map(
+          (o, i) =>
+            `  #${i} ${o.scenario} lock + ${o.delayMs} ms: ${o.auditLinesByKilledRun} audit lines, tmp ${o.tmpAtKill.join(' ') || '-'}`,
+        ),
+      ].join('\n')}\n`,
+    );
     expect(outcomes.length).toBeGreaterThanOrEqual(50);
   }, 600_000);
 });

@@ -53,7 +53,11 @@ export function overdueAge(step: Step, t: Thresholds, interval: Record<Lifecycle
     case 'compress':
       return t.compressAfterDays + interval.compress + 1;
     case 'adopt-zst':
-      return (step.job === 'archive' ? t.archiveAfterDays : t.compressAfterDays) + interval[step.job === 'archive' ? 'archive' : 'compress'] + 1;
+      return (
+        (step.job === 'archive' ? t.archiveAfterDays : t.compressAfterDays) +
+        interval[step.job === 'archive' ? 'archive' : 'compress'] +
+        1
+      );
     case 'archive':
       return t.archiveAfterDays + interval.archive + 1;
     case 'purge':
@@ -77,7 +81,9 @@ export function computeBacklog(f: Pick<StatusFacts, 'now' | 'config' | 'dirs' | 
   if (!f.metadata.found && f.scan.days.size > 0) return { computed: false, overdue: [], blocking: [] };
   const { metadata } = f.metadata;
   const p = plan({ scan: f.scan, metadata, config: f.config, dirs: f.dirs, now: f.now, jobs: new Set(LIFECYCLE_JOBS) });
-  const interval = Object.fromEntries(LIFECYCLE_JOBS.map((j) => [j, scheduleIntervalDays(f.config.schedules[j])])) as Record<LifecycleJob, number>;
+  const interval = Object.fromEntries(
+    LIFECYCLE_JOBS.map((j) => [j, scheduleIntervalDays(f.config.schedules[j])]),
+  ) as Record<LifecycleJob, number>;
   const datasets = new Map(f.config.datasets.map((d) => [d.prefix, d]));
   const byDay = new Map<string, OverdueDay>();
   for (const step of p.steps) {
@@ -90,7 +96,13 @@ export function computeBacklog(f: Pick<StatusFacts, 'now' | 'config' | 'dirs' | 
     if (rec?.busySince !== undefined && rec.state === 'live') continue;
     const threshold = overdueAge(step, effectiveThresholds(f.config, dataset), interval);
     if (threshold === undefined || step.age < threshold) continue;
-    const entry = byDay.get(key) ?? { dataset: step.dataset, day: step.day, age: step.age, kinds: [], path: stepPath(step) };
+    const entry = byDay.get(key) ?? {
+      dataset: step.dataset,
+      day: step.day,
+      age: step.age,
+      kinds: [],
+      path: stepPath(step),
+    };
     if (!entry.kinds.includes(step.kind)) entry.kinds.push(step.kind);
     byDay.set(key, entry);
   }
@@ -101,28 +113,48 @@ export function computeBacklog(f: Pick<StatusFacts, 'now' | 'config' | 'dirs' | 
 /** Check 6: days overdue for sealing, backup, compression, archive or purge, and refusals of the planner. */
 export function checkBacklog(backlog: Backlog): CheckOutput {
   if (!backlog.computed) {
-    return { results: [{ name: 'backlog', status: 'UNKNOWN', brief: 'unknown (no usable metadata)',
-      message: 'the backlog cannot be computed without usable metadata (see the metadata check)',
-      hint: 'run `tickdb verify --rebuild` or let the agent rebuild the metadata at its next run' }] };
+    return {
+      results: [
+        {
+          name: 'backlog',
+          status: 'UNKNOWN',
+          brief: 'unknown (no usable metadata)',
+          message: 'the backlog cannot be computed without usable metadata (see the metadata check)',
+          hint: 'run `tickdb verify --rebuild` or let the agent rebuild the metadata at its next run',
+        },
+      ],
+    };
   }
   const problems: CheckResult[] = [];
   const n = backlog.overdue.length;
   if (n > 0) {
-    const listed = backlog.overdue.slice(0, 5).map((d) => `${d.kinds.join('+')} ${dayKey(d.dataset, d.day)} (age ${d.age})`);
+    const listed = backlog.overdue
+      .slice(0, 5)
+      .map((d) => `${d.kinds.join('+')} ${dayKey(d.dataset, d.day)} (age ${d.age})`);
     const oldest = backlog.overdue[0];
     problems.push({
-      name: 'backlog', status: n > CRITICAL_BACKLOG_DAYS ? 'CRITICAL' : 'WARNING', brief: `${n} day${n === 1 ? '' : 's'} overdue`,
+      name: 'backlog',
+      status: n > CRITICAL_BACKLOG_DAYS ? 'CRITICAL' : 'WARNING',
+      brief: `${n} day${n === 1 ? '' : 's'} overdue`,
       message: `${n} day${n === 1 ? ' is' : 's are'} overdue: ${listed.join(', ')}${n > 5 ? `, and ${n - 5} more` : ''}`,
       hint: 'check that the agent runs and read its log for the failing step; `tickdb run --once --dry-run` shows the pending work',
-      ...(oldest === undefined ? {} : { dataset: oldest.dataset, day: oldest.day, ...(oldest.path === undefined ? {} : { path: oldest.path }) }),
+      ...(oldest === undefined
+        ? {}
+        : { dataset: oldest.dataset, day: oldest.day, ...(oldest.path === undefined ? {} : { path: oldest.path }) }),
     });
   }
   for (const note of backlog.blocking) {
     problems.push({
-      name: 'backlog', status: 'WARNING', brief: `${note.job} refused`, message: note.message,
+      name: 'backlog',
+      status: 'WARNING',
+      brief: `${note.job} refused`,
+      message: note.message,
       hint: 'review with `tickdb purge --dry-run`; fix the clock, or use `tickdb purge --force` if the plan is right',
-      ...(note.dataset === undefined ? {} : { dataset: note.dataset }), ...(note.day === undefined ? {} : { day: note.day }),
+      ...(note.dataset === undefined ? {} : { dataset: note.dataset }),
+      ...(note.day === undefined ? {} : { day: note.day }),
     });
   }
-  return outcome('backlog', problems, 'no overdue work', [{ label: 'backlog_days', value: n, warn: '0', crit: String(CRITICAL_BACKLOG_DAYS), min: 0 }]);
+  return outcome('backlog', problems, 'no overdue work', [
+    { label: 'backlog_days', value: n, warn: '0', crit: String(CRITICAL_BACKLOG_DAYS), min: 0 },
+  ]);
 }

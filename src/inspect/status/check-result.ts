@@ -19,7 +19,17 @@ export type CheckName =
 
 /** The order checks are run and printed in. */
 export const CHECK_ORDER: readonly CheckName[] = [
-  'today', 'tomorrow', 'rotation', 'agent', 'busy', 'backlog', 'quarantine', 'jobs', 'disk', 'metadata', 'audit',
+  'today',
+  'tomorrow',
+  'rotation',
+  'agent',
+  'busy',
+  'backlog',
+  'quarantine',
+  'jobs',
+  'disk',
+  'metadata',
+  'audit',
 ];
 
 export interface CheckResult {

@@ -41,16 +41,29 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
  * ~30 ms per call (it runs `df`), lists only some filesystem types and needs mount-point matching.
  */
 export async function readDiskSpace(dirs: TierDirs): Promise<DiskReading[]> {
-  return Promise.all(TIERS.map(async (tier): Promise<DiskReading> => {
-    const dir = dirs[tier];
-    try {
-      const measuredAt = await nearestExisting(dir);
-      const [st, fs] = await withTimeout(Promise.all([stat(measuredAt), statfs(measuredAt)]), STATFS_TIMEOUT_MS, `statfs ${measuredAt}`);
-      return { tier, dir, measuredAt, device: st.dev, totalBytes: fs.blocks * fs.bsize, availableBytes: fs.bavail * fs.bsize };
-    } catch (err) {
-      return { tier, dir, error: describeError(err) };
-    }
-  }));
+  return Promise.all(
+    TIERS.map(async (tier): Promise<DiskReading> => {
+      const dir = dirs[tier];
+      try {
+        const measuredAt = await nearestExisting(dir);
+        const [st, fs] = await withTimeout(
+          Promise.all([stat(measuredAt), statfs(measuredAt)]),
+          STATFS_TIMEOUT_MS,
+          `statfs ${measuredAt}`,
+        );
+        return {
+          tier,
+          dir,
+          measuredAt,
+          device: st.dev,
+          totalBytes: fs.blocks * fs.bsize,
+          availableBytes: fs.bavail * fs.bsize,
+        };
+      } catch (err) {
+        return { tier, dir, error: describeError(err) };
+      }
+    }),
+  );
 }
 
 /**
@@ -65,9 +78,14 @@ export function checkDiskSpace(readings: readonly DiskReading[], config: Pick<Co
   const byDevice = new Map<number, Extract<DiskReading, { device: number }>[]>();
   for (const r of readings) {
     if ('error' in r) {
-      problems.push({ name: 'disk', status: 'UNKNOWN', path: r.dir, brief: `${r.tier}: free space unknown`,
+      problems.push({
+        name: 'disk',
+        status: 'UNKNOWN',
+        path: r.dir,
+        brief: `${r.tier}: free space unknown`,
         message: `cannot read the free space of the ${r.tier} tier (${r.dir}): ${r.error}`,
-        hint: 'check that the path is mounted and readable by this user' });
+        hint: 'check that the path is mounted and readable by this user',
+      });
       continue;
     }
     byDevice.set(r.device, [...(byDevice.get(r.device) ?? []), r]);
@@ -80,11 +98,26 @@ export function checkDiskSpace(readings: readonly DiskReading[], config: Pick<Co
     const where = group.map((g) => (g.measuredAt === g.dir ? g.dir : `${g.dir} (not created yet)`)).join(', ');
     const amount = `${pct.toFixed(1)}% free (${formatBytes(first.availableBytes)} of ${formatBytes(first.totalBytes)})`;
     if (first.totalBytes === 0) {
-      problems.push({ name: 'disk', status: 'UNKNOWN', path: first.dir, brief: `${tiers}: free space unknown`,
-        message: `the filesystem of ${tiers} reports no size: ${where}`, hint: 'check what is mounted there' });
+      problems.push({
+        name: 'disk',
+        status: 'UNKNOWN',
+        path: first.dir,
+        brief: `${tiers}: free space unknown`,
+        message: `the filesystem of ${tiers} reports no size: ${where}`,
+        hint: 'check what is mounted there',
+      });
       continue;
     }
-    for (const g of group) perf.push({ label: `${g.tier}_free`, value: Number(pct.toFixed(2)), uom: '%', warn: `${warn}:`, crit: `${crit}:`, min: 0, max: 100 });
+    for (const g of group)
+      perf.push({
+        label: `${g.tier}_free`,
+        value: Number(pct.toFixed(2)),
+        uom: '%',
+        warn: `${warn}:`,
+        crit: `${crit}:`,
+        min: 0,
+        max: 100,
+      });
     const status: CheckStatus = pct < crit ? 'CRITICAL' : pct < warn ? 'WARNING' : 'OK';
     if (status === 'OK') {
       okParts.push(`${tiers} ${pct.toFixed(1)}% free`);
@@ -92,9 +125,12 @@ export function checkDiskSpace(readings: readonly DiskReading[], config: Pick<Co
     }
     const limit = status === 'CRITICAL' ? `critFreePercent ${crit}%` : `warnFreePercent ${warn}%`;
     problems.push({
-      name: 'disk', status, path: first.dir, brief: `${tiers} ${pct.toFixed(1)}% free`,
+      name: 'disk',
+      status,
+      path: first.dir,
+      brief: `${tiers} ${pct.toFixed(1)}% free`,
       message: `filesystem of ${tiers} is ${amount}, below ${limit}: ${where}`,
-      hint: 'free space there (or move the archive/backup tier to a larger disk); compress and archive need room for a full day\'s copy, and a full db/ stops the writer',
+      hint: "free space there (or move the archive/backup tier to a larger disk); compress and archive need room for a full day's copy, and a full db/ stops the writer",
     });
   }
   return outcome('disk', problems, `free space: ${okParts.join('; ')}`, perf);

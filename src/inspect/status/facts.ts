@@ -59,7 +59,11 @@ function sameRead(a: MetadataRead, b: MetadataRead): boolean {
  * retried (up to 3 times) when a running agent changed it meanwhile, so that a step in flight (a compress that
  * has just renamed its output) does not look like a missing file.
  */
-async function readState(config: Config, dirs: TierDirs, now: Date): Promise<{ scan: TierScan; metadata: MetadataRead }> {
+async function readState(
+  config: Config,
+  dirs: TierDirs,
+  now: Date,
+): Promise<{ scan: TierScan; metadata: MetadataRead }> {
   const prefixes = config.datasets.map((d) => d.prefix);
   let before = await readMetadata(dirs, now);
   for (let attempt = 1; ; attempt++) {
@@ -80,7 +84,11 @@ async function keptAsideFiles(dirs: TierDirs): Promise<string[]> {
   }
 }
 
-async function writableFiles(config: Config, scan: TierScan, now: Date): Promise<Record<string, WriteDenied | undefined>> {
+async function writableFiles(
+  config: Config,
+  scan: TierScan,
+  now: Date,
+): Promise<Record<string, WriteDenied | undefined>> {
   const out: Record<string, WriteDenied | undefined> = {};
   const today = dayOf(now);
   for (const dataset of config.datasets) {
@@ -91,7 +99,10 @@ async function writableFiles(config: Config, scan: TierScan, now: Date): Promise
         await access(file.path, constants.W_OK);
         out[file.path] = undefined;
       } catch (err) {
-        const ownerUid = await stat(file.path).then((st) => st.uid, () => -1);
+        const ownerUid = await stat(file.path).then(
+          (st) => st.uid,
+          () => -1,
+        );
         out[file.path] = { code: errnoOf(err) ?? describeError(err), ownerUid };
       }
     }
@@ -106,7 +117,9 @@ export async function gatherFacts({ config, dirs, now }: GatherInput): Promise<S
     keptAsideFiles(dirs),
     readLock(dirs),
     // Read after the metadata: the trail is appended before the checkpoint is saved, so it is never behind it.
-    verifyAudit(dirs, metadata.found ? metadata.metadata.audit : undefined).catch((err: unknown) => ({ error: describeError(err) })),
+    verifyAudit(dirs, metadata.found ? metadata.metadata.audit : undefined).catch((err: unknown) => ({
+      error: describeError(err),
+    })),
     readDiskSpace(dirs),
     writableFiles(config, scan, now),
   ]);

@@ -1,8 +1,14 @@
 import { dayOf } from '../../layout/day.js';
 import { checkBacklog, computeBacklog } from './backlog.js';
 import {
-  CHECK_ORDER, EXIT_CODES, severityRank, worstStatus,
-  type CheckOutput, type CheckResult, type CheckStatus, type PerfDatum,
+  CHECK_ORDER,
+  EXIT_CODES,
+  severityRank,
+  worstStatus,
+  type CheckOutput,
+  type CheckResult,
+  type CheckStatus,
+  type PerfDatum,
 } from './check-result.js';
 import { checkBusyDays, checkToday, checkTomorrow } from './day-checks.js';
 import { checkDiskSpace } from './disk-space.js';
@@ -29,13 +35,26 @@ function guarded(name: CheckResult['name'], run: () => CheckOutput): CheckOutput
   try {
     return run();
   } catch (err) {
-    return { results: [{ name, status: 'UNKNOWN', message: `the ${name} check failed: ${err instanceof Error ? err.message : String(err)}` }] };
+    return {
+      results: [
+        {
+          name,
+          status: 'UNKNOWN',
+          message: `the ${name} check failed: ${err instanceof Error ? err.message : String(err)}`,
+        },
+      ],
+    };
   }
 }
 
 function formatPerf(p: PerfDatum): string {
   const label = /[\s'=]/.test(p.label) ? `'${p.label}'` : p.label;
-  const tail = [p.warn ?? '', p.crit ?? '', p.min === undefined ? '' : String(p.min), p.max === undefined ? '' : String(p.max)];
+  const tail = [
+    p.warn ?? '',
+    p.crit ?? '',
+    p.min === undefined ? '' : String(p.min),
+    p.max === undefined ? '' : String(p.max),
+  ];
   while (tail.length > 0 && tail[tail.length - 1] === '') tail.pop();
   return [`${label}=${p.value}${p.uom ?? ''}`, ...tail].join(';');
 }
@@ -69,14 +88,18 @@ export function buildStatusReport(facts: StatusFacts): StatusReport {
     guarded('audit', () => checkAudit(facts)),
   ];
   const order = (c: CheckResult): number => CHECK_ORDER.indexOf(c.name);
-  const checks = outputs.flatMap((o) => o.results)
+  const checks = outputs
+    .flatMap((o) => o.results)
     .sort((a, b) => severityRank(b.status) - severityRank(a.status) || order(a) - order(b));
   const status = worstStatus(checks.map((c) => c.status));
   return {
     status,
     exitCode: EXIT_CODES[status],
     summary: summaryLine(status, checks),
-    perfdata: outputs.flatMap((o) => o.perf ?? []).map(formatPerf).join(' '),
+    perfdata: outputs
+      .flatMap((o) => o.perf ?? [])
+      .map(formatPerf)
+      .join(' '),
     now: facts.now.toISOString(),
     today: dayOf(facts.now),
     root: facts.dirs.root,
@@ -90,7 +113,9 @@ export function formatStatusText(report: StatusReport): string {
   const safe = (text: string): string => text.replaceAll('|', '/');
   const lines = [`${safe(report.summary)}${report.perfdata === '' ? '' : ` | ${report.perfdata}`}`];
   for (const c of report.checks) {
-    lines.push(safe(`${c.status.padEnd(8)} ${c.name.padEnd(10)} ${c.message}${c.hint === undefined ? '' : `; hint: ${c.hint}`}`));
+    lines.push(
+      safe(`${c.status.padEnd(8)} ${c.name.padEnd(10)} ${c.message}${c.hint === undefined ? '' : `; hint: ${c.hint}`}`),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -106,7 +131,10 @@ export function statusJson(report: StatusReport): Record<string, unknown> {
     today: report.today,
     root: report.root,
     checks: report.checks.map((c) => ({
-      name: c.name, status: c.status, message: c.message, hint: c.hint ?? null,
+      name: c.name,
+      status: c.status,
+      message: c.message,
+      hint: c.hint ?? null,
       ...(c.dataset === undefined ? {} : { dataset: c.dataset }),
       ...(c.day === undefined ? {} : { day: c.day }),
       ...(c.path === undefined ? {} : { path: c.path }),

@@ -20,22 +20,40 @@ function setup(start: string, env: Record<string, string> = {}, extra: Partial<A
   const tmp = tempDir();
   const time = new FakeTime(start);
   const lines: LogLine[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => { lines.push(JSON.parse(s) as LogLine); } });
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write: (s: string) => {
+        lines.push(JSON.parse(s) as LogLine);
+      },
+    },
+  );
   let reloadWith: () => Config = () => config;
   const config = loadConfig({ flags: { root: tmp.dir }, env: { TICKDB_COMPRESSION_LEVEL: '3', ...env } }).config;
   const dirs = tierDirs({ root: config.root });
-  const agent = new Agent({ config, dirs, clock: time.clock, logger }, {
-    reloadConfig: () => reloadWith(),
-    currentHolds: () => config.legalHolds,
-    timers: time.timerApi,
-    monotonicMs: time.monotonic,
-    watch: false,
-    ...extra,
-  });
+  const agent = new Agent(
+    { config, dirs, clock: time.clock, logger },
+    {
+      reloadConfig: () => reloadWith(),
+      currentHolds: () => config.legalHolds,
+      timers: time.timerApi,
+      monotonicMs: time.monotonic,
+      watch: false,
+      ...extra,
+    },
+  );
   const metrics = (): string => readFileSync(dirs.metricsFile, 'utf8');
   return {
-    tmp, time, lines, config, dirs, agent, metrics,
-    setReload: (fn: () => Config) => { reloadWith = fn; },
+    tmp,
+    time,
+    lines,
+    config,
+    dirs,
+    agent,
+    metrics,
+    setReload: (fn: () => Config) => {
+      reloadWith = fn;
+    },
   };
 }
 
@@ -120,10 +138,16 @@ describe('Agent (in process, fake clock)', () => {
     await t.agent.idle();
     t.setReload(() => loadConfig({ flags: { root: t.tmp.dir }, env: { TICKDB_COMPRESS_AFTER_DAYS: 'soon' } }).config);
     t.agent.reload();
-    expect(t.lines.some((l) => l.level === 50 && l.job === 'reload' && /keeping the running configuration/.test(l.msg))).toBe(true);
+    expect(
+      t.lines.some((l) => l.level === 50 && l.job === 'reload' && /keeping the running configuration/.test(l.msg)),
+    ).toBe(true);
     expect(t.agent.nextRuns().compress).toBe('2026-03-11T02:00:00.000Z');
 
-    t.setReload(() => ({ ...t.config, schedules: { ...t.config.schedules, compress: '0 14 * * *' }, root: '/elsewhere' }));
+    t.setReload(() => ({
+      ...t.config,
+      schedules: { ...t.config.schedules, compress: '0 14 * * *' },
+      root: '/elsewhere',
+    }));
     t.agent.reload();
     expect(t.lines.some((l) => l.job === 'reload' && l.msg === 'configuration reloaded')).toBe(true);
     expect(t.lines.some((l) => l.job === 'reload' && /cannot change while the agent runs/.test(l.msg))).toBe(true);
@@ -138,11 +162,21 @@ describe('Agent (in process, fake clock)', () => {
     const a = setup('2026-03-10T13:00:00Z');
     cleanups.push(a.tmp.cleanup, () => a.agent.stop());
     await a.agent.start();
-    const b = new Agent({ config: a.config, dirs: a.dirs, clock: a.time.clock, logger: pino({ level: 'silent' }) }, {
-      reloadConfig: () => a.config, currentHolds: () => [], timers: a.time.timerApi, monotonicMs: a.time.monotonic, watch: false,
-    });
+    const b = new Agent(
+      { config: a.config, dirs: a.dirs, clock: a.time.clock, logger: pino({ level: 'silent' }) },
+      {
+        reloadConfig: () => a.config,
+        currentHolds: () => [],
+        timers: a.time.timerApi,
+        monotonicMs: a.time.monotonic,
+        watch: false,
+      },
+    );
     // Same pid in one process counts as live, as a second agent in another process would.
-    await expect(b.start()).rejects.toMatchObject({ code: 'LOCKED', message: expect.stringContaining(`pid ${process.pid}`) });
+    await expect(b.start()).rejects.toMatchObject({
+      code: 'LOCKED',
+      message: expect.stringContaining(`pid ${process.pid}`),
+    });
     await a.agent.idle();
     await a.agent.stop();
   });
@@ -168,7 +202,11 @@ describe('Agent (in process, fake clock)', () => {
   it('the stop watchdog ends a stop that takes too long', async () => {
     const signals = new EventEmitter();
     const killed: string[] = [];
-    const t = setup('2026-03-10T13:00:00Z', {}, { signals, kill: (s) => killed.push(s), exit: () => undefined, stopTimeoutMs: 1 });
+    const t = setup(
+      '2026-03-10T13:00:00Z',
+      {},
+      { signals, kill: (s) => killed.push(s), exit: () => undefined, stopTimeoutMs: 1 },
+    );
     cleanups.push(t.tmp.cleanup, () => t.agent.stop());
     await t.agent.start();
     signals.emit('SIGINT', 'SIGINT'); // the catch-up is under way: the stop waits for it longer than 1 ms

@@ -33,16 +33,30 @@ describe('collectMetrics / writeMetricsFile', () => {
     expect(s.metadataOk).toBe(true); // none yet is fine: a fresh root
     expect(s.jobs.map((j) => j.consecutiveFailures)).toEqual([0, 0, 0, 0]);
 
-    writeFileSync(metadataPath(dirs), JSON.stringify({
-      schemaVersion: 1, tool: 'tickdb', updatedAt: '2026-03-10T13:00:00Z', audit: { lastHash: '0'.repeat(64), count: 7 },
-      days: {
-        'ticks/2026-03-01': { dataset: 'ticks', day: '2026-03-01', state: 'compressed', bytes: 4000, zstBytes: 1000 },
-        'ticks/2026-03-02': { dataset: 'ticks', day: '2026-03-02', state: 'archived', bytes: 4000, zstBytes: 2000 },
-        'ticks/2026-03-09': { dataset: 'ticks', day: '2026-03-09', state: 'live', busySince: '2026-03-10T00:15:00Z' },
-        'ticks/2026-03-08': { dataset: 'ticks', day: '2026-03-08', state: 'quarantined' },
-      },
-      jobs: { compress: { startedAt: '2026-03-10T02:00:00Z', finishedAt: '2026-03-10T02:00:09Z', ok: false, counts: {}, errors: ['x'] } },
-    }));
+    writeFileSync(
+      metadataPath(dirs),
+      JSON.stringify({
+        schemaVersion: 1,
+        tool: 'tickdb',
+        updatedAt: '2026-03-10T13:00:00Z',
+        audit: { lastHash: '0'.repeat(64), count: 7 },
+        days: {
+          'ticks/2026-03-01': { dataset: 'ticks', day: '2026-03-01', state: 'compressed', bytes: 4000, zstBytes: 1000 },
+          'ticks/2026-03-02': { dataset: 'ticks', day: '2026-03-02', state: 'archived', bytes: 4000, zstBytes: 2000 },
+          'ticks/2026-03-09': { dataset: 'ticks', day: '2026-03-09', state: 'live', busySince: '2026-03-10T00:15:00Z' },
+          'ticks/2026-03-08': { dataset: 'ticks', day: '2026-03-08', state: 'quarantined' },
+        },
+        jobs: {
+          compress: {
+            startedAt: '2026-03-10T02:00:00Z',
+            finishedAt: '2026-03-10T02:00:09Z',
+            ok: false,
+            counts: {},
+            errors: ['x'],
+          },
+        },
+      }),
+    );
     const t = await collectMetrics({ config, dirs, now: new Date('2026-03-10T13:00:00Z'), agent: { up: true } });
     expect(t.metadataOk).toBe(true);
     expect(t.auditLines).toBe(7);

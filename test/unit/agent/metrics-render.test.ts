@@ -16,12 +16,30 @@ const snapshot: MetricsSnapshot = {
     { dataset: 'ticks', state: 'compressed', count: 5 },
     { dataset: 'ticks', state: 'quarantined', count: 1 },
   ],
-  quarantinedDays: [{ dataset: 'ticks', count: 1 }, { dataset: 'fx-quotes', count: 0 }],
-  busyDays: [{ dataset: 'ticks', count: 1 }, { dataset: 'fx-quotes', count: 0 }],
+  quarantinedDays: [
+    { dataset: 'ticks', count: 1 },
+    { dataset: 'fx-quotes', count: 0 },
+  ],
+  busyDays: [
+    { dataset: 'ticks', count: 1 },
+    { dataset: 'fx-quotes', count: 0 },
+  ],
   compression: [{ dataset: 'ticks', ratio: 0.25 }],
   jobs: [
-    { job: 'rotate', lastRunAt: new Date('2026-03-10T00:15:03Z'), lastSuccessAt: new Date('2026-03-10T00:15:03Z'), lastRunOk: true, consecutiveFailures: 0 },
-    { job: 'compress', lastRunAt: new Date('2026-03-10T02:00:09Z'), lastSuccessAt: new Date('2026-03-09T02:00:11Z'), lastRunOk: false, consecutiveFailures: 2 },
+    {
+      job: 'rotate',
+      lastRunAt: new Date('2026-03-10T00:15:03Z'),
+      lastSuccessAt: new Date('2026-03-10T00:15:03Z'),
+      lastRunOk: true,
+      consecutiveFailures: 0,
+    },
+    {
+      job: 'compress',
+      lastRunAt: new Date('2026-03-10T02:00:09Z'),
+      lastSuccessAt: new Date('2026-03-09T02:00:11Z'),
+      lastRunOk: false,
+      consecutiveFailures: 2,
+    },
     { job: 'purge', consecutiveFailures: 0 },
   ],
   disk: [{ tier: 'db', path: '/srv/ticks "main"\\db', freeBytes: 5e10, sizeBytes: 1e11 }],
@@ -81,8 +99,17 @@ describe('renderMetrics', () => {
 
   it.skipIf(!needProgram('promtool'))('is accepted by promtool with empty families too (a fresh root)', () => {
     const empty = renderMetrics({
-      at: new Date('2026-03-10T13:00:00Z'), tiers: [], days: [], quarantinedDays: [], busyDays: [], compression: [], jobs: [], disk: [],
-      auditLines: 0, metadataOk: false, agent: { up: false },
+      at: new Date('2026-03-10T13:00:00Z'),
+      tiers: [],
+      days: [],
+      quarantinedDays: [],
+      busyDays: [],
+      compression: [],
+      jobs: [],
+      disk: [],
+      auditLines: 0,
+      metadataOk: false,
+      agent: { up: false },
     });
     const r = promtoolCheck(empty);
     expect(r.output).toBe('');

@@ -14,17 +14,27 @@ function harness(start: string, schedules?: Record<Job, ScheduleEntry>) {
   const fired: string[] = [];
   const jumps: number[] = [];
   const errors: unknown[] = [];
-  const scheduler = new Scheduler<Job>(schedules ?? agentSchedules({
-    schedules: { rotate: '0 0 * * *', compress: '0 2 * * *', archive: '30 2 * * *', purge: '30 2 * * *', status: '0 * * * *' },
-    graceMinutes: 15,
-  }), {
-    clock: time.clock,
-    monotonicMs: time.monotonic,
-    timers: time.timerApi,
-    onSlot: (job, slot) => fired.push(`${job}@${slot.toISOString()}`),
-    onClockJump: (drift) => jumps.push(drift),
-    onError: (err) => errors.push(err),
-  });
+  const scheduler = new Scheduler<Job>(
+    schedules ??
+      agentSchedules({
+        schedules: {
+          rotate: '0 0 * * *',
+          compress: '0 2 * * *',
+          archive: '30 2 * * *',
+          purge: '30 2 * * *',
+          status: '0 * * * *',
+        },
+        graceMinutes: 15,
+      }),
+    {
+      clock: time.clock,
+      monotonicMs: time.monotonic,
+      timers: time.timerApi,
+      onSlot: (job, slot) => fired.push(`${job}@${slot.toISOString()}`),
+      onClockJump: (drift) => jumps.push(drift),
+      onError: (err) => errors.push(err),
+    },
+  );
   return { time, fired, jumps, errors, scheduler };
 }
 
@@ -64,19 +74,30 @@ describe('Scheduler on a fake clock', () => {
   it('runs on an offset clock: slots follow the clock it is given, whatever the real time', () => {
     const { time, fired, scheduler } = harness('2031-07-31T23:59:30Z');
     scheduler.start();
-    expect(scheduler.nextRuns().find((n) => n.job === 'rotate')?.at.toISOString()).toBe('2031-08-01T00:15:00.000Z');
+    expect(
+      scheduler
+        .nextRuns()
+        .find((n) => n.job === 'rotate')
+        ?.at.toISOString(),
+    ).toBe('2031-08-01T00:15:00.000Z');
     time.advance(20 * 60_000);
     expect(fired).toEqual(['status@2031-08-01T00:00:00.000Z', 'rotate@2031-08-01T00:15:00.000Z']);
   });
 
-  it('follows a weekly schedule (the older scripts\' 0 2 * * 0)', () => {
+  it("follows a weekly schedule (the older scripts' 0 2 * * 0)", () => {
     const { time, fired, scheduler } = harness('2026-03-10T13:00:00Z', {
-      rotate: { pattern: '0 0 * * *' }, compress: { pattern: '0 2 * * 0' }, archive: { pattern: '30 2 * * *' },
-      purge: { pattern: '30 2 * * *' }, status: { pattern: '0 * * * *' },
+      rotate: { pattern: '0 0 * * *' },
+      compress: { pattern: '0 2 * * 0' },
+      archive: { pattern: '30 2 * * *' },
+      purge: { pattern: '30 2 * * *' },
+      status: { pattern: '0 * * * *' },
     });
     scheduler.start();
     time.advance(14 * DAY);
-    expect(fired.filter((f) => f.startsWith('compress'))).toEqual(['compress@2026-03-15T02:00:00.000Z', 'compress@2026-03-22T02:00:00.000Z']);
+    expect(fired.filter((f) => f.startsWith('compress'))).toEqual([
+      'compress@2026-03-15T02:00:00.000Z',
+      'compress@2026-03-22T02:00:00.000Z',
+    ]);
   });
 
   it('reports a forward jump (host asleep) once, recomputes the slots and fires none of the missed ones', () => {
@@ -87,7 +108,12 @@ describe('Scheduler on a fake clock', () => {
     expect(jumps).toHaveLength(1);
     expect(jumps[0]).toBeGreaterThan(10 * DAY - 60_000);
     expect(fired).toEqual([]); // the caller catches up from the planner instead
-    expect(scheduler.nextRuns().find((n) => n.job === 'compress')?.at.toISOString()).toBe('2026-03-21T02:00:00.000Z');
+    expect(
+      scheduler
+        .nextRuns()
+        .find((n) => n.job === 'compress')
+        ?.at.toISOString(),
+    ).toBe('2026-03-21T02:00:00.000Z');
     time.advance(HOUR);
     expect(fired).toEqual(['status@2026-03-20T14:00:00.000Z']);
     expect(jumps).toHaveLength(1);
@@ -99,7 +125,12 @@ describe('Scheduler on a fake clock', () => {
     time.jumpWall(-2 * DAY);
     time.advance(30_000);
     expect(jumps).toEqual([-2 * DAY]);
-    expect(scheduler.nextRuns().find((n) => n.job === 'compress')?.at.toISOString()).toBe('2026-03-10T02:00:00.000Z');
+    expect(
+      scheduler
+        .nextRuns()
+        .find((n) => n.job === 'compress')
+        ?.at.toISOString(),
+    ).toBe('2026-03-10T02:00:00.000Z');
     time.advance(23 * HOUR);
     expect(fired).toContain('compress@2026-03-10T02:00:00.000Z');
   });
@@ -115,10 +146,22 @@ describe('Scheduler on a fake clock', () => {
   it('replaces its schedules (SIGHUP) and keeps the old ones when a pattern is invalid', () => {
     const { time, fired, scheduler } = harness('2026-03-10T13:00:00Z');
     scheduler.start();
-    const next = { rotate: { pattern: '0 0 * * *' }, compress: { pattern: '45 13 * * *' }, archive: { pattern: '30 2 * * *' },
-      purge: { pattern: '30 2 * * *' }, status: { pattern: '0 * * * *' } };
-    expect(() => scheduler.setSchedules({ ...next, compress: { pattern: '99 * * * *' } })).toThrow(/invalid cron pattern/);
-    expect(scheduler.nextRuns().find((n) => n.job === 'compress')?.at.toISOString()).toBe('2026-03-11T02:00:00.000Z');
+    const next = {
+      rotate: { pattern: '0 0 * * *' },
+      compress: { pattern: '45 13 * * *' },
+      archive: { pattern: '30 2 * * *' },
+      purge: { pattern: '30 2 * * *' },
+      status: { pattern: '0 * * * *' },
+    };
+    expect(() => scheduler.setSchedules({ ...next, compress: { pattern: '99 * * * *' } })).toThrow(
+      /invalid cron pattern/,
+    );
+    expect(
+      scheduler
+        .nextRuns()
+        .find((n) => n.job === 'compress')
+        ?.at.toISOString(),
+    ).toBe('2026-03-11T02:00:00.000Z');
     scheduler.setSchedules(next);
     time.advance(50 * 60_000);
     expect(fired).toEqual(['compress@2026-03-10T13:45:00.000Z']);
@@ -137,12 +180,20 @@ describe('Scheduler on a fake clock', () => {
     const time = new FakeTime('2026-03-10T13:59:00Z');
     const errors: unknown[] = [];
     let calls = 0;
-    const scheduler = new Scheduler<'status'>({ status: { pattern: '0 * * * *' } }, {
-      clock: time.clock, monotonicMs: time.monotonic, timers: time.timerApi,
-      onSlot: () => { calls++; throw new Error('boom'); },
-      onClockJump: () => undefined,
-      onError: (err) => errors.push(err),
-    });
+    const scheduler = new Scheduler<'status'>(
+      { status: { pattern: '0 * * * *' } },
+      {
+        clock: time.clock,
+        monotonicMs: time.monotonic,
+        timers: time.timerApi,
+        onSlot: () => {
+          calls++;
+          throw new Error('boom');
+        },
+        onClockJump: () => undefined,
+        onError: (err) => errors.push(err),
+      },
+    );
     scheduler.start();
     time.advance(2 * HOUR);
     expect(calls).toBe(2);

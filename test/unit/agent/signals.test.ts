@@ -6,11 +6,15 @@ describe('installSignalHandlers', () => {
   it('first SIGTERM/SIGINT stops, the second forces, SIGHUP reloads; the remover takes every listener away', () => {
     const source = new EventEmitter();
     const calls: string[] = [];
-    const remove = installSignalHandlers(source, {
-      stop: (s) => calls.push(`stop ${s}`),
-      force: (s) => calls.push(`force ${s}`),
-      reload: () => calls.push('reload'),
-    }, 'linux');
+    const remove = installSignalHandlers(
+      source,
+      {
+        stop: (s) => calls.push(`stop ${s}`),
+        force: (s) => calls.push(`force ${s}`),
+        reload: () => calls.push('reload'),
+      },
+      'linux',
+    );
     source.emit('SIGHUP', 'SIGHUP');
     source.emit('SIGTERM', 'SIGTERM');
     source.emit('SIGHUP', 'SIGHUP');
@@ -22,7 +26,11 @@ describe('installSignalHandlers', () => {
 
   it('does not listen for SIGHUP on Windows', () => {
     const source = new EventEmitter();
-    const remove = installSignalHandlers(source, { stop: () => undefined, force: () => undefined, reload: () => undefined }, 'win32');
+    const remove = installSignalHandlers(
+      source,
+      { stop: () => undefined, force: () => undefined, reload: () => undefined },
+      'win32',
+    );
     expect(source.listenerCount('SIGHUP')).toBe(0);
     expect(source.listenerCount('SIGTERM')).toBe(1);
     remove();

@@ -15,14 +15,27 @@ async function waitUntil(what: string, ok: () => boolean, timeoutMs = 10_000): P
 }
 
 describe('isIgnoredByWatcher', () => {
-  it('ignores SQLite side files, temporary files and the agent\'s own state', () => {
+  it("ignores SQLite side files, temporary files and the agent's own state", () => {
     for (const p of [
-      '/r/db/2026/03/ticks_2026-03-10.db-wal', '/r/db/2026/03/ticks_2026-03-10.db-shm', '/r/db/2026/03/ticks_2026-03-10.db-journal',
-      '/r/db/2026/03/.ticks_2026-03-01.db.zst.123.tmp', '/r/db/rotation_metadata.json', '/r/db/.rotation_metadata.json.55.tmp',
-      '/r/db/rotation_metadata.json.unreadable-2026-03-10T13-00-00-000Z', '/r/db/audit.jsonl', '/r/db/tickdb.lock',
-      '/r/db/tickdb.lock.stale-77', '/r/db/tickdb.prom',
-    ]) expect(isIgnoredByWatcher(p), p).toBe(true);
-    for (const p of ['/r/db/2026/03/ticks_2026-03-10.db', '/r/archive/2026/01/ticks_2026-01-02.db.zst', '/r/backup/2026', '/r/db']) {
+      '/r/db/2026/03/ticks_2026-03-10.db-wal',
+      '/r/db/2026/03/ticks_2026-03-10.db-shm',
+      '/r/db/2026/03/ticks_2026-03-10.db-journal',
+      '/r/db/2026/03/.ticks_2026-03-01.db.zst.123.tmp',
+      '/r/db/rotation_metadata.json',
+      '/r/db/.rotation_metadata.json.55.tmp',
+      '/r/db/rotation_metadata.json.unreadable-2026-03-10T13-00-00-000Z',
+      '/r/db/audit.jsonl',
+      '/r/db/tickdb.lock',
+      '/r/db/tickdb.lock.stale-77',
+      '/r/db/tickdb.prom',
+    ])
+      expect(isIgnoredByWatcher(p), p).toBe(true);
+    for (const p of [
+      '/r/db/2026/03/ticks_2026-03-10.db',
+      '/r/archive/2026/01/ticks_2026-01-02.db.zst',
+      '/r/backup/2026',
+      '/r/db',
+    ]) {
       expect(isIgnoredByWatcher(p), p).toBe(false);
     }
   });
@@ -41,10 +54,24 @@ describe('watchTiers', () => {
     const dirs = tierDirs({ root: tmp.dir });
     mkdirSync(join(dirs.db, '2026', '03'), { recursive: true });
     const logged: string[] = [];
-    const logger = pino({ level: 'debug' }, { write: (s: string) => { logged.push(s); } });
+    const logger = pino(
+      { level: 'debug' },
+      {
+        write: (s: string) => {
+          logged.push(s);
+        },
+      },
+    );
     let changes = 0;
     let ready = false;
-    const watcher: TierWatcher = watchTiers({ dirs, logger, debounceMs: 300, onChange: () => { changes++; } });
+    const watcher: TierWatcher = watchTiers({
+      dirs,
+      logger,
+      debounceMs: 300,
+      onChange: () => {
+        changes++;
+      },
+    });
     cleanups.push(() => watcher.close());
     // chokidar needs a moment to set its watches up; a first real change tells us it is listening.
     await waitUntil('the watcher to be listening', () => {

@@ -3,7 +3,9 @@ import { WorkQueue } from '../../../src/agent/work-queue.js';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;
-  const promise = new Promise<void>((r) => { resolve = r; });
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
@@ -12,8 +14,15 @@ describe('WorkQueue', () => {
     const q = new WorkQueue(() => undefined);
     const log: string[] = [];
     const gate = deferred();
-    q.enqueue('compress', async () => { log.push('compress:start'); await gate.promise; log.push('compress:end'); });
-    q.enqueue('archive', async () => { log.push('archive:start'); log.push('archive:end'); });
+    q.enqueue('compress', async () => {
+      log.push('compress:start');
+      await gate.promise;
+      log.push('compress:end');
+    });
+    q.enqueue('archive', async () => {
+      log.push('archive:start');
+      log.push('archive:end');
+    });
     await Promise.resolve();
     expect(q.running).toBe('compress');
     expect(q.pending).toEqual(['archive']);
@@ -28,8 +37,16 @@ describe('WorkQueue', () => {
     const gate = deferred();
     let metrics = 0;
     q.enqueue('catch-up', () => gate.promise);
-    expect(q.enqueue('metrics', async () => { metrics++; })).toBe(true);
-    expect(q.enqueue('metrics', async () => { metrics++; })).toBe(false);
+    expect(
+      q.enqueue('metrics', async () => {
+        metrics++;
+      }),
+    ).toBe(true);
+    expect(
+      q.enqueue('metrics', async () => {
+        metrics++;
+      }),
+    ).toBe(false);
     gate.resolve();
     await q.idle();
     expect(metrics).toBe(1);
@@ -45,8 +62,12 @@ describe('WorkQueue', () => {
     const errors: string[] = [];
     const q = new WorkQueue((key, err) => errors.push(`${key}: ${(err as Error).message}`));
     let ran = false;
-    q.enqueue('rotate', async () => { throw new Error('disk full'); });
-    q.enqueue('compress', async () => { ran = true; });
+    q.enqueue('rotate', async () => {
+      throw new Error('disk full');
+    });
+    q.enqueue('compress', async () => {
+      ran = true;
+    });
     await q.idle();
     expect(errors).toEqual(['rotate: disk full']);
     expect(ran).toBe(true);
@@ -56,13 +77,24 @@ describe('WorkQueue', () => {
     const q = new WorkQueue(() => undefined);
     const gate = deferred();
     const log: string[] = [];
-    q.enqueue('compress', async () => { await gate.promise; log.push('compress'); });
-    q.enqueue('archive', async () => { log.push('archive'); });
+    q.enqueue('compress', async () => {
+      await gate.promise;
+      log.push('compress');
+    });
+    q.enqueue('archive', async () => {
+      log.push('archive');
+    });
     await Promise.resolve();
     const closed = q.close();
-    expect(q.enqueue('purge', async () => { log.push('purge'); })).toBe(false);
+    expect(
+      q.enqueue('purge', async () => {
+        log.push('purge');
+      }),
+    ).toBe(false);
     let done = false;
-    void closed.then(() => { done = true; });
+    void closed.then(() => {
+      done = true;
+    });
     await Promise.resolve();
     expect(done).toBe(false);
     gate.resolve();

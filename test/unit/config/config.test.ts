@@ -7,7 +7,9 @@ import { TickdbError } from '../../../src/errors.js';
 import { tempDir } from '../../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
 
 function configFile(content: unknown): string {
   const t = tempDir();
@@ -31,17 +33,38 @@ describe('configuration', () => {
   it('has a default for every field', () => {
     const { config } = loadConfig({ env: {} });
     expect(config).toMatchObject({
-      root: './data/ticks', compressAfterDays: 7, archiveAfterDays: 30, purgeAfterDays: 180, backupRetentionDays: 30,
-      graceMinutes: 15, compressionLevel: 19, minimumRetentionDays: 0, maxPurgeDaysPerRun: 31, legalHolds: [],
-      schedules: { rotate: '0 0 * * *', compress: '0 2 * * *', archive: '30 2 * * *', purge: '30 2 * * *', status: '0 * * * *' },
+      root: './data/ticks',
+      compressAfterDays: 7,
+      archiveAfterDays: 30,
+      purgeAfterDays: 180,
+      backupRetentionDays: 30,
+      graceMinutes: 15,
+      compressionLevel: 19,
+      minimumRetentionDays: 0,
+      maxPurgeDaysPerRun: 31,
+      legalHolds: [],
+      schedules: {
+        rotate: '0 0 * * *',
+        compress: '0 2 * * *',
+        archive: '30 2 * * *',
+        purge: '30 2 * * *',
+        status: '0 * * * *',
+      },
     });
     expect(config.datasets[0]?.prefix).toBe('ticks');
     expect(config.datasets[0]?.schemaSql).toMatch(/CREATE TABLE IF NOT EXISTS ticks/);
   });
 
-  it('applies flag > env > file > defaults, and the older scripts\' variables below TICKDB_*', () => {
+  it("applies flag > env > file > defaults, and the older scripts' variables below TICKDB_*", () => {
     const file = configFile({ root: '/from/file', compressionLevel: 5, compressAfterDays: 9 });
-    const env = { TICKDB_ROOT: '/from/env', COMPRESSION_LEVEL: '7', DAYS_BEFORE_COMPRESS: '8', TICKDB_COMPRESS_AFTER_DAYS: '10', RETENTION_DAYS: '200', DRY_RUN: '1' };
+    const env = {
+      TICKDB_ROOT: '/from/env',
+      COMPRESSION_LEVEL: '7',
+      DAYS_BEFORE_COMPRESS: '8',
+      TICKDB_COMPRESS_AFTER_DAYS: '10',
+      RETENTION_DAYS: '200',
+      DRY_RUN: '1',
+    };
     const { config, sources } = loadConfig({ configFile: file, env, flags: { root: '/from/flag' } });
     expect(config.root).toBe('/from/flag');
     expect(config.compressionLevel).toBe(7);
@@ -66,7 +89,10 @@ describe('configuration', () => {
 
   it.each([
     [{ compressAfterDays: -3 }, /compressAfterDays = -3/],
-    [{ compressAfterDays: 10, archiveAfterDays: 5 }, /archiveAfterDays \(5\) must be greater than compressAfterDays \(10\)/],
+    [
+      { compressAfterDays: 10, archiveAfterDays: 5 },
+      /archiveAfterDays \(5\) must be greater than compressAfterDays \(10\)/,
+    ],
     [{ retention: 3 }, /unknown field "retention"/],
     [{ schedules: { rotate: '61 * * * *' } }, /schedules\.rotate = "61 \* \* \* \*": not a valid cron/],
     [{ compressionLevel: 'high' }, /compressionLevel = "high"/],
@@ -75,7 +101,10 @@ describe('configuration', () => {
     [{ legalHolds: [{ reason: 'SEC inquiry' }] }, /legalHolds\.0/],
     [{ legalHolds: [{ day: '2026-02-30', reason: 'x' }] }, /legalHolds\.0\.day = "2026-02-30"/],
     [{ datasets: [{ prefix: 'a_b' }] }, /datasets\.0\.prefix = "a_b"/],
-    [{ diskSpace: { warnFreePercent: 5, critFreePercent: 10 } }, /critFreePercent \(10\) must not exceed warnFreePercent \(5\)/],
+    [
+      { diskSpace: { warnFreePercent: 5, critFreePercent: 10 } },
+      /critFreePercent \(10\) must not exceed warnFreePercent \(5\)/,
+    ],
   ])('rejects %j naming the field and the value', (content, message) => {
     const err = configError(() => loadConfig({ configFile: configFile(content), env: {} }));
     expect(err.code).toBe('CONFIG');

@@ -55,7 +55,9 @@ describe('nextRun (UTC)', () => {
 
   it('rejects what node-cron rejects, as a CONFIG error naming the pattern', () => {
     for (const bad of ['61 * * * *', '0 0 31 2 *', '* * *', 'every day']) {
-      expect(() => parseCron(bad)).toThrow(expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining(bad) }));
+      expect(() => parseCron(bad)).toThrow(
+        expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining(bad) }),
+      );
     }
   });
 });
@@ -66,8 +68,20 @@ describe('nextRun agrees with node-cron', () => {
   });
 
   const patterns = [
-    '0 0 * * *', '0 2 * * *', '30 2 * * *', '0 * * * *', '0 2 * * 0', '*/15 1-3 * * *', '5 4 1,15 * *',
-    '0 0 L * *', '0 12 * * 1#2', '0 0 * * 5L', '0 6 15W * *', '0 0 29 2 *', '0 0 1 jan,jul *', '30 */6 * * mon-fri',
+    '0 0 * * *',
+    '0 2 * * *',
+    '30 2 * * *',
+    '0 * * * *',
+    '0 2 * * 0',
+    '*/15 1-3 * * *',
+    '5 4 1,15 * *',
+    '0 0 L * *',
+    '0 12 * * 1#2',
+    '0 0 * * 5L',
+    '0 6 15W * *',
+    '0 0 29 2 *',
+    '0 0 1 jan,jul *',
+    '30 */6 * * mon-fri',
   ];
 
   it('gives the same five next slots from many instants (node-cron computes them from a faked Date)', () => {

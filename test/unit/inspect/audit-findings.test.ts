@@ -8,7 +8,14 @@ function trail(n: number): string[] {
   const lines: string[] = [];
   let prev = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
-    const body = { event: 'sealed', day: `2026-03-${String(seq).padStart(2, '0')}`, rows: 100 + seq, seq, at: '2026-03-10T12:00:00.000Z', prev };
+    const body = {
+      event: 'sealed',
+      day: `2026-03-${String(seq).padStart(2, '0')}`,
+      rows: 100 + seq,
+      seq,
+      at: '2026-03-10T12:00:00.000Z',
+      prev,
+    };
     const hash = hashLine(body);
     lines.push(JSON.stringify({ ...body, hash }));
     prev = hash;
@@ -54,7 +61,10 @@ describe('explainAudit', () => {
     const lines = [...good];
     [lines[4], lines[5]] = [lines[5] ?? '', lines[4] ?? ''];
     const f = explainAudit(text(lines), checkpoint);
-    expect(f.map((x) => [x.line, x.kind])).toEqual([[5, 'reordered'], [6, 'reordered']]);
+    expect(f.map((x) => [x.line, x.kind])).toEqual([
+      [5, 'reordered'],
+      [6, 'reordered'],
+    ]);
   });
 
   it('names a duplicated line', () => {
@@ -70,16 +80,22 @@ describe('explainAudit', () => {
   });
 
   it('names a rewritten tail: the line at the checkpoint is not the recorded one', () => {
-    expect(explainAudit(text(good), { count: 8, lastHash: 'f'.repeat(64) })).toEqual([expect.objectContaining({ line: 8, kind: 'rewritten' })]);
+    expect(explainAudit(text(good), { count: 8, lastHash: 'f'.repeat(64) })).toEqual([
+      expect.objectContaining({ line: 8, kind: 'rewritten' }),
+    ]);
   });
 
   it('accepts lines beyond the checkpoint (a crash before the metadata write)', () => {
-    expect(explainAudit(text(good), { count: 6, lastHash: (JSON.parse(good[5] ?? '{}') as AuditLine).hash })).toEqual([]);
+    expect(explainAudit(text(good), { count: 6, lastHash: (JSON.parse(good[5] ?? '{}') as AuditLine).hash })).toEqual(
+      [],
+    );
   });
 
   it('reports a line that is not JSON', () => {
     const lines = [...good];
     lines[2] = 'not json at all';
-    expect(explainAudit(text(lines), checkpoint)).toContainEqual(expect.objectContaining({ line: 3, kind: 'not-json' }));
+    expect(explainAudit(text(lines), checkpoint)).toContainEqual(
+      expect.objectContaining({ line: 3, kind: 'not-json' }),
+    );
   });
 });

@@ -11,13 +11,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('buildPolicyView', () => {
   const file = join(dir, 'tickdb.json');
-  writeFileSync(file, JSON.stringify({
-    compressAfterDays: 5,
-    schedules: { compress: '0 2 * * 0' },
-    datasets: [{ prefix: 'ticks' }, { prefix: 'quotes', purgeAfterDays: 400 }],
-    legalHolds: [{ dataset: 'quotes', from: '2025-01-01', to: '2025-06-30', reason: 'SEC inquiry 42' }],
-  }));
-  const loaded = loadConfig({ configFile: file, env: { TICKDB_GRACE_MINUTES: '20' }, flags: { root: join(dir, 'root') } });
+  writeFileSync(
+    file,
+    JSON.stringify({
+      compressAfterDays: 5,
+      schedules: { compress: '0 2 * * 0' },
+      datasets: [{ prefix: 'ticks' }, { prefix: 'quotes', purgeAfterDays: 400 }],
+      legalHolds: [{ dataset: 'quotes', from: '2025-01-01', to: '2025-06-30', reason: 'SEC inquiry 42' }],
+    }),
+  );
+  const loaded = loadConfig({
+    configFile: file,
+    env: { TICKDB_GRACE_MINUTES: '20' },
+    flags: { root: join(dir, 'root') },
+  });
   const view = buildPolicyView(loaded, tierDirs({ root: loaded.config.root }), new Date('2026-03-11T10:00:00Z'), 3);
   const field = (name: string) => view.fields.find((f) => f.field === name);
 
@@ -38,13 +45,22 @@ describe('buildPolicyView', () => {
     const quotes = view.datasets.find((d) => d.prefix === 'quotes');
     expect(quotes?.thresholds.purgeAfterDays).toEqual({ value: 400, source: 'dataset' });
     expect(quotes?.thresholds.compressAfterDays).toEqual({ value: 5, source: `global: file ${file}` });
-    expect(view.datasets.find((d) => d.prefix === 'ticks')?.thresholds.purgeAfterDays).toEqual({ value: 180, source: 'global: default' });
+    expect(view.datasets.find((d) => d.prefix === 'ticks')?.thresholds.purgeAfterDays).toEqual({
+      value: 180,
+      source: 'global: default',
+    });
   });
 
   it('lists legal holds and the next runs after now, in UTC', () => {
-    expect(view.legalHolds).toEqual([expect.objectContaining({ reason: 'SEC inquiry 42', covers: 'quotes: 2025-01-01 .. 2025-06-30' })]);
+    expect(view.legalHolds).toEqual([
+      expect.objectContaining({ reason: 'SEC inquiry 42', covers: 'quotes: 2025-01-01 .. 2025-06-30' }),
+    ]);
     const compress = view.schedules.find((s) => s.job === 'compress');
-    expect(compress?.nextRuns).toEqual(['2026-03-15T02:00:00.000Z', '2026-03-22T02:00:00.000Z', '2026-03-29T02:00:00.000Z']);
+    expect(compress?.nextRuns).toEqual([
+      '2026-03-15T02:00:00.000Z',
+      '2026-03-22T02:00:00.000Z',
+      '2026-03-29T02:00:00.000Z',
+    ]);
     expect(view.schedules.find((s) => s.job === 'status')?.nextRuns[0]).toBe('2026-03-11T11:00:00.000Z');
   });
 });

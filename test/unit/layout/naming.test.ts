@@ -37,7 +37,12 @@ describe('days', () => {
 describe('file names and paths', () => {
   it('parses database and compressed names, and tells unrelated and side files apart', () => {
     expect(parseFileName('ticks_2026-03-01.db')).toEqual({ ok: true, prefix: 'ticks', day: '2026-03-01', kind: 'db' });
-    expect(parseFileName('fx.quotes_2024-02-29.db.zst')).toEqual({ ok: true, prefix: 'fx.quotes', day: '2024-02-29', kind: 'zst' });
+    expect(parseFileName('fx.quotes_2024-02-29.db.zst')).toEqual({
+      ok: true,
+      prefix: 'fx.quotes',
+      day: '2024-02-29',
+      kind: 'zst',
+    });
     expect(parseFileName('ticks_2026-02-30.db')).toEqual({ ok: false, reason: 'impossible date 2026-02-30' });
     expect(parseFileName('ticks-latest.db')?.ok).toBe(false);
     expect(parseFileName('notes.txt')).toBeUndefined();
@@ -51,8 +56,12 @@ describe('file names and paths', () => {
     const dirs = tierDirs({ root: '/srv/tick data', host: 'h1' });
     expect(dayPath(dirs, 'db', 'ticks', '2025-12-31', 'db')).toBe('/srv/tick data/db/2025/12/ticks_2025-12-31.db');
     expect(dayPath(dirs, 'db', 'ticks', '2026-01-01', 'zst')).toBe('/srv/tick data/db/2026/01/ticks_2026-01-01.db.zst');
-    expect(dayPath(dirs, 'archive', 'ticks', '2024-02-29', 'zst')).toBe('/srv/tick data/archive/2024/02/ticks_2024-02-29.db.zst');
-    expect(dayPath(dirs, 'backup', 'ticks', '2024-02-29', 'db')).toBe('/srv/tick data/backup/2024/02/ticks_2024-02-29.db');
+    expect(dayPath(dirs, 'archive', 'ticks', '2024-02-29', 'zst')).toBe(
+      '/srv/tick data/archive/2024/02/ticks_2024-02-29.db.zst',
+    );
+    expect(dayPath(dirs, 'backup', 'ticks', '2024-02-29', 'db')).toBe(
+      '/srv/tick data/backup/2024/02/ticks_2024-02-29.db',
+    );
     expect(dirs.metricsFile).toBe('/srv/tick data/metrics/tickdb.prom');
   });
 

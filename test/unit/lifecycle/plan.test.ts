@@ -15,15 +15,36 @@ function meta(records: DayRecord[]): Metadata {
   return metadataOf(records, {}, NOW);
 }
 
-const sealed = (day: string, extra: Partial<DayRecord> = {}): DayRecord => ({ dataset: 'ticks', day, state: 'sealed', sha256: 'a'.repeat(64), bytes: 1000, sealedAt: 'x', ...extra });
-const compressed = (day: string, extra: Partial<DayRecord> = {}): DayRecord => sealed(day, { state: 'compressed', zstSha256: 'b'.repeat(64), zstBytes: 1000, ...extra });
+const sealed = (day: string, extra: Partial<DayRecord> = {}): DayRecord => ({
+  dataset: 'ticks',
+  day,
+  state: 'sealed',
+  sha256: 'a'.repeat(64),
+  bytes: 1000,
+  sealedAt: 'x',
+  ...extra,
+});
+const compressed = (day: string, extra: Partial<DayRecord> = {}): DayRecord =>
+  sealed(day, { state: 'compressed', zstSha256: 'b'.repeat(64), zstBytes: 1000, ...extra });
 
 function kinds(steps: Step[]): string[] {
   return steps.map((s) => ('day' in s ? `${s.kind} ${s.day}` : `${s.kind}`));
 }
 
-function planFor(files: TierFile[], records: DayRecord[], opts: { jobs?: LifecycleJob[]; now?: Date; cfg?: Config; force?: boolean } = {}) {
-  return plan({ scan: scanOf(files), metadata: meta(records), config: opts.cfg ?? config(), dirs, now: opts.now ?? NOW, jobs: new Set(opts.jobs ?? LIFECYCLE_JOBS), force: opts.force === true });
+function planFor(
+  files: TierFile[],
+  records: DayRecord[],
+  opts: { jobs?: LifecycleJob[]; now?: Date; cfg?: Config; force?: boolean } = {},
+) {
+  return plan({
+    scan: scanOf(files),
+    metadata: meta(records),
+    config: opts.cfg ?? config(),
+    dirs,
+    now: opts.now ?? NOW,
+    jobs: new Set(opts.jobs ?? LIFECYCLE_JOBS),
+    force: opts.force === true,
+  });
 }
 
 const ago = (n: number): string => addDays(TODAY, -n);
@@ -38,7 +59,9 @@ describe('planner', () => {
     const files = [file(TODAY, 'db', 'db'), file(ago(-1), 'db', 'db')];
     const found = planFor(files, []).steps;
     expect(kinds(found)).toEqual([`precreate ${TODAY}`, `precreate ${ago(-1)}`]);
-    expect(found.map(describeStep)).toEqual([TODAY, ago(-1)].map((d) => `record ${dayPath(dirs, 'db', 'ticks', d, 'db')} (already there) as live`));
+    expect(found.map(describeStep)).toEqual(
+      [TODAY, ago(-1)].map((d) => `record ${dayPath(dirs, 'db', 'ticks', d, 'db')} (already there) as live`),
+    );
     expect(kinds(planFor(files, [live(TODAY)]).steps)).toEqual([`precreate ${ago(-1)}`]);
     expect(kinds(planFor(files, [live(TODAY), live(ago(-1))]).steps)).toEqual([]);
     // A compressed copy is not a live database to record, nor one to create beside.
@@ -46,13 +69,28 @@ describe('planner', () => {
   });
 
   it('follows each day through its chain by age', () => {
-    const files = [file(TODAY, 'db', 'db'), file(ago(-1), 'db', 'db'), file(ago(1), 'db', 'db'), file(ago(7), 'db', 'db'), file(ago(30), 'db', 'zst'), file(ago(45), 'db', 'db'), file(ago(180), 'archive', 'zst')];
+    const files = [
+      file(TODAY, 'db', 'db'),
+      file(ago(-1), 'db', 'db'),
+      file(ago(1), 'db', 'db'),
+      file(ago(7), 'db', 'db'),
+      file(ago(30), 'db', 'zst'),
+      file(ago(45), 'db', 'db'),
+      file(ago(180), 'archive', 'zst'),
+    ];
     const p = planFor(files, [sealed(ago(7)), compressed(ago(30))]);
     expect(kinds(p.steps)).toEqual([
-      `seal ${ago(45)}`, `backup ${ago(7)}`, `seal ${ago(1)}`, `backup ${ago(1)}`,
+      `seal ${ago(45)}`,
+      `backup ${ago(7)}`,
+      `seal ${ago(1)}`,
+      `backup ${ago(1)}`,
       // Today's and tomorrow's files have no record here: recorded as found (see the pre-create test).
-      `precreate ${TODAY}`, `precreate ${ago(-1)}`,
-      `compress ${ago(45)}`, `compress ${ago(7)}`, `archive ${ago(30)}`, `purge ${ago(180)}`,
+      `precreate ${TODAY}`,
+      `precreate ${ago(-1)}`,
+      `compress ${ago(45)}`,
+      `compress ${ago(7)}`,
+      `archive ${ago(30)}`,
+      `purge ${ago(180)}`,
     ]);
     const c45 = p.steps.find((s) => s.kind === 'compress' && s.day === ago(45));
     expect(c45 && 'dest' in c45 ? c45.dest : '').toBe(dayPath(dirs, 'archive', 'ticks', ago(45), 'zst')); // straight into the archive tier
@@ -69,12 +107,16 @@ describe('planner', () => {
   });
 
   it('backs up only days younger than backupRetentionDays, and replaces a backup that does not match', () => {
-    const p = planFor([file(ago(3), 'db', 'db'), file(ago(3), 'backup', 'db', { bytes: 999 }), file(ago(40), 'db', 'db')], [sealed(ago(3), { backupSha256: 'c'.repeat(64) })], { jobs: ['rotate'] });
+    const p = planFor(
+      [file(ago(3), 'db', 'db'), file(ago(3), 'backup', 'db', { bytes: 999 }), file(ago(40), 'db', 'db')],
+      [sealed(ago(3), { backupSha256: 'c'.repeat(64) })],
+      { jobs: ['rotate'] },
+    );
     const backups = p.steps.filter((s) => s.kind === 'backup');
     expect(backups.map((s) => [s.day, 'reason' in s ? s.reason : ''])).toEqual([[ago(3), 'mismatch']]);
   });
 
-  it('ends a day\'s chain at a job that was not asked for', () => {
+  it("ends a day's chain at a job that was not asked for", () => {
     const p = planFor([file(ago(10), 'db', 'db')], [], { jobs: ['compress'] });
     expect(p.steps).toEqual([]);
     const q = planFor([file(ago(10), 'db', 'db')], [sealed(ago(10))], { jobs: ['compress'] });
@@ -83,7 +125,11 @@ describe('planner', () => {
 
   it('adopts a .db.zst without a verified record before archiving it', () => {
     const p = planFor([file(ago(35), 'db', 'zst'), file(ago(10), 'db', 'zst')], []);
-    expect(kinds(p.steps).filter((k) => !k.startsWith('precreate'))).toEqual([`adopt-zst ${ago(35)}`, `adopt-zst ${ago(10)}`, `archive ${ago(35)}`]);
+    expect(kinds(p.steps).filter((k) => !k.startsWith('precreate'))).toEqual([
+      `adopt-zst ${ago(35)}`,
+      `adopt-zst ${ago(10)}`,
+      `archive ${ago(35)}`,
+    ]);
   });
 
   it('quarantines a day found twice unless a recorded move explains it', () => {
@@ -95,17 +141,42 @@ describe('planner', () => {
   });
 
   it('skips quarantined days entirely, even past purge age', () => {
-    const p = planFor([file(ago(200), 'db', 'db')], [sealed(ago(200), { state: 'quarantined', quarantine: { reason: 'r', path: 'p', at: 'a', previousState: 'sealed' } })]);
+    const p = planFor(
+      [file(ago(200), 'db', 'db')],
+      [
+        sealed(ago(200), {
+          state: 'quarantined',
+          quarantine: { reason: 'r', path: 'p', at: 'a', previousState: 'sealed' },
+        }),
+      ],
+    );
     expect(p.steps.filter((s) => s.kind !== 'precreate')).toEqual([]);
     expect(p.notes[0]?.kind).toBe('quarantined');
   });
 
   it('never purges a day under legal hold, by day or by range, per dataset', () => {
-    const cfg = config({ legalHolds: [{ day: ago(185), reason: 'SEC 2026-17' }, { dataset: 'ticks', from: ago(200), to: ago(195), reason: 'litigation' }] });
+    const cfg = config({
+      legalHolds: [
+        { day: ago(185), reason: 'SEC 2026-17' },
+        { dataset: 'ticks', from: ago(200), to: ago(195), reason: 'litigation' },
+      ],
+    });
     const files = [185, 190, 195, 200, 201].map((n) => file(ago(n), 'archive', 'zst'));
-    const p = planFor(files, files.map((f) => compressed(f.day, { state: 'archived' })), { cfg });
-    expect(p.steps.filter((s) => s.kind === 'purge').map((s) => ('day' in s ? s.day : ''))).toEqual([ago(201), ago(190)]);
-    expect(p.notes.filter((n) => n.kind === 'held').map((n) => n.day).sort()).toEqual([ago(185), ago(195), ago(200)].sort());
+    const p = planFor(
+      files,
+      files.map((f) => compressed(f.day, { state: 'archived' })),
+      { cfg },
+    );
+    expect(p.steps.filter((s) => s.kind === 'purge').map((s) => ('day' in s ? s.day : ''))).toEqual([
+      ago(201),
+      ago(190),
+    ]);
+    expect(
+      p.notes
+        .filter((n) => n.kind === 'held')
+        .map((n) => n.day)
+        .sort(),
+    ).toEqual([ago(185), ago(195), ago(200)].sort());
   });
 
   it('refuses to purge more than maxPurgeDaysPerRun days without --force', () => {
@@ -123,17 +194,29 @@ describe('planner', () => {
   });
 
   it('deletes backups past retention only once the day has a verified compressed copy', () => {
-    const files = [file(ago(31), 'archive', 'zst'), file(ago(31), 'backup', 'db'), file(ago(32), 'db', 'db'), file(ago(32), 'backup', 'db')];
+    const files = [
+      file(ago(31), 'archive', 'zst'),
+      file(ago(31), 'backup', 'db'),
+      file(ago(32), 'db', 'db'),
+      file(ago(32), 'backup', 'db'),
+    ];
     const p = planFor(files, [compressed(ago(31), { state: 'archived' }), sealed(ago(32))], { jobs: ['purge'] });
     expect(kinds(p.steps)).toEqual([`purge-backup ${ago(31)}`]);
   });
 
   it('cleans leftover .tmp files first', () => {
-    const p = plan({ scan: scanOf([], { tmpFiles: ['/r/db/2026/06/.x.tmp'] }), metadata: meta([]), config: config(), dirs, now: NOW, jobs: new Set(['compress']) });
+    const p = plan({
+      scan: scanOf([], { tmpFiles: ['/r/db/2026/06/.x.tmp'] }),
+      metadata: meta([]),
+      config: config(),
+      dirs,
+      now: NOW,
+      jobs: new Set(['compress']),
+    });
     expect(p.steps).toEqual([{ kind: 'cleanup-tmp', job: 'recover', path: '/r/db/2026/06/.x.tmp' }]);
   });
 
-  it('uses a dataset\'s own thresholds', () => {
+  it("uses a dataset's own thresholds", () => {
     const base = config().datasets[0];
     if (base === undefined) throw new Error('no default dataset');
     const cfg = config({ datasets: [{ ...base, compressAfterDays: 2 }] });

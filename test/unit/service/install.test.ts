@@ -34,8 +34,17 @@ const noSystemctl: SystemctlAvailability = { reason: '--no-enable was given' };
 describe('installService / uninstallService (linux)', () => {
   it('writes the unit atomically (0644), then daemon-reload and enable', async () => {
     const systemctl = fakeSystemctl();
-    const report = await installService('[Service]\nType=exec\n', { platform: 'linux', unitDir: dir, dryRun: false, systemctl: systemctl.availability });
-    expect(report).toMatchObject({ path: join(dir, 'tickdb.service'), change: 'created', systemctl: ['systemctl daemon-reload', 'systemctl enable tickdb.service'] });
+    const report = await installService('[Service]\nType=exec\n', {
+      platform: 'linux',
+      unitDir: dir,
+      dryRun: false,
+      systemctl: systemctl.availability,
+    });
+    expect(report).toMatchObject({
+      path: join(dir, 'tickdb.service'),
+      change: 'created',
+      systemctl: ['systemctl daemon-reload', 'systemctl enable tickdb.service'],
+    });
     expect(systemctl.calls).toEqual([['daemon-reload'], ['enable', 'tickdb.service']]);
     expect(await readFile(join(dir, 'tickdb.service'), 'utf8')).toBe('[Service]\nType=exec\n');
     expect((await stat(join(dir, 'tickdb.service'))).mode & 0o777).toBe(0o644);
@@ -53,21 +62,36 @@ describe('installService / uninstallService (linux)', () => {
 
   it('--dry-run writes nothing and runs nothing', async () => {
     const systemctl = fakeSystemctl();
-    const report = await installService('x\n', { platform: 'linux', unitDir: dir, dryRun: true, systemctl: systemctl.availability });
-    expect(report).toMatchObject({ change: 'created', dryRun: true, systemctl: ['systemctl daemon-reload', 'systemctl enable tickdb.service'] });
+    const report = await installService('x\n', {
+      platform: 'linux',
+      unitDir: dir,
+      dryRun: true,
+      systemctl: systemctl.availability,
+    });
+    expect(report).toMatchObject({
+      change: 'created',
+      dryRun: true,
+      systemctl: ['systemctl daemon-reload', 'systemctl enable tickdb.service'],
+    });
     expect(systemctl.calls).toEqual([]);
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('refuses a unit directory that does not exist', async () => {
-    await expect(installService('x\n', { platform: 'linux', unitDir: join(dir, 'nope'), dryRun: false, systemctl: noSystemctl }))
-      .rejects.toMatchObject({ code: 'NOT_FOUND', path: join(dir, 'nope') });
+    await expect(
+      installService('x\n', { platform: 'linux', unitDir: join(dir, 'nope'), dryRun: false, systemctl: noSystemctl }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND', path: join(dir, 'nope') });
   });
 
   it('uninstall disables and stops, removes the unit, reloads', async () => {
     await writeFile(join(dir, 'tickdb.service'), 'x\n');
     const systemctl = fakeSystemctl();
-    const report = await uninstallService({ platform: 'linux', unitDir: dir, dryRun: false, systemctl: systemctl.availability });
+    const report = await uninstallService({
+      platform: 'linux',
+      unitDir: dir,
+      dryRun: false,
+      systemctl: systemctl.availability,
+    });
     expect(report.change).toBe('removed');
     expect(systemctl.calls).toEqual([['disable', '--now', 'tickdb.service'], ['daemon-reload']]);
     expect(await readdir(dir)).toEqual([]);
@@ -75,7 +99,12 @@ describe('installService / uninstallService (linux)', () => {
 
   it('uninstall refuses, touching nothing, when no unit is installed', async () => {
     const systemctl = fakeSystemctl();
-    const err = await uninstallService({ platform: 'linux', unitDir: dir, dryRun: false, systemctl: systemctl.availability }).catch((e: unknown) => e);
+    const err = await uninstallService({
+      platform: 'linux',
+      unitDir: dir,
+      dryRun: false,
+      systemctl: systemctl.availability,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TickdbError);
     expect((err as TickdbError).message).toMatch(/not installed.*nothing to uninstall/);
     expect(systemctl.calls).toEqual([]);
@@ -91,7 +120,12 @@ describe('installService / uninstallService (linux)', () => {
 
 describe('installService / uninstallService (windows)', () => {
   it('writes tickdb.xml and tells how to register it with WinSW', async () => {
-    const report = await installService('<service/>\n', { platform: 'windows', unitDir: dir, dryRun: false, systemctl: noSystemctl });
+    const report = await installService('<service/>\n', {
+      platform: 'windows',
+      unitDir: dir,
+      dryRun: false,
+      systemctl: noSystemctl,
+    });
     expect(report.path).toBe(join(dir, 'tickdb.xml'));
     expect(report.next.join('\n')).toMatch(/tickdb\.exe' install/);
     expect(report.next.join('\n')).toMatch(/install-windows\.ps1/);
@@ -115,15 +149,21 @@ describe('systemctlAvailability', () => {
     await chmod(join(dir, 'systemctl'), 0o755);
     await mkdir(join(dir, 'run'));
     const { runner } = systemctlAvailability({ PATH: dir }, join(dir, 'run'));
-    await expect(runner?.(['enable', 'tickdb.service'])).rejects.toThrow(/systemctl enable tickdb.service failed: Failed to enable unit: Access denied/);
+    await expect(runner?.(['enable', 'tickdb.service'])).rejects.toThrow(
+      /systemctl enable tickdb.service failed: Failed to enable unit: Access denied/,
+    );
   });
 });
 
 describe('service options and warnings', () => {
   const linuxHost: HostFacts = { platform: 'linux', execPath: '/usr/bin/node', env: {} };
-  const windowsHost: HostFacts = { platform: 'win32', execPath: 'C:\\nodejs\\node.exe', env: { ProgramData: 'D:\\PD' } };
+  const windowsHost: HostFacts = {
+    platform: 'win32',
+    execPath: 'C:\\nodejs\\node.exe',
+    env: { ProgramData: 'D:\\PD' },
+  };
 
-  it('linux: the config\'s tiers, this node and this launcher, user and group tickdb', () => {
+  it("linux: the config's tiers, this node and this launcher, user and group tickdb", () => {
     const dirs = tierDirs({ root: '/srv/ticks', archiveDir: '/mnt/nas/{host}', host: 'h1' });
     expect(linuxServiceOptions({}, dirs, '/etc/tickdb/config.json', linuxHost)).toEqual({
       root: '/srv/ticks',
@@ -162,7 +202,12 @@ describe('service options and warnings', () => {
   });
 
   it('warns about missing tiers and about node or tickdb under a home folder', () => {
-    const warnings = linuxWarnings({ ...LINUX_TEMPLATE, root: dir, archiveDir: `${dir}-elsewhere/archive`, nodePath: '/home/op/.nvm/node' });
+    const warnings = linuxWarnings({
+      ...LINUX_TEMPLATE,
+      root: dir,
+      archiveDir: `${dir}-elsewhere/archive`,
+      nodePath: '/home/op/.nvm/node',
+    });
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/archive does not exist/);
     expect(warnings[1]).toMatch(/ProtectHome/);

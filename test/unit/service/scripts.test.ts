@@ -74,7 +74,9 @@ describe('windows install scripts (static checks only: no PowerShell here)', () 
   });
 
   it.each(PS_SCRIPTS)('%s downloads nothing', async (script) => {
-    expect(await readFile(script, 'utf8')).not.toMatch(/Invoke-WebRequest|Invoke-RestMethod|Start-BitsTransfer|DownloadFile|WebClient|\bcurl\b|\bwget\b|https?:\/\//i);
+    expect(await readFile(script, 'utf8')).not.toMatch(
+      /Invoke-WebRequest|Invoke-RestMethod|Start-BitsTransfer|DownloadFile|WebClient|\bcurl\b|\bwget\b|https?:\/\//i,
+    );
   });
 
   it('install-windows.ps1 takes the WinSW executable from the operator and registers it with tickdb.xml', async () => {

@@ -12,7 +12,9 @@ function settings(unit: string): [string, string][] {
 }
 
 function values(unit: string, key: string): string[] {
-  return settings(unit).filter(([k]) => k === key).map(([, v]) => v);
+  return settings(unit)
+    .filter(([k]) => k === key)
+    .map(([, v]) => v);
 }
 
 describe('renderSystemdUnit', () => {
@@ -45,8 +47,12 @@ describe('renderSystemdUnit', () => {
 
   it('is hardened, but lets V8 JIT and the agent lower its own priority', () => {
     for (const [key, value] of [
-      ['ProtectSystem', 'strict'], ['PrivateTmp', 'yes'], ['NoNewPrivileges', 'yes'], ['ProtectHome', 'yes'],
-      ['CapabilityBoundingSet', ''], ['SystemCallArchitectures', 'native'],
+      ['ProtectSystem', 'strict'],
+      ['PrivateTmp', 'yes'],
+      ['NoNewPrivileges', 'yes'],
+      ['ProtectHome', 'yes'],
+      ['CapabilityBoundingSet', ''],
+      ['SystemCallArchitectures', 'native'],
     ]) {
       expect(values(unit, key as string), key).toEqual([value]);
     }
@@ -58,7 +64,7 @@ describe('renderSystemdUnit', () => {
     expect(values(unit, 'ReadWritePaths')).toEqual(['/var/lib/tickdb/ticks']);
   });
 
-  it('uses the writer\'s group when given', () => {
+  it("uses the writer's group when given", () => {
     expect(values(renderSystemdUnit({ ...LINUX_TEMPLATE, group: 'md-writers' }), 'Group')).toEqual(['md-writers']);
   });
 
@@ -66,19 +72,24 @@ describe('renderSystemdUnit', () => {
     expect(() => renderSystemdUnit({ ...LINUX_TEMPLATE, root: 'data/ticks' })).toThrow(/root must be an absolute path/);
     expect(() => renderSystemdUnit({ ...LINUX_TEMPLATE, user: 'bad user' })).toThrow(/not a valid user or group name/);
     expect(() => renderSystemdUnit({ ...LINUX_TEMPLATE, root: '/a\nb' })).toThrow(/control character/);
-    expect(() => renderSystemdUnit({ ...LINUX_TEMPLATE, nodePath: '/opt/it\'s/node' })).toThrow(/quote or a backslash/);
+    expect(() => renderSystemdUnit({ ...LINUX_TEMPLATE, nodePath: "/opt/it's/node" })).toThrow(/quote or a backslash/);
   });
 });
 
 describe('ReadWritePaths', () => {
   it('lists the root and each tier outside it once; the metrics file by its directory', () => {
-    expect(readWritePaths({
-      root: '/data/ticks/',
-      backupDir: '/data/ticks/backup',
-      archiveDir: '/mnt/nas/host1/archive',
-      metricsFile: '/var/lib/node_exporter/textfile/tickdb.prom',
-    })).toEqual(['/data/ticks', '/mnt/nas/host1/archive', '/var/lib/node_exporter/textfile']);
-    expect(readWritePaths({ root: '/a', backupDir: '/b', archiveDir: '/b', metricsFile: '/b/m.prom' })).toEqual(['/a', '/b']);
+    expect(
+      readWritePaths({
+        root: '/data/ticks/',
+        backupDir: '/data/ticks/backup',
+        archiveDir: '/mnt/nas/host1/archive',
+        metricsFile: '/var/lib/node_exporter/textfile/tickdb.prom',
+      }),
+    ).toEqual(['/data/ticks', '/mnt/nas/host1/archive', '/var/lib/node_exporter/textfile']);
+    expect(readWritePaths({ root: '/a', backupDir: '/b', archiveDir: '/b', metricsFile: '/b/m.prom' })).toEqual([
+      '/a',
+      '/b',
+    ]);
     expect(readWritePaths({ root: '/a/r', archiveDir: '/a' })).toEqual(['/a']);
   });
 
@@ -103,6 +114,8 @@ describe('systemd quoting', () => {
       '/usr/bin/node /opt/tickdb/bin/tickdb.js run --root "/srv/x y"',
     );
     // No environment substitution in the executable itself: `$` stays single there.
-    expect(execStart({ ...LINUX_TEMPLATE, nodePath: '/opt/n 1/$v%/node', configFile: undefined })).toMatch(/^"\/opt\/n 1\/\$v%%\/node" /);
+    expect(execStart({ ...LINUX_TEMPLATE, nodePath: '/opt/n 1/$v%/node', configFile: undefined })).toMatch(
+      /^"\/opt\/n 1\/\$v%%\/node" /,
+    );
   });
 });

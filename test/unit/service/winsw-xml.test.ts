@@ -31,7 +31,10 @@ describe('renderWinswXml', () => {
       '"C:\\Program Files\\tickdb\\bin\\tickdb.js" run --root C:\\ProgramData\\tickdb\\data\\ticks --config C:\\ProgramData\\tickdb\\config.json',
     );
     const env = Object.fromEntries(childrenNamed(service, 'env').map((e) => [e.attrs.name, e.attrs.value]));
-    expect(env).toEqual({ TICKDB_ROOT: 'C:\\ProgramData\\tickdb\\data\\ticks', TICKDB_CONFIG: 'C:\\ProgramData\\tickdb\\config.json' });
+    expect(env).toEqual({
+      TICKDB_ROOT: 'C:\\ProgramData\\tickdb\\data\\ticks',
+      TICKDB_CONFIG: 'C:\\ProgramData\\tickdb\\config.json',
+    });
   });
 
   it('starts automatically, restarts a few times on failure, stops after more than 30 s', () => {
@@ -58,7 +61,12 @@ describe('renderWinswXml', () => {
 
   it('runs as LocalService by default, or a password-less account', () => {
     const account = (user: string): Record<string, string> =>
-      Object.fromEntries(child(parseXml(renderWinswXml({ ...WINDOWS_TEMPLATE, user })), 'serviceaccount').children.map((c) => [c.name, c.text]));
+      Object.fromEntries(
+        child(parseXml(renderWinswXml({ ...WINDOWS_TEMPLATE, user })), 'serviceaccount').children.map((c) => [
+          c.name,
+          c.text,
+        ]),
+      );
     expect(account('LocalService')).toEqual({ domain: 'NT AUTHORITY', user: 'LocalService' });
     expect(account('NT AUTHORITY\\NetworkService')).toEqual({ domain: 'NT AUTHORITY', user: 'NetworkService' });
     expect(account('LocalSystem')).toEqual({ user: 'LocalSystem' });
@@ -88,7 +96,7 @@ describe('renderWinswXml', () => {
 });
 
 /** A second, independent opinion where Python is installed: its expat parser must accept the documents too. */
-describe.skipIf(!needProgram('python3'))('renderWinswXml, checked by Python\'s expat', () => {
+describe.skipIf(!needProgram('python3'))("renderWinswXml, checked by Python's expat", () => {
   it.each([
     ['the default', WINDOWS_TEMPLATE],
     ['an odd root', { ...WINDOWS_TEMPLATE, root: 'D:\\R&D <ticks> "x" \'y\'', user: 'CORP\\svc&tick$' }],

@@ -4,7 +4,9 @@ import { parseXml } from './xml-parse.js';
 /** The test-side XML reader must reject what a real parser rejects, or the WinSW checks prove nothing. */
 describe('parseXml (strict well-formedness)', () => {
   it('reads elements, attributes and entities', () => {
-    const el = parseXml('<?xml version="1.0" encoding="UTF-8"?>\n<!-- c -->\n<a x="1&amp;2" y=\'&#65;\'><b>t&lt;&#x42;</b><c/></a>\n');
+    const el = parseXml(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<!-- c -->\n<a x="1&amp;2" y=\'&#65;\'><b>t&lt;&#x42;</b><c/></a>\n',
+    );
     expect(el.name).toBe('a');
     expect(el.attrs).toEqual({ x: '1&2', y: 'A' });
     expect(el.children.map((c) => c.name)).toEqual(['b', 'c']);

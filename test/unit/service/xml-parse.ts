@@ -107,7 +107,8 @@ export function parseXml(doc: string): XmlElement {
         return el;
       }
       if (doc.startsWith('<!--', pos)) comment();
-      else if (doc.startsWith('<![CDATA[', pos) || doc.startsWith('<?', pos) || doc.startsWith('<!', pos)) fail('unsupported markup');
+      else if (doc.startsWith('<![CDATA[', pos) || doc.startsWith('<?', pos) || doc.startsWith('<!', pos))
+        fail('unsupported markup');
       else el.children.push(element());
     }
   };
@@ -117,7 +118,11 @@ export function parseXml(doc: string): XmlElement {
     const end = doc.indexOf('?>', pos);
     if (end < 0) fail('unterminated XML declaration');
     const decl = doc.slice(pos, end + 2);
-    if (!/^<\?xml version=(["'])1\.[0-9]\1(?: encoding=(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?: standalone=(["'])(?:yes|no)\3)? ?\?>$/.test(decl)) {
+    if (
+      !/^<\?xml version=(["'])1\.[0-9]\1(?: encoding=(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?: standalone=(["'])(?:yes|no)\3)? ?\?>$/.test(
+        decl,
+      )
+    ) {
       fail(`malformed XML declaration ${decl}`);
     }
     pos = end + 2;

@@ -24,7 +24,9 @@ describe('nsToIso', () => {
 describe('analyzeDatabase and parseSqliteHeader', () => {
   const path = join(dir, 'ticks_2026-03-01.db');
   const db = new Database(path);
-  db.exec('CREATE TABLE ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL); CREATE INDEX ticks_symbol_ts ON ticks (symbol, ts); CREATE TABLE notes (x)');
+  db.exec(
+    'CREATE TABLE ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL); CREATE INDEX ticks_symbol_ts ON ticks (symbol, ts); CREATE TABLE notes (x)',
+  );
   const insert = db.prepare('INSERT INTO ticks VALUES (?, ?, ?)');
   insert.run(1772323228047504961n, 'AAPL', 1.5);
   insert.run(1772323228047504962n, 'AAPL', 1.5);
@@ -40,10 +42,23 @@ describe('analyzeDatabase and parseSqliteHeader', () => {
 
   it('reports tables, exact ns time range, symbols, pages and integrity', () => {
     const a = analyzeDatabase(path, { table: 'ticks', timestampColumn: 'ts' });
-    expect(a.tables).toEqual([{ name: 'notes', rows: 0 }, { name: 'ticks', rows: 3 }]);
+    expect(a.tables).toEqual([
+      { name: 'notes', rows: 0 },
+      { name: 'ticks', rows: 3 },
+    ]);
     expect(a.indexes).toEqual(['ticks_symbol_ts']);
-    expect(a.timeRange).toMatchObject({ min: '1772323228047504961', max: '1772365086350330052', minIso: '2026-03-01T00:00:28.047504961Z' });
-    expect(a.symbols).toEqual({ count: 2, top: [{ symbol: 'AAPL', rows: 2 }, { symbol: 'MSFT', rows: 1 }] });
+    expect(a.timeRange).toMatchObject({
+      min: '1772323228047504961',
+      max: '1772365086350330052',
+      minIso: '2026-03-01T00:00:28.047504961Z',
+    });
+    expect(a.symbols).toEqual({
+      count: 2,
+      top: [
+        { symbol: 'AAPL', rows: 2 },
+        { symbol: 'MSFT', rows: 1 },
+      ],
+    });
     expect(a.journalMode).toBe('delete');
     expect(a.freelistCount).toBe(0);
     expect(a.integrity).toEqual({ ok: true, problems: [] });

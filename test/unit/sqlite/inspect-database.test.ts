@@ -20,7 +20,9 @@ function writerDay(name: string, rows: number): string {
   const writer = new Database(path);
   writer.pragma('journal_mode = WAL');
   writer.pragma('wal_autocheckpoint = 0');
-  writer.exec('CREATE TABLE ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL); CREATE INDEX ticks_symbol_ts ON ticks (symbol, ts)');
+  writer.exec(
+    'CREATE TABLE ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL); CREATE INDEX ticks_symbol_ts ON ticks (symbol, ts)',
+  );
   const insert = writer.prepare('INSERT INTO ticks VALUES (?, ?, ?)');
   writer.transaction(() => {
     for (let i = 0; i < rows; i++) insert.run(BASE + BigInt(i) * 1_000_003n, i % 2 === 0 ? 'AAPL' : 'MSFT', i / 10);
@@ -45,7 +47,12 @@ describe.each([
     const path = day('seal.db', 5000);
     expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
     const r = await inspectDatabase({ op: 'seal', path, table: 'ticks', timestampColumn: 'ts', ...mode });
-    expect(r).toMatchObject({ status: 'ok', rows: 5000, minTs: String(BASE), maxTs: String(BASE + 4999n * 1_000_003n) });
+    expect(r).toMatchObject({
+      status: 'ok',
+      rows: 5000,
+      minTs: String(BASE),
+      maxTs: String(BASE + 4999n * 1_000_003n),
+    });
     if (r.status !== 'ok') return;
     expect(r.walBytesFolded).toBeGreaterThan(0);
     expect(existsSync(`${path}-wal`)).toBe(false);
@@ -75,8 +82,13 @@ describe.each([
 
   it('an empty tick table has no timestamp range', async () => {
     const path = day('empty.db', 0);
-    expect(await inspectDatabase({ op: 'inspect', path, table: 'ticks', timestampColumn: 'ts', ...mode })).toMatchObject({
-      status: 'ok', rows: 0, minTs: null, maxTs: null,
+    expect(
+      await inspectDatabase({ op: 'inspect', path, table: 'ticks', timestampColumn: 'ts', ...mode }),
+    ).toMatchObject({
+      status: 'ok',
+      rows: 0,
+      minTs: null,
+      maxTs: null,
     });
   });
 
@@ -86,7 +98,8 @@ describe.each([
     db.exec('CREATE TABLE notes (x)');
     db.close();
     expect(await inspectDatabase({ op: 'seal', path, table: 'ticks', timestampColumn: 'ts', ...mode })).toEqual({
-      status: 'corrupt', problems: ['no table ticks: not a tick database of this dataset'],
+      status: 'corrupt',
+      problems: ['no table ticks: not a tick database of this dataset'],
     });
   });
 
@@ -94,7 +107,11 @@ describe.each([
     const path = day('column.db', 10);
     const before = sha256(path);
     const r = await inspectDatabase({ op: 'seal', path, table: 'ticks', timestampColumn: 'time', ...mode });
-    expect(r).toMatchObject({ status: 'error', code: 'SQLITE_ERROR', message: expect.stringMatching(/no such column: "?time/) });
+    expect(r).toMatchObject({
+      status: 'error',
+      code: 'SQLITE_ERROR',
+      message: expect.stringMatching(/no such column: "?time/),
+    });
     expect(sha256(path)).toBe(before);
     expect(existsSync(`${path}-wal`)).toBe(true);
   });
@@ -102,7 +119,9 @@ describe.each([
   it('a file that is not a database, and a damaged one, are corrupt', async () => {
     const text = join(dir, `${tag}-text.db`);
     writeFileSync(text, 'not a database at all, but long enough to have a header of sorts'.repeat(100));
-    expect(await inspectDatabase({ op: 'seal', path: text, table: 'ticks', timestampColumn: 'ts', ...mode })).toMatchObject({ status: 'corrupt' });
+    expect(
+      await inspectDatabase({ op: 'seal', path: text, table: 'ticks', timestampColumn: 'ts', ...mode }),
+    ).toMatchObject({ status: 'corrupt' });
 
     const damaged = day('damaged.db', 20000);
     const db = new Database(damaged);

@@ -18,7 +18,10 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-async function appendN(n: number, from: AuditCheckpoint = { lastHash: GENESIS_HASH, count: 0 }): Promise<AuditCheckpoint> {
+async function appendN(
+  n: number,
+  from: AuditCheckpoint = { lastHash: GENESIS_HASH, count: 0 },
+): Promise<AuditCheckpoint> {
   let cp = from;
   for (let i = 0; i < n; i++) cp = await appendAudit(dirs, cp, { event: 'sealed', day: `2026-02-0${i + 1}` }, now);
   return cp;

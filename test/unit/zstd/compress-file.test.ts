@@ -151,8 +151,13 @@ describe('compressFile', () => {
     const src = join(dir, 'io.db');
     await writeFile(src, 'x');
     const badDst = join(dir, 'no-such-dir', 'x.zst');
-    await expect(compressFile(src, badDst, { level: 1, threads: 1 })).rejects.toMatchObject({ code: 'IO', path: badDst });
-    await expect(compressFile(src, join(dir, '.', 'io.db'), { level: 1, threads: 1 })).rejects.toMatchObject({ code: 'USAGE' });
+    await expect(compressFile(src, badDst, { level: 1, threads: 1 })).rejects.toMatchObject({
+      code: 'IO',
+      path: badDst,
+    });
+    await expect(compressFile(src, join(dir, '.', 'io.db'), { level: 1, threads: 1 })).rejects.toMatchObject({
+      code: 'USAGE',
+    });
     await expect(decompressFile(src, src, { threads: 1 })).rejects.toMatchObject({ code: 'USAGE' });
     expect(await readFile(src, 'utf8')).toBe('x');
     const missing = join(dir, 'missing.db');

@@ -28,9 +28,17 @@ afterAll(async () => cleanup());
 
 async function expectSame(path: string, expected: Buffer, frames: number): Promise<void> {
   const out = join(dir, 'out.db');
-  expect(await decompressFile(path, out, { threads: 2 })).toEqual({ sha256: sha256(expected), bytes: expected.length, frames });
+  expect(await decompressFile(path, out, { threads: 2 })).toEqual({
+    sha256: sha256(expected),
+    bytes: expected.length,
+    frames,
+  });
   expect(sha256(await readFile(out))).toBe(sha256(expected));
-  expect(await decompressFile(path, null, { threads: 1 })).toEqual({ sha256: sha256(expected), bytes: expected.length, frames });
+  expect(await decompressFile(path, null, { threads: 1 })).toEqual({
+    sha256: sha256(expected),
+    bytes: expected.length,
+    frames,
+  });
 }
 
 describe('decompressFile on files made by the zstd CLI', () => {
@@ -91,7 +99,10 @@ describe('decompressFile on bad input raises CORRUPT naming the file', () => {
   });
 
   it('truncated files (ours: seek table gone; CLI: cut inside the frame)', async () => {
-    for (const [name, source] of [['trunc-ours.zst', ours], ['trunc-cli.zst', cli]] as const) {
+    for (const [name, source] of [
+      ['trunc-ours.zst', ours],
+      ['trunc-cli.zst', cli],
+    ] as const) {
       const path = join(dir, name);
       await writeFile(path, await readFile(source));
       const size = (await readFile(path)).length;
@@ -106,7 +117,10 @@ describe('decompressFile on bad input raises CORRUPT naming the file', () => {
   });
 
   it('a flipped byte in the middle (ours and CLI)', async () => {
-    for (const [name, source] of [['flip-ours.zst', ours], ['flip-cli.zst', cli]] as const) {
+    for (const [name, source] of [
+      ['flip-ours.zst', ours],
+      ['flip-cli.zst', cli],
+    ] as const) {
       const path = await damaged(name, source, (b) => {
         const i = Math.floor(b.length / 2);
         b[i] = (b[i] ?? 0) ^ 0x40;

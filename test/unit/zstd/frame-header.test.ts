@@ -52,19 +52,19 @@ describe('frame header', () => {
 });
 
 describe('concurrencyFor', () => {
-  const saved = process.env['UV_THREADPOOL_SIZE'];
+  const saved = process.env.UV_THREADPOOL_SIZE;
   afterEach(() => {
-    if (saved === undefined) delete process.env['UV_THREADPOOL_SIZE'];
-    else process.env['UV_THREADPOOL_SIZE'] = saved;
+    if (saved === undefined) delete process.env.UV_THREADPOOL_SIZE;
+    else process.env.UV_THREADPOOL_SIZE = saved;
   });
 
   it('leaves one libuv pool thread free for I/O', () => {
-    delete process.env['UV_THREADPOOL_SIZE'];
+    delete process.env.UV_THREADPOOL_SIZE;
     expect(concurrencyFor(2)).toBe(2);
     expect(concurrencyFor(4)).toBe(3);
-    process.env['UV_THREADPOOL_SIZE'] = '8';
+    process.env.UV_THREADPOOL_SIZE = '8';
     expect(concurrencyFor(4)).toBe(4);
-    process.env['UV_THREADPOOL_SIZE'] = '1';
+    process.env.UV_THREADPOOL_SIZE = '1';
     expect(concurrencyFor(4)).toBe(1);
     expect(() => concurrencyFor(0)).toThrow(/positive integer/);
   });

@@ -4,8 +4,11 @@ import { Xxh64, xxh64Hex, xxh64Low32Async } from '../../../src/zstd/xxhash64.js'
 
 // A straightforward BigInt XXH64 (seed 0), written from the specification, as the reference.
 const M = (1n << 64n) - 1n;
-const P1 = 0x9e3779b185ebca87n, P2 = 0xc2b2ae3d27d4eb4fn, P3 = 0x165667b19e3779f9n;
-const P4 = 0x85ebca77c2b2ae63n, P5 = 0x27d4eb2f165667c5n;
+const P1 = 0x9e3779b185ebca87n,
+  P2 = 0xc2b2ae3d27d4eb4fn,
+  P3 = 0x165667b19e3779f9n;
+const P4 = 0x85ebca77c2b2ae63n,
+  P5 = 0x27d4eb2f165667c5n;
 const rotl = (x: bigint, r: number): bigint => ((x << BigInt(r)) | (x >> BigInt(64 - r))) & M;
 const round = (acc: bigint, lane: bigint): bigint => (rotl((acc + lane * P2) & M, 31) * P1) & M;
 
@@ -14,7 +17,10 @@ function reference(b: Buffer): string {
   let i = 0;
   let h: bigint;
   if (n >= 32) {
-    let v1 = (P1 + P2) & M, v2 = P2, v3 = 0n, v4 = -P1 & M;
+    let v1 = (P1 + P2) & M,
+      v2 = P2,
+      v3 = 0n,
+      v4 = -P1 & M;
     for (; i + 32 <= n; i += 32) {
       v1 = round(v1, b.readBigUInt64LE(i));
       v2 = round(v2, b.readBigUInt64LE(i + 8));
@@ -22,14 +28,14 @@ function reference(b: Buffer): string {
       v4 = round(v4, b.readBigUInt64LE(i + 24));
     }
     h = (rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18)) & M;
-    for (const v of [v1, v2, v3, v4]) h = (((h ^ round(0n, v)) * P1) + P4) & M;
+    for (const v of [v1, v2, v3, v4]) h = ((h ^ round(0n, v)) * P1 + P4) & M;
   } else {
     h = P5;
   }
   h = (h + BigInt(n)) & M;
-  for (; i + 8 <= n; i += 8) h = ((rotl(h ^ round(0n, b.readBigUInt64LE(i)), 27) * P1) + P4) & M;
+  for (; i + 8 <= n; i += 8) h = (rotl(h ^ round(0n, b.readBigUInt64LE(i)), 27) * P1 + P4) & M;
   if (i + 4 <= n) {
-    h = ((rotl(h ^ ((BigInt(b.readUInt32LE(i)) * P1) & M), 23) * P2) + P3) & M;
+    h = (rotl(h ^ ((BigInt(b.readUInt32LE(i)) * P1) & M), 23) * P2 + P3) & M;
     i += 4;
   }
   for (; i < n; i++) h = (rotl(h ^ ((BigInt(b[i] ?? 0) * P5) & M), 11) * P1) & M;

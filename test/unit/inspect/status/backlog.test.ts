@@ -10,7 +10,9 @@ const TODAY = '2026-03-20';
 const ago = (n: number): string => addDays(TODAY, -n);
 
 function backlogOf(files: TierFile[], records: DayRecord[], cfg = config()) {
-  return computeBacklog(facts(NOW, { config: cfg, scan: scanOf(files), metadata: { metadata: metadataOf(records), found: true } }));
+  return computeBacklog(
+    facts(NOW, { config: cfg, scan: scanOf(files), metadata: { metadata: metadataOf(records), found: true } }),
+  );
 }
 
 describe('scheduleIntervalDays', () => {
@@ -25,15 +27,21 @@ describe('scheduleIntervalDays', () => {
 
 describe('backlog', () => {
   it('an unsealed past day is overdue from age 2 (yesterday is still in its normal window)', () => {
-    const b = backlogOf([file(ago(1), 'db', 'db'), file(ago(2), 'db', 'db')], [record(ago(1), 'live'), record(ago(2), 'live')]);
-    expect(b.overdue).toEqual([{ dataset: 'ticks', day: ago(2), age: 2, kinds: ['seal', 'backup'], path: file(ago(2), 'db', 'db').path }]);
+    const b = backlogOf(
+      [file(ago(1), 'db', 'db'), file(ago(2), 'db', 'db')],
+      [record(ago(1), 'live'), record(ago(2), 'live')],
+    );
+    expect(b.overdue).toEqual([
+      { dataset: 'ticks', day: ago(2), age: 2, kinds: ['seal', 'backup'], path: file(ago(2), 'db', 'db').path },
+    ]);
   });
 
   it('compression, archive and purge are overdue one schedule interval plus a day after they fall due', () => {
     const sealed = (n: number) => record(ago(n), 'sealed', { backupSha256: 'a'.repeat(64) });
     const zst = (n: number) => record(ago(n), 'compressed', { zstSha256: 'b'.repeat(64), zstBytes: 1000 });
     const b = backlogOf(
-      [8, 9, 31, 32].map((n) => file(ago(n), 'db', n < 30 ? 'db' : 'zst'))
+      [8, 9, 31, 32]
+        .map((n) => file(ago(n), 'db', n < 30 ? 'db' : 'zst'))
         .concat([8, 9].map((n) => file(ago(n), 'backup', 'db')))
         .concat([181, 182].map((n) => file(ago(n), 'archive', 'zst'))),
       [sealed(8), sealed(9), zst(31), zst(32), zst(181), zst(182)],
@@ -41,15 +49,28 @@ describe('backlog', () => {
     expect(b.overdue.map((d) => `${d.kinds.join('+')} ${d.age}`)).toEqual(['purge 182', 'archive 32', 'compress 9']);
     // A weekly compression (the older scripts' schedule) gives it a week more.
     const weekly = config({ schedules: { ...config().schedules, compress: '0 2 * * 0' } });
-    const w = backlogOf([9, 15].flatMap((n) => [file(ago(n), 'db', 'db'), file(ago(n), 'backup', 'db')]), [sealed(9), sealed(15)], weekly);
+    const w = backlogOf(
+      [9, 15].flatMap((n) => [file(ago(n), 'db', 'db'), file(ago(n), 'backup', 'db')]),
+      [sealed(9), sealed(15)],
+      weekly,
+    );
     expect(w.overdue.map((d) => d.age)).toEqual([15]);
   });
 
   it('is WARNING for a few days and CRITICAL for more than 3', () => {
     const days = [2, 3, 4, 5];
-    const three = backlogOf(days.slice(0, 3).map((n) => file(ago(n), 'db', 'db')), []);
-    expect(checkBacklog(three).results[0]).toMatchObject({ status: 'WARNING', message: expect.stringMatching(/^3 days are overdue: seal\+backup ticks\/2026-03-16 \(age 4\)/) });
-    const four = backlogOf(days.map((n) => file(ago(n), 'db', 'db')), []);
+    const three = backlogOf(
+      days.slice(0, 3).map((n) => file(ago(n), 'db', 'db')),
+      [],
+    );
+    expect(checkBacklog(three).results[0]).toMatchObject({
+      status: 'WARNING',
+      message: expect.stringMatching(/^3 days are overdue: seal\+backup ticks\/2026-03-16 \(age 4\)/),
+    });
+    const four = backlogOf(
+      days.map((n) => file(ago(n), 'db', 'db')),
+      [],
+    );
     expect(checkBacklog(four).results[0]?.status).toBe('CRITICAL');
     expect(checkBacklog(four).perf?.[0]).toMatchObject({ label: 'backlog_days', value: 4 });
   });
@@ -65,11 +86,19 @@ describe('backlog', () => {
     const recs = [200, 201, 202].map((n) => record(ago(n), 'archived', { zstSha256: 'b'.repeat(64), zstBytes: 1000 }));
     const b = backlogOf(old, recs, config({ maxPurgeDaysPerRun: 2 }));
     const out = checkBacklog(b).results;
-    expect(out.find((r) => r.message.startsWith('purge refused'))).toMatchObject({ status: 'WARNING', message: expect.stringContaining('maxPurgeDaysPerRun (2)') });
+    expect(out.find((r) => r.message.startsWith('purge refused'))).toMatchObject({
+      status: 'WARNING',
+      message: expect.stringContaining('maxPurgeDaysPerRun (2)'),
+    });
   });
 
   it('cannot be computed without usable metadata: UNKNOWN', () => {
-    const b = computeBacklog(facts(NOW, { scan: scanOf([file(ago(5), 'db', 'db')]), metadata: { metadata: metadataOf([]), found: false, problem: 'old format' } }));
+    const b = computeBacklog(
+      facts(NOW, {
+        scan: scanOf([file(ago(5), 'db', 'db')]),
+        metadata: { metadata: metadataOf([]), found: false, problem: 'old format' },
+      }),
+    );
     expect(b.computed).toBe(false);
     expect(checkBacklog(b).results[0]?.status).toBe('UNKNOWN');
   });

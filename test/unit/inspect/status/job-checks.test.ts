@@ -28,7 +28,13 @@ describe('rotation check', () => {
     const never = checkRotation(facts('2026-03-10T12:00:00Z', { scan: tree })).results[0];
     expect(never).toMatchObject({ status: 'WARNING', message: expect.stringContaining('never rotated') });
     expect(checkRotation(facts('2026-03-10T12:00:00Z')).results[0]).toMatchObject({ status: 'OK' }); // empty tree
-    const failing = facts('2026-03-10T12:00:00Z', { scan: tree, metadata: { metadata: metadataOf([], { rotate: { ...jobOk('2026-03-10T00:15:00Z'), ok: false, lastSuccessAt: undefined } }), found: true } });
+    const failing = facts('2026-03-10T12:00:00Z', {
+      scan: tree,
+      metadata: {
+        metadata: metadataOf([], { rotate: { ...jobOk('2026-03-10T00:15:00Z'), ok: false, lastSuccessAt: undefined } }),
+        found: true,
+      },
+    });
     expect(checkRotation(failing).results[0]?.message).toContain('no rotation has ever succeeded');
     const future = checkRotation(withRotation('2026-03-10T12:00:00Z', '2026-03-10T11:00:00Z')).results[0];
     expect(future).toMatchObject({ status: 'WARNING', message: expect.stringContaining('in the future') });
@@ -36,14 +42,21 @@ describe('rotation check', () => {
   });
 
   it('is UNKNOWN without usable metadata', () => {
-    const f = facts('2026-03-10T12:00:00Z', { scan: tree, metadata: { metadata: metadataOf([]), found: false, problem: 'x is not JSON' } });
+    const f = facts('2026-03-10T12:00:00Z', {
+      scan: tree,
+      metadata: { metadata: metadataOf([]), found: false, problem: 'x is not JSON' },
+    });
     expect(checkRotation(f).results[0]?.status).toBe('UNKNOWN');
   });
 });
 
 describe('agent check', () => {
   const none: Backlog = { computed: true, overdue: [], blocking: [] };
-  const some: Backlog = { computed: true, overdue: [{ dataset: 'ticks', day: '2026-03-07', age: 3, kinds: ['seal'], path: '/p' }], blocking: [] };
+  const some: Backlog = {
+    computed: true,
+    overdue: [{ dataset: 'ticks', day: '2026-03-07', age: 3, kinds: ['seal'], path: '/p' }],
+    blocking: [],
+  };
   const info = { pid: 7, startedAt: '2026-03-01T00:00:00Z', command: 'run', host: 'elsewhere' };
 
   it('is OK while a live `run` holds the lock', () => {
@@ -60,7 +73,10 @@ describe('agent check', () => {
   it('a dead holder or a one-shot command is not the agent', () => {
     const dead = checkAgent(facts('2026-03-10T12:00:00Z', { lock: { info, live: false } }), none).results[0];
     expect(dead?.message).toContain('is stale');
-    const oneShot = checkAgent(facts('2026-03-10T12:00:00Z', { lock: { info: { ...info, command: 'compress' }, live: true } }), none).results[0];
+    const oneShot = checkAgent(
+      facts('2026-03-10T12:00:00Z', { lock: { info: { ...info, command: 'compress' }, live: true } }),
+      none,
+    ).results[0];
     expect(oneShot).toMatchObject({ status: 'WARNING', message: expect.stringContaining('`compress`') });
   });
 });
@@ -68,15 +84,28 @@ describe('agent check', () => {
 describe('job failures check', () => {
   it('is WARNING for a failed compress, archive or purge and CRITICAL for a failed rotate, with the errors', () => {
     const failed = (errors: string[]) => ({ ...jobOk('2026-03-10T02:00:00Z'), ok: false, errors });
-    const f = facts('2026-03-10T12:00:00Z', { metadata: { found: true, metadata: metadataOf([], {
-      rotate: jobOk('2026-03-10T00:15:00Z'),
-      compress: failed(['no space left on device: /r/db/2026/03/.x.tmp']),
-    }) } });
+    const f = facts('2026-03-10T12:00:00Z', {
+      metadata: {
+        found: true,
+        metadata: metadataOf([], {
+          rotate: jobOk('2026-03-10T00:15:00Z'),
+          compress: failed(['no space left on device: /r/db/2026/03/.x.tmp']),
+        }),
+      },
+    });
     const out = checkJobFailures(f).results;
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({ status: 'WARNING', message: expect.stringContaining('no space left on device') });
-    const rot = facts('2026-03-10T12:00:00Z', { metadata: { found: true, metadata: metadataOf([], { rotate: failed(['a', 'b', 'c', 'd']) }) } });
-    expect(checkJobFailures(rot).results[0]).toMatchObject({ status: 'CRITICAL', message: expect.stringContaining('a; b; c; and 1 more') });
-    expect(checkJobFailures(facts('2026-03-10T12:00:00Z')).results[0]).toMatchObject({ status: 'OK', message: 'no job has run yet' });
+    const rot = facts('2026-03-10T12:00:00Z', {
+      metadata: { found: true, metadata: metadataOf([], { rotate: failed(['a', 'b', 'c', 'd']) }) },
+    });
+    expect(checkJobFailures(rot).results[0]).toMatchObject({
+      status: 'CRITICAL',
+      message: expect.stringContaining('a; b; c; and 1 more'),
+    });
+    expect(checkJobFailures(facts('2026-03-10T12:00:00Z')).results[0]).toMatchObject({
+      status: 'OK',
+      message: 'no job has run yet',
+    });
   });
 });

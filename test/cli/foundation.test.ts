@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { parseJson, runCli, tempDir } from '../helpers/cli.js';
+import packageJson from '../../package.json' with { type: 'json' };
 
 let dir: string;
 let cleanup: () => void;
@@ -43,7 +44,7 @@ describe('tickdb CLI foundation', () => {
       'service',
       'help',
     ]);
-    expect(runCli(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(runCli(['--version']).stdout.trim()).toBe(packageJson.version);
     const sub = runCli(['decompress', '--help']);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toContain('Usage: tickdb decompress');

@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sha256File } from '../../../src/fs/sha256.js';
 import { compressDay } from '../../../src/lifecycle/compress-day.js';
 import { finishPending } from '../../../src/lifecycle/recover.js';
+import { restoreDay } from '../../../src/lifecycle/restore-day.js';
 import { sealDay } from '../../../src/lifecycle/seal-day.js';
+import { scanTiers } from '../../../src/layout/scan.js';
 import type { CompressStep, FinishPendingStep, SealStep } from '../../../src/lifecycle/step-types.js';
 import { decompressFile } from '../../../src/zstd/index.js';
 import { FIXTURE_DAY, type FixtureTree, openFixture } from './fixture-tree.js';
@@ -135,5 +137,32 @@ describe('finishPending (recovery of an interrupted move)', () => {
     expect(outcome.status).toBe('quarantined');
     expect(existsSync(t.dbPath)).toBe(true);
     expect(existsSync(`${t.dbPath}.zst`)).toBe(true);
+  });
+});
+
+describe('restoreDay', () => {
+  it('compressed-with-backup: refused while the .zst is there; with force the verified backup comes back, the .zst kept aside', async () => {
+    const t = await fixture('compressed-with-backup');
+    const recorded = t.store.get('ticks', FIXTURE_DAY)?.sha256;
+    const scan = await scanTiers(t.dirs, ['ticks']);
+    const rctx = {
+      config: t.ctx.config,
+      dirs: t.dirs,
+      clock: t.ctx.clock,
+      now: t.ctx.clock.now(),
+      store: t.store,
+      scan,
+    };
+    const request = { dataset: 'ticks', day: FIXTURE_DAY, force: false, dryRun: false };
+    await expect(restoreDay(rctx, request)).rejects.toMatchObject({ code: 'REFUSED', path: `${t.dbPath}.zst` });
+    expect(existsSync(t.dbPath)).toBe(false);
+    const result = await restoreDay(rctx, { ...request, force: true });
+    expect(result.copied).toBe(true);
+    expect((await sha256File(t.dbPath)).sha256).toBe(recorded);
+    expect(statSync(t.dbPath).mode & 0o777).toBe(0o444);
+    expect(result.keptAside.map((k) => k.path)).toEqual([`${t.dbPath}.zst`]);
+    expect(existsSync(result.keptAside[0]?.as ?? '')).toBe(true);
+    expect(t.store.get('ticks', FIXTURE_DAY)).toMatchObject({ state: 'sealed', sha256: recorded });
+    expect(t.auditEvents()).toContain('restored');
   });
 });

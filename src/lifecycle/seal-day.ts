@@ -22,19 +22,30 @@ export async function sealDay(step: SealStep, ctx: ExecContext): Promise<StepOut
         throw ioError('stat', step.path, err);
       })
     ).mode & 0o777;
-  if ((mode & 0o200) === 0) await chmod(step.path, mode | 0o200); // an adopted read-only file: sealing must write
-  const result = await inspectDatabase({
-    op: 'seal',
-    path: step.path,
-    table: dataset.tableName,
-    timestampColumn: dataset.timestampColumn,
-  });
+  const madeWritable = (mode & 0o200) === 0;
+  if (madeWritable) await chmod(step.path, mode | 0o200); // an adopted read-only file: sealing must write
+  // A seal that does not complete (busy, corrupt, error) gives the file back its mode: quarantine keeps a file as found.
+  const restoreMode = async (): Promise<void> => {
+    if (madeWritable) await chmod(step.path, mode).catch(() => undefined);
+  };
+  let result: Awaited<ReturnType<typeof inspectDatabase>>;
+  try {
+    result = await inspectDatabase({
+      op: 'seal',
+      path: step.path,
+      table: dataset.tableName,
+      timestampColumn: dataset.timestampColumn,
+    });
+  } catch (err) {
+    await restoreMode();
+    throw err;
+  }
+  if (result.status !== 'ok') await restoreMode();
   switch (result.status) {
     case 'busy': {
       const rec = store.ensure(step.dataset, step.day);
       if (rec.busySince === undefined)
         await store.update(step.dataset, step.day, { busySince: ctx.clock.now().toISOString() });
-      if ((mode & 0o200) === 0) await chmod(step.path, mode);
       return {
         status: 'busy',
         message: `${step.path} is still held by a writer (${result.detail}); retried at the next run`,

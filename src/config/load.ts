@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { TickdbError, errnoOf } from '../errors.js';
+import { findTierOverlap } from '../layout/tier-overlap.js';
+import { tierDirs } from '../layout/tiers.js';
 import { envOverrides, setPath } from './env.js';
 import { configSchema, type Config } from './schema.js';
 
@@ -105,5 +107,23 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
         file === undefined ? 'fix the value named above' : `fix the value named above in ${file} or the environment`,
     });
   }
+  refuseOverlappingTiers(result.data, sources);
   return { config: result.data, file, sources };
+}
+
+/** Tier paths equal to or inside one another are a CONFIG error naming both fields (DESIGN: tiers). */
+function refuseOverlappingTiers(config: Config, sources: Record<string, string>): void {
+  const dirs = tierDirs({ root: config.root, archiveDir: config.archiveDir, backupDir: config.backupDir, metricsFile: config.metricsFile });
+  const overlap = findTierOverlap(dirs);
+  if (overlap === undefined) return;
+  const describe = (t: typeof overlap.inner): string => {
+    const what = t.tier === 'db' ? `the db tier of root (${t.path})` : t.tier === 'metricsFile' ? `metricsFile (${t.path})` : `${t.field} (${t.path})`;
+    const from = sources[t.field];
+    return `${what}${from === undefined ? ' (default)' : ` (from ${from})`}`;
+  };
+  throw new TickdbError('CONFIG', `invalid configuration: ${describe(overlap.inner)} is ${overlap.equal ? 'the same path as' : 'inside'} ${describe(overlap.outer)}; ` +
+    `fields ${overlap.inner.field} and ${overlap.outer.field} overlap`, {
+    path: overlap.inner.field,
+    hint: 'give each tier (root/db, backupDir, archiveDir, metricsFile) its own place, none equal to or inside another',
+  });
 }

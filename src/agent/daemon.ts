@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import type { Config, LegalHold } from '../config/schema.js';
-import { describeError, ioError, isTickdbError } from '../errors.js';
+import { describeError, isTickdbError } from '../errors.js';
+import { mkdirDurable } from '../fs/mkdir-durable.js';
 import { LIFECYCLE_JOBS, type LifecycleJob } from '../lifecycle/step-types.js';
 import { acquireLock, type TreeLock } from '../store/lock.js';
 import { agentSchedules, configWithDirsOf, dirsChanged, type ScheduledJob } from './agent-config.js';
@@ -102,9 +102,7 @@ export class Agent {
         this.removeSignalHandlers = remove;
         this.releasers.push({ name: 'signal handlers', release: remove });
       }
-      await mkdir(dirs.db, { recursive: true }).catch((err: unknown) => {
-        throw ioError('create', dirs.db, err);
-      });
+      await mkdirDurable(dirs.db);
       const lock = await acquireLock(dirs, 'run', clock.now());
       this.lock = lock;
       this.releasers.push({ name: 'lock', release: () => lock.release() });

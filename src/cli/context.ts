@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { parseNow, offsetClock, systemClock, type Clock } from '../clock.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
@@ -7,6 +6,7 @@ import { TickdbError, exitCodeFor, isTickdbError } from '../errors.js';
 import { tierDirs, type TierDirs } from '../layout/tiers.js';
 import { createLogger, type Logger } from '../log.js';
 import { lowerPriority } from '../priority.js';
+import { mkdirDurable } from '../fs/mkdir-durable.js';
 import { acquireLock } from '../store/lock.js';
 
 export interface CommonOptions {
@@ -93,7 +93,7 @@ export function createContext(opts: CommonOptions, runtime: CliRuntime, command:
 
 /** Runs `fn` holding `db/tickdb.lock` (created with the db/ folder if needed); released on every path. */
 export async function withTreeLock<T>(ctx: CommandContext, command: string, fn: () => Promise<T>): Promise<T> {
-  await mkdir(ctx.dirs.db, { recursive: true });
+  await mkdirDurable(ctx.dirs.db);
   const lock = await acquireLock(ctx.dirs, command, ctx.now);
   try {
     return await fn();

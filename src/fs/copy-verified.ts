@@ -1,9 +1,10 @@
-import { chmod, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { chmod, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
 import { faultPoint, faultWrite } from '../fault.js';
 import { tmpPathFor } from './atomic-write.js';
 import { fsyncDir } from './fsync-dir.js';
+import { mkdirDurable } from './mkdir-durable.js';
 import { sha256File } from './sha256.js';
 
 const CHUNK = 1 << 20;
@@ -48,7 +49,7 @@ export async function copyVerifiedTmp(
   mode: number,
 ): Promise<{ bytes: number }> {
   try {
-    await mkdir(dirname(tmp), { recursive: true });
+    await mkdirDurable(dirname(tmp));
     await copyFlushing(src, tmp);
     faultWrite('copy', tmp);
     faultPoint('copy:after-tmp');

@@ -1,7 +1,8 @@
-import { chmod, mkdir, unlink } from 'node:fs/promises';
+import { chmod, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
 import { tmpPathFor } from '../fs/atomic-write.js';
+import { mkdirDurable } from '../fs/mkdir-durable.js';
 import { compressFile, decompressFile } from '../zstd/index.js';
 import { faultPoint, faultWrite } from '../fault.js';
 import { done, type ExecContext, type StepOutcome } from './exec-context.js';
@@ -22,7 +23,7 @@ export async function compressDay(step: CompressStep, ctx: ExecContext): Promise
   const threads = ctx.config.compressionThreads;
   const started = Date.now();
   try {
-    await mkdir(dirname(step.dest), { recursive: true });
+    await mkdirDurable(dirname(step.dest));
     const made = await compressFile(step.source, tmp, {
       level: step.level,
       threads,

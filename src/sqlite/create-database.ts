@@ -1,7 +1,8 @@
-import { chmod, chown, link, mkdir, unlink } from 'node:fs/promises';
+import { chmod, chown, link, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf, ioError } from '../errors.js';
 import { fsyncDir } from '../fs/fsync-dir.js';
+import { mkdirDurable } from '../fs/mkdir-durable.js';
 import { openDatabase, sqliteError, type SqliteDatabase } from './open-database.js';
 
 export interface CreateOptions {
@@ -20,9 +21,7 @@ export interface CreateOptions {
  */
 export async function createDayDatabase(path: string, options: CreateOptions): Promise<boolean> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true }).catch((err: unknown) => {
-    throw ioError('create directory', dir, err);
-  });
+  await mkdirDurable(dir);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   await unlink(tmp).catch(() => undefined);
   try {

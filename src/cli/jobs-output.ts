@@ -23,7 +23,9 @@ export function printJobsReport(ctx: CommandContext, report: JobsReport): void {
     return [r.step.job, r.step.kind, day, size, r.outcome.status, r.outcome.message];
   });
   if (rows.length > 0) ctx.out(`${formatTable(['job', 'step', 'day', 'size', 'status', 'detail'], rows)}\n`);
-  for (const n of report.notes) ctx.out(`${n.blocking ? 'REFUSED' : 'note'}: ${n.message}\n`);
+  for (const n of report.notes) {
+    ctx.out(`${n.blocking ? (n.kind === 'anomaly' ? 'PROBLEM' : 'REFUSED') : 'note'}: ${n.message}\n`);
+  }
   const failed = report.results.filter(
     (r) => r.outcome.status === 'failed' || r.outcome.status === 'quarantined',
   ).length;

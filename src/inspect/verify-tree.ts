@@ -18,7 +18,8 @@ export type VerifyProblemKind =
   | 'modified'
   | 'extra-copy'
   | 'unreadable'
-  | 'audit';
+  | 'audit'
+  | 'not-a-file';
 
 /** A file that does not match what the metadata records. */
 export interface VerifyProblem {
@@ -204,7 +205,17 @@ export async function verifyTree(
       message: `${unrecorded.length} day(s) on disk not recorded in metadata (the next run adopts them): ${unrecorded.slice(0, 5).join(', ')}${unrecorded.length > 5 ? ', ...' : ''}`,
     });
   }
-  for (const a of scan.anomalies) if (a.kind !== 'duplicate-day') notes.push({ path: a.path, message: a.message });
+  for (const a of scan.anomalies) {
+    if (a.kind === 'not-a-file') {
+      problems.push({
+        key: a.dataset !== undefined && a.day !== undefined ? `${a.dataset}/${a.day}` : '',
+        path: a.path,
+        kind: 'not-a-file',
+        expected: 'a regular file or nothing',
+        found: `${a.entryType ?? 'a non-regular entry'} (never followed): ${a.message}`,
+      });
+    } else if (a.kind !== 'duplicate-day') notes.push({ path: a.path, message: a.message });
+  }
 
   const sizes = await Promise.all(checks.map((c) => sizeOf(c.path)));
   const totalBytes = sizes.reduce<number>((s, b) => s + (b ?? 0), 0);

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { errnoOf, ioError } from '../errors.js';
@@ -18,7 +19,10 @@ export interface TierFile {
   walBytes: number;
 }
 
-export type AnomalyKind = 'unparseable-name' | 'unknown-dataset' | 'misplaced' | 'duplicate-day';
+export type AnomalyKind = 'unparseable-name' | 'unknown-dataset' | 'misplaced' | 'duplicate-day' | 'not-a-file';
+
+/** What a non-regular entry named like a day's file is (never followed, never opened). */
+export type EntryType = 'symlink' | 'fifo' | 'directory' | 'socket' | 'device';
 
 export interface Anomaly {
   kind: AnomalyKind;
@@ -26,6 +30,9 @@ export interface Anomaly {
   message: string;
   dataset?: string;
   day?: Day;
+  /** For `not-a-file`: what is there instead, in which tier. */
+  entryType?: EntryType;
+  tier?: Tier;
 }
 
 /** Every copy of one day, by where it is. */
@@ -50,7 +57,19 @@ export interface TierScan {
   tmpFiles: string[];
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
+function entryType(entry: Dirent): EntryType {
+  if (entry.isSymbolicLink()) return 'symlink';
+  if (entry.isFIFO()) return 'fifo';
+  if (entry.isDirectory()) return 'directory';
+  if (entry.isSocket()) return 'socket';
+  return 'device';
+}
+
+/**
+ * Lists the regular files under `dir`. An entry named like a day's file that is not a regular file (a symlink, a
+ * FIFO, a directory, ...) is never followed nor opened: it goes to `odd`. Symlinks are never followed at all.
+ */
+async function walk(dir: string, out: string[], odd: [string, EntryType][]): Promise<void> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -60,8 +79,9 @@ async function walk(dir: string, out: string[]): Promise<void> {
   }
   for (const entry of entries) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(full, out);
-    else if (entry.isFile()) out.push(full);
+    if (entry.isFile()) out.push(full);
+    else if (parseFileName(entry.name)?.ok === true) odd.push([full, entryType(entry)]);
+    else if (entry.isDirectory()) await walk(full, out, odd);
   }
 }
 
@@ -87,7 +107,21 @@ export async function scanTiers(dirs: TierDirs, datasets: readonly string[]): Pr
   ];
   for (const [tier, dir] of tiers) {
     const paths: string[] = [];
-    await walk(dir, paths);
+    const odd: [string, EntryType][] = [];
+    await walk(dir, paths, odd);
+    for (const [path, type] of odd) {
+      const parsed = parseFileName(path.slice(path.lastIndexOf(sep) + 1));
+      if (parsed?.ok !== true || !known.has(parsed.prefix)) continue;
+      scan.anomalies.push({
+        kind: 'not-a-file',
+        path,
+        dataset: parsed.prefix,
+        day: parsed.day,
+        entryType: type,
+        tier,
+        message: `${path}: a ${type}, not a regular file, where ${parsed.prefix} ${parsed.day}'s ${tier === 'backup' ? 'backup' : parsed.kind === 'zst' ? 'compressed file' : 'database'} should be; never followed, left alone`,
+      });
+    }
     const names = new Set(paths);
     for (const path of paths.sort()) {
       const name = path.slice(path.lastIndexOf(sep) + 1);
@@ -152,6 +186,12 @@ export async function scanTiers(dirs: TierDirs, datasets: readonly string[]): Pr
       if (entry[slot] === undefined) entry[slot] = file;
       else entry.extra.push(file);
     }
+  }
+  for (const a of scan.anomalies) {
+    if (a.kind !== 'not-a-file' || a.tier === 'backup' || a.dataset === undefined || a.day === undefined) continue;
+    const backup = scan.days.get(dayKey(a.dataset, a.day))?.backup;
+    if (backup !== undefined)
+      a.message += `; the day's backup is ${backup.path} (\`tickdb restore ${a.day} --from backup\` once the entry is removed)`;
   }
   for (const entry of scan.days.values()) {
     const copies = [

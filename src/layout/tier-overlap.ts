@@ -3,7 +3,12 @@ import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import type { TierDirs } from './tiers.js';
 
 /** The config field that places each tier path (the db tier is `root/db`). */
-export const TIER_FIELDS = { db: 'root', backup: 'backupDir', archive: 'archiveDir', metricsFile: 'metricsFile' } as const;
+export const TIER_FIELDS = {
+  db: 'root',
+  backup: 'backupDir',
+  archive: 'archiveDir',
+  metricsFile: 'metricsFile',
+} as const;
 type TierName = keyof typeof TIER_FIELDS;
 
 export interface TierOverlap {
@@ -41,7 +46,12 @@ function inside(inner: string, outer: string): boolean {
  * duplicate; a backup tier equal to the archive tier mixes copies), so the configuration is refused.
  */
 export function findTierOverlap(dirs: TierDirs): TierOverlap | undefined {
-  const paths: [TierName, string][] = [['db', dirs.db], ['backup', dirs.backup], ['archive', dirs.archive], ['metricsFile', dirs.metricsFile]];
+  const paths: [TierName, string][] = [
+    ['db', dirs.db],
+    ['backup', dirs.backup],
+    ['archive', dirs.archive],
+    ['metricsFile', dirs.metricsFile],
+  ];
   const real = paths.map(([tier, p]) => [tier, p, physical(p)] as const);
   for (const [i, [a, aPath, aReal]] of real.entries()) {
     for (const [j, [b, bPath, bReal]] of real.entries()) {
@@ -49,7 +59,11 @@ export function findTierOverlap(dirs: TierDirs): TierOverlap | undefined {
       const equal = aReal === bReal;
       if (equal && j < i) continue; // reported once, as (first, second)
       if (inside(aReal, bReal)) {
-        return { inner: { tier: a, field: TIER_FIELDS[a], path: aPath }, outer: { tier: b, field: TIER_FIELDS[b], path: bPath }, equal };
+        return {
+          inner: { tier: a, field: TIER_FIELDS[a], path: aPath },
+          outer: { tier: b, field: TIER_FIELDS[b], path: bPath },
+          equal,
+        };
       }
     }
   }

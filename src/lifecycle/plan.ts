@@ -65,13 +65,14 @@ export function plan(input: PlanInput): Plan {
   const datasets = new Map(config.datasets.map((d) => [d.prefix, d]));
 
   for (const path of scan.tmpFiles) steps.push({ kind: 'cleanup-tmp', job: 'recover', path });
+  const oddDays = planOddEntries(scan, notes);
 
   const purgeSteps: Step[] = [];
   const keys = [...scan.days.keys()].sort();
   for (const key of keys) {
     const files = scan.days.get(key);
     const dataset = files === undefined ? undefined : datasets.get(files.dataset);
-    if (files === undefined || dataset === undefined) continue;
+    if (files === undefined || dataset === undefined || oddDays.has(key)) continue;
     const t = effectiveThresholds(config, dataset);
     const record = metadata.days[key];
     const age = ageOf(files.day, today);
@@ -155,7 +156,7 @@ export function plan(input: PlanInput): Plan {
     planBackupPurge(v, t.backupRetentionDays, want, purgeSteps, copyMadeNow);
   }
 
-  if (want('rotate')) planPrecreate(input, today, steps);
+  if (want('rotate')) planPrecreate(input, today, steps, oddDays);
   guardPurge(input, today, purgeSteps, notes, steps);
   steps.sort((a, b) => JOB_ORDER[a.job] - JOB_ORDER[b.job]);
   return { today, steps, notes };
@@ -268,10 +269,11 @@ function planBackupPurge(
   });
 }
 
-function planPrecreate(input: PlanInput, today: Day, steps: Step[]): void {
+function planPrecreate(input: PlanInput, today: Day, steps: Step[], oddDays: ReadonlySet<string>): void {
   for (const dataset of input.config.datasets) {
     for (const day of [today, addDays(today, 1)]) {
       const key = dayKey(dataset.prefix, day);
+      if (oddDays.has(key)) continue;
       const files = input.scan.days.get(key);
       const rec = input.metadata.days[key];
       // A database already there with no record (made by the writer itself, or by a run killed between creating the
@@ -290,6 +292,23 @@ function planPrecreate(input: PlanInput, today: Day, steps: Step[]): void {
       });
     }
   }
+}
+
+/**
+ * An entry named like a day's file that is not a regular file (a symlink, a FIFO, a directory): the day gets no step
+ * at all (nothing is followed, opened, sealed over or purged, its backup is kept) and the run reports it as a
+ * problem of the job that would have handled the file, until an operator puts the day's file back.
+ */
+function planOddEntries(scan: TierScan, notes: PlanNote[]): Set<string> {
+  const keys = new Set<string>();
+  for (const a of scan.anomalies) {
+    if (a.kind !== 'not-a-file' || a.dataset === undefined || a.day === undefined) continue;
+    keys.add(dayKey(a.dataset, a.day));
+    const job: LifecycleJob =
+      a.tier === 'archive' ? 'archive' : a.tier === 'db' && a.path.endsWith('.zst') ? 'compress' : 'rotate';
+    notes.push({ dataset: a.dataset, day: a.day, job, kind: 'anomaly', blocking: true, message: a.message });
+  }
+  return keys;
 }
 
 /** Purge refuses, unless forced, to delete more than maxPurgeDaysPerRun days or to run on a clock behind the data. */

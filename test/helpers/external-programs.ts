@@ -16,6 +16,7 @@ export const PROGRAM_PACKAGES = {
   strace: 'strace',
   python3: 'python3',
   setpriv: 'util-linux',
+  mkfifo: 'coreutils',
 } as const satisfies Record<string, string>;
 
 export type ExternalProgram = keyof typeof PROGRAM_PACKAGES;

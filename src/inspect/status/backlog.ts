@@ -107,7 +107,7 @@ export function computeBacklog(f: Pick<StatusFacts, 'now' | 'config' | 'dirs' | 
     byDay.set(key, entry);
   }
   const overdue = [...byDay.values()].sort((a, b) => b.age - a.age);
-  return { computed: true, overdue, blocking: p.notes.filter((n) => n.blocking === true) };
+  return { computed: true, overdue, blocking: p.notes.filter((n) => n.blocking === true && n.kind === 'refused') };
 }
 
 /** Check 6: days overdue for sealing, backup, compression, archive or purge, and refusals of the planner. */

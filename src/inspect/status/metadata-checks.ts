@@ -141,6 +141,15 @@ function checkAnomalies(f: Facts, problems: CheckResult[]): void {
         message: a.message,
         hint: 'the next run quarantines the day; decide which copy is good (`tickdb analyze PATH`), remove the other, then `tickdb quarantine release DAY`',
       });
+    } else if (a.kind === 'not-a-file') {
+      problems.push({
+        name: 'metadata',
+        status: 'WARNING',
+        ...where,
+        brief: `${a.dataset ?? ''}/${a.day ?? ''} is a ${a.entryType ?? 'non-regular entry'}`,
+        message: a.message,
+        hint: "tickdb never follows or opens it, and leaves the day alone: put the day's regular file in its place (or restore it from its backup) and remove the entry",
+      });
     } else {
       problems.push({
         name: 'metadata',

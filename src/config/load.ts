@@ -113,17 +113,31 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
 
 /** Tier paths equal to or inside one another are a CONFIG error naming both fields (DESIGN: tiers). */
 function refuseOverlappingTiers(config: Config, sources: Record<string, string>): void {
-  const dirs = tierDirs({ root: config.root, archiveDir: config.archiveDir, backupDir: config.backupDir, metricsFile: config.metricsFile });
+  const dirs = tierDirs({
+    root: config.root,
+    archiveDir: config.archiveDir,
+    backupDir: config.backupDir,
+    metricsFile: config.metricsFile,
+  });
   const overlap = findTierOverlap(dirs);
   if (overlap === undefined) return;
   const describe = (t: typeof overlap.inner): string => {
-    const what = t.tier === 'db' ? `the db tier of root (${t.path})` : t.tier === 'metricsFile' ? `metricsFile (${t.path})` : `${t.field} (${t.path})`;
+    const what =
+      t.tier === 'db'
+        ? `the db tier of root (${t.path})`
+        : t.tier === 'metricsFile'
+          ? `metricsFile (${t.path})`
+          : `${t.field} (${t.path})`;
     const from = sources[t.field];
     return `${what}${from === undefined ? ' (default)' : ` (from ${from})`}`;
   };
-  throw new TickdbError('CONFIG', `invalid configuration: ${describe(overlap.inner)} is ${overlap.equal ? 'the same path as' : 'inside'} ${describe(overlap.outer)}; ` +
-    `fields ${overlap.inner.field} and ${overlap.outer.field} overlap`, {
-    path: overlap.inner.field,
-    hint: 'give each tier (root/db, backupDir, archiveDir, metricsFile) its own place, none equal to or inside another',
-  });
+  throw new TickdbError(
+    'CONFIG',
+    `invalid configuration: ${describe(overlap.inner)} is ${overlap.equal ? 'the same path as' : 'inside'} ${describe(overlap.outer)}; ` +
+      `fields ${overlap.inner.field} and ${overlap.outer.field} overlap`,
+    {
+      path: overlap.inner.field,
+      hint: 'give each tier (root/db, backupDir, archiveDir, metricsFile) its own place, none equal to or inside another',
+    },
+  );
 }

@@ -4,7 +4,9 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const { acquireLock } = await import(pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'src', 'store', 'lock.js')).href);
+const { acquireLock } = await import(
+  pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'src', 'store', 'lock.js')).href
+);
 
 process.on('message', async (msg) => {
   if (msg.type === 'exit') process.exit(0);
@@ -17,7 +19,13 @@ process.on('message', async (msg) => {
     await lock.release();
     process.send({ round: msg.round, pid: process.pid, won: true, start: String(start), end: String(end) });
   } catch (err) {
-    process.send({ round: msg.round, pid: process.pid, won: false, code: err?.code ?? 'ERR', message: String(err?.message ?? err) });
+    process.send({
+      round: msg.round,
+      pid: process.pid,
+      won: false,
+      code: err?.code ?? 'ERR',
+      message: String(err?.message ?? err),
+    });
   }
 });
 process.send({ type: 'ready' });

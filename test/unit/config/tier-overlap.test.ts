@@ -6,7 +6,9 @@ import { TickdbError } from '../../../src/errors.js';
 import { runCli, tempDir } from '../../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
 
 function root(): string {
   const t = tempDir();
@@ -30,8 +32,18 @@ describe('tier paths that overlap are refused at load', () => {
     ['archive equal to db', { TICKDB_ARCHIVE_DIR: 'db' }, 'root', 'archiveDir'],
     ['backup equal to archive', { TICKDB_BACKUP_DIR: 'same', TICKDB_ARCHIVE_DIR: 'same' }, 'backupDir', 'archiveDir'],
     ['db inside the backup tier', { TICKDB_BACKUP_DIR: '.' }, 'root', 'backupDir'],
-    ['metrics file inside the archive tier', { TICKDB_METRICS_FILE: 'archive/tickdb.prom' }, 'metricsFile', 'archiveDir'],
-    ['backup inside archive', { TICKDB_ARCHIVE_DIR: 'cold', TICKDB_BACKUP_DIR: 'cold/backup' }, 'backupDir', 'archiveDir'],
+    [
+      'metrics file inside the archive tier',
+      { TICKDB_METRICS_FILE: 'archive/tickdb.prom' },
+      'metricsFile',
+      'archiveDir',
+    ],
+    [
+      'backup inside archive',
+      { TICKDB_ARCHIVE_DIR: 'cold', TICKDB_BACKUP_DIR: 'cold/backup' },
+      'backupDir',
+      'archiveDir',
+    ],
   ];
   for (const [name, env, inner, outer] of cases) {
     it(name, () => {
@@ -45,20 +57,30 @@ describe('tier paths that overlap are refused at load', () => {
     const r = root();
     mkdirSync(join(r, 'db', '2026'), { recursive: true });
     symlinkSync(join(r, 'db', '2026'), join(r, 'cold'));
-    expect(overlapError({ TICKDB_ROOT: r, TICKDB_ARCHIVE_DIR: 'cold' }).message).toContain('fields archiveDir and root overlap');
+    expect(overlapError({ TICKDB_ROOT: r, TICKDB_ARCHIVE_DIR: 'cold' }).message).toContain(
+      'fields archiveDir and root overlap',
+    );
   });
 
   it('separate tiers, including names that only share a prefix, load', () => {
     const r = root();
-    expect(() => loadConfig({ env: { TICKDB_ROOT: r, TICKDB_ARCHIVE_DIR: 'db-archive', TICKDB_BACKUP_DIR: join(r, '..', 'elsewhere-backup') } })).not.toThrow();
+    expect(() =>
+      loadConfig({
+        env: { TICKDB_ROOT: r, TICKDB_ARCHIVE_DIR: 'db-archive', TICKDB_BACKUP_DIR: join(r, '..', 'elsewhere-backup') },
+      }),
+    ).not.toThrow();
     expect(() => loadConfig({ env: { TICKDB_ROOT: r } })).not.toThrow();
   });
 
   it('the CLI exits 2 naming both fields, and creates nothing', () => {
     const r = root();
-    const cli = runCli(['run', '--once', '--root', r, '--now', '2026-03-10T12:00:00Z'], { env: { TICKDB_ARCHIVE_DIR: 'db/2026' } });
+    const cli = runCli(['run', '--once', '--root', r, '--now', '2026-03-10T12:00:00Z'], {
+      env: { TICKDB_ARCHIVE_DIR: 'db/2026' },
+    });
     expect(cli.code).toBe(2);
-    expect(cli.stderr).toMatch(/archiveDir \(.*db\/2026\) \(from env TICKDB_ARCHIVE_DIR\) is inside the db tier of root/);
+    expect(cli.stderr).toMatch(
+      /archiveDir \(.*db\/2026\) \(from env TICKDB_ARCHIVE_DIR\) is inside the db tier of root/,
+    );
     expect(cli.stderr).toContain('fields archiveDir and root overlap');
     expect(existsSync(join(r, 'db'))).toBe(false);
     expect(runCli(['status', '--root', r], { env: { TICKDB_ARCHIVE_DIR: 'db/2026' } }).code).toBe(3);

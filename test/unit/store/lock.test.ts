@@ -9,7 +9,9 @@ import { acquireLock } from '../../../src/store/lock.js';
 import { tempDir } from '../../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
 const NOW = new Date('2026-03-10T12:00:00Z');
 const linux = process.platform === 'linux';
 

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { TickdbError } from '../../../src/errors.js';
-import { runCli, tempDir } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/cli.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -70,19 +70,5 @@ describe('tier paths that overlap are refused at load', () => {
       }),
     ).not.toThrow();
     expect(() => loadConfig({ env: { TICKDB_ROOT: r } })).not.toThrow();
-  });
-
-  it('the CLI exits 2 naming both fields, and creates nothing', () => {
-    const r = root();
-    const cli = runCli(['run', '--once', '--root', r, '--now', '2026-03-10T12:00:00Z'], {
-      env: { TICKDB_ARCHIVE_DIR: 'db/2026' },
-    });
-    expect(cli.code).toBe(2);
-    expect(cli.stderr).toMatch(
-      /archiveDir \(.*db\/2026\) \(from env TICKDB_ARCHIVE_DIR\) is inside the db tier of root/,
-    );
-    expect(cli.stderr).toContain('fields archiveDir and root overlap');
-    expect(existsSync(join(r, 'db'))).toBe(false);
-    expect(runCli(['status', '--root', r], { env: { TICKDB_ARCHIVE_DIR: 'db/2026' } }).code).toBe(3);
   });
 });

@@ -24,6 +24,7 @@ const result = await build({
   input: {
     main: 'dist/src/cli/main.js',
     'inspect-worker': 'dist/src/sqlite/inspect-worker.js',
+    'query-worker': 'dist/src/query/query-worker.js',
   },
   external: isExternal,
   platform: 'node',

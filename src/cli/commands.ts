@@ -19,6 +19,7 @@ export const commandLoaders: ReadonlyMap<string, () => Promise<CommandFactory>> 
   ['archive', async () => (await import('./job-commands.js')).jobCommand('archive')],
   ['purge', async () => (await import('./job-commands.js')).jobCommand('purge')],
   ['decompress', async () => (await import('./decompress.js')).decompressCommand],
+  ['query', async () => (await import('./query.js')).queryCommand],
   ['simulate', async () => (await import('./simulate.js')).simulateCommand],
   ['inventory', async () => (await import('./inventory.js')).inventoryCommand],
   ['status', async () => (await import('./status.js')).statusCommand],

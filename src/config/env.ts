@@ -31,6 +31,8 @@ const ENV_FIELDS: Record<string, FieldKind> = {
   'schedules.status': 'string',
   'diskSpace.warnFreePercent': 'number',
   'diskSpace.critFreePercent': 'number',
+  'queryCache.dir': 'string',
+  'queryCache.maxBytes': 'number',
 };
 
 /** Variables of the older shell scripts, honoured below the `TICKDB_*` ones. */

@@ -77,6 +77,16 @@ export const diskSpaceSchema = z.strictObject({
   critFreePercent: z.number().min(0).max(100).default(5),
 });
 
+/** `tickdb query`'s decompression cache (src/query/query-cache.ts); `maxBytes: 0` decompresses into memory instead. */
+export const queryCacheSchema = z.strictObject({
+  dir: z.string().min(1).optional(),
+  maxBytes: z
+    .number()
+    .int()
+    .min(0)
+    .default(4 * 1024 ** 3),
+});
+
 export const configSchema = z
   .strictObject({
     root: z.string().min(1).default('./data/ticks'),
@@ -106,6 +116,7 @@ export const configSchema = z
     tomorrowDueHour: z.number().int().min(0).max(23).default(12),
     dryRun: z.boolean().default(false),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    queryCache: queryCacheSchema.default(() => queryCacheSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     const check = (ok: boolean, path: (string | number)[], message: string): void => {

@@ -51,3 +51,12 @@ export function openDatabase(path: string, options: OpenOptions = {}): SqliteDat
     throw sqliteError('open', path, err);
   }
 }
+
+/** A database held in memory (a decompressed day), opened read-only; SQLite keeps its own copy of the bytes. */
+export function openDatabaseBytes(bytes: Buffer): SqliteDatabase {
+  try {
+    return new Database(bytes, { readonly: true });
+  } catch (err) {
+    throw sqliteError('open', '(in-memory database)', err);
+  }
+}

@@ -8,6 +8,7 @@ import {
   datasetSchema,
   diskSpaceSchema,
   legalHoldSchema,
+  queryCacheSchema,
   schedulesSchema,
 } from '../../src/config/schema.js';
 import { tempDir } from '../helpers/cli.js';
@@ -35,6 +36,7 @@ const TOP: Record<string, unknown> = {
   backupDir: false,
   metricsFile: ['m.prom'],
   diskSpace: 15,
+  queryCache: '/var/cache',
   legalHolds: { reason: 'x' },
   minimumRetentionDays: '0',
   maxPurgeDaysPerRun: '31',
@@ -65,6 +67,7 @@ const SCHEDULES: Record<string, unknown> = {
   status: 60,
 };
 const DISK: Record<string, unknown> = { warnFreePercent: '15', critFreePercent: true };
+const QUERY_CACHE: Record<string, unknown> = { dir: 5, maxBytes: '4G' };
 
 interface Case {
   field: string;
@@ -90,6 +93,11 @@ const cases: Case[] = [
     config: { schedules: { [k]: v } },
   })),
   ...Object.entries(DISK).map(([k, v]) => ({ field: `diskSpace.${k}`, value: v, config: { diskSpace: { [k]: v } } })),
+  ...Object.entries(QUERY_CACHE).map(([k, v]) => ({
+    field: `queryCache.${k}`,
+    value: v,
+    config: { queryCache: { [k]: v } },
+  })),
 ];
 
 describe('a config with every wrong type', () => {
@@ -104,6 +112,7 @@ describe('a config with every wrong type', () => {
     expect(Object.keys(HOLD).sort()).toEqual(Object.keys(legalHoldSchema.shape).sort());
     expect(Object.keys(SCHEDULES).sort()).toEqual(Object.keys(schedulesSchema.shape).sort());
     expect(Object.keys(DISK).sort()).toEqual(Object.keys(diskSpaceSchema.shape).sort());
+    expect(Object.keys(QUERY_CACHE).sort()).toEqual(Object.keys(queryCacheSchema.shape).sort());
   });
 
   it(`rejects each of ${cases.length} fields alone as a CONFIG error (exit 2) naming the field, its value and the file`, () => {
@@ -134,6 +143,7 @@ describe('a config with every wrong type', () => {
         legalHolds: [HOLD],
         schedules: SCHEDULES,
         diskSpace: DISK,
+        queryCache: QUERY_CACHE,
       },
       cases.filter((c) => c.field.includes('.')),
     ],

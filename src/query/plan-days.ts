@@ -1,0 +1,83 @@
+import type { Day } from '../layout/day.js';
+import type { DayFiles, TierFile, TierScan } from '../layout/scan.js';
+import { dayKey } from '../layout/tiers.js';
+import type { DayRecord, Metadata } from '../store/metadata-types.js';
+import type { DaySource, FailedDay, MissingDay } from './query-types.js';
+
+export interface DayPlan {
+  /** The days to read, in day order. */
+  sources: DaySource[];
+  missing: MissingDay[];
+  failed: FailedDay[];
+}
+
+/** The copies of a day a query may read: not backups, and not a source whose successor is already in place. */
+function readableCopies(files: DayFiles, rec: DayRecord | undefined): TierFile[] {
+  const all = [files.db, files.zst, files.archive, files.archiveDb, ...files.extra.filter((f) => f.tier !== 'backup')];
+  return all.filter((f): f is TierFile => f !== undefined && f.path !== rec?.pendingDelete);
+}
+
+function missingNote(files: DayFiles | undefined, rec: DayRecord | undefined): string | undefined {
+  if (rec?.state === 'purged') return `purged${rec.purgedAt !== undefined ? ` ${rec.purgedAt.slice(0, 10)}` : ''}`;
+  if (files?.backup !== undefined)
+    return `only a backup is left (${files.backup.path}): tickdb restore ${files.backup.day} --from backup`;
+  return undefined;
+}
+
+function sourceOf(file: TierFile, rec: DayRecord | undefined): DaySource {
+  const recorded = { sha256: rec?.sha256, bytes: rec?.bytes };
+  if (file.kind === 'zst') {
+    return {
+      kind: 'compressed',
+      day: file.day,
+      tier: file.tier === 'archive' ? 'archive' : 'db',
+      path: file.path,
+      zstBytes: file.bytes,
+      ...recorded,
+    };
+  }
+  // A plain .db: sealed when its record says so (then its size is checked, and its hash with --verify); otherwise
+  // a live or not yet sealed day, read in place on a read-only connection that sees the rows in its -wal.
+  const sealed = rec !== undefined && rec.state !== 'live' && rec.sha256 !== undefined && rec.sealedAt !== undefined;
+  return sealed
+    ? { kind: 'sealed', day: file.day, path: file.path, ...recorded }
+    : { kind: 'live', day: file.day, path: file.path };
+}
+
+/**
+ * Decides where each day of the range is read from, from the tier scan and the metadata. A day with no readable
+ * file is missing (purged, never written, only a backup left); a quarantined day, or one found in two places
+ * without a recorded move between them, fails.
+ */
+export function planDays(scan: TierScan, metadata: Metadata, dataset: string, days: readonly Day[]): DayPlan {
+  const plan: DayPlan = { sources: [], missing: [], failed: [] };
+  for (const day of days) {
+    const files = scan.days.get(dayKey(dataset, day));
+    const rec = metadata.days[dayKey(dataset, day)];
+    if (rec?.state === 'quarantined') {
+      plan.failed.push({
+        day,
+        message: `${dataset} ${day} is quarantined: ${rec.quarantine?.reason ?? 'no reason recorded'}`,
+        path: rec.quarantine?.path,
+        hint: `see tickdb quarantine list; the day is read again once released (tickdb quarantine release ${day})`,
+      });
+      continue;
+    }
+    const copies = files === undefined ? [] : readableCopies(files, rec);
+    const first = copies[0];
+    if (first === undefined) {
+      const note = missingNote(files, rec);
+      plan.missing.push(note === undefined ? { day } : { day, note });
+    } else if (copies.length > 1) {
+      plan.failed.push({
+        day,
+        message: `${dataset} ${day} is present ${copies.length} times: ${copies.map((c) => c.path).join(', ')}`,
+        path: first.path,
+        hint: 'the next tickdb run quarantines it; keep the right copy and release it',
+      });
+    } else {
+      plan.sources.push(sourceOf(first, rec));
+    }
+  }
+  return plan;
+}

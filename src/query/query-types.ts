@@ -1,0 +1,77 @@
+import type { Day } from '../layout/day.js';
+
+/** A value bound to a statement or read from one: integers are BigInt so that nanosecond timestamps stay exact. */
+export type SqlValue = bigint | number | string | Buffer | null;
+
+/**
+ * Where one day of the range is read from. `live`: a `.db` that is not sealed (today, or a day the seal has not
+ * reached), read in place on a read-only connection. `sealed`: a sealed `.db`, read in place. `compressed`: a `.db.zst`
+ * in db/ or archive/, decompressed and verified first (see verified-day.ts, the seam where a remote tier plugs in).
+ */
+export type DaySource =
+  | { kind: 'live'; day: Day; path: string }
+  | { kind: 'sealed'; day: Day; path: string; sha256: string | undefined; bytes: number | undefined }
+  | {
+      kind: 'compressed';
+      day: Day;
+      tier: 'db' | 'archive';
+      path: string;
+      /** The recorded SHA-256 and size of the sealed database the `.zst` decompresses to; absent when unrecorded. */
+      sha256: string | undefined;
+      bytes: number | undefined;
+      zstBytes: number;
+    };
+
+/** A day of the range that has no file to read (listed on stderr, not an error). */
+export interface MissingDay {
+  day: Day;
+  /** What is known of it: purged, only a backup left, ... */
+  note?: string;
+}
+
+/** A day that cannot be read: quarantined, found twice, failed verification (an error once the others are done). */
+export interface FailedDay {
+  day: Day;
+  message: string;
+  path?: string | undefined;
+  hint?: string | undefined;
+}
+
+/**
+ * How a worker gets the day's database: `in-place` (live or sealed file), `cache-hit` (a verified entry),
+ * `decompress` (into the cache, through `tmpPath`), `memory` (decompressed into a Buffer that SQLite opens).
+ */
+export type Materialize =
+  | { mode: 'in-place'; verifySha256: boolean }
+  | { mode: 'cache-hit'; entry: string; reverify: boolean; tmpPath: string }
+  | { mode: 'decompress'; tmpPath: string; entry: string | undefined }
+  | { mode: 'memory' };
+
+/** One day's work, posted to a worker. */
+export interface DayTask {
+  source: DaySource;
+  how: Materialize;
+  sql: string;
+  params: Record<string, SqlValue>;
+  /** Cache folder and its bound, for the eviction that follows a new entry. */
+  cache: { dir: string; maxBytes: number } | undefined;
+  /** Frames decoded at once for this day. */
+  threads: number;
+  batchRows: number;
+  /** Int32 credit counter: batches the worker may still post before it waits for the main thread. */
+  credits: SharedArrayBuffer;
+}
+
+export interface TaskError {
+  code: string;
+  message: string;
+  path?: string | undefined;
+  hint?: string | undefined;
+}
+
+/** What a worker posts back, in order: `columns`, any number of `rows`, then `done` or `error`. */
+export type WorkerMessage =
+  | { type: 'columns'; day: Day; names: string[] }
+  | { type: 'rows'; day: Day; rows: SqlValue[][] }
+  | { type: 'done'; day: Day; rows: number; via: string; ms: number }
+  | { type: 'error'; day: Day; error: TaskError };

@@ -1,0 +1,150 @@
+import { availableParallelism } from 'node:os';
+import type { DatasetConfig } from '../config/schema.js';
+import { TickdbError } from '../errors.js';
+import { dayRange, type Day } from '../layout/day.js';
+import { scanTiers } from '../layout/scan.js';
+import type { TierDirs } from '../layout/tiers.js';
+import { readMetadata } from '../store/metadata.js';
+import { checkStatement } from './check-statement.js';
+import { dayMemory } from './memory-budget.js';
+import type { RowSink } from './output/row-sink.js';
+import { headerNames } from './output/values.js';
+import { dayParams } from './params.js';
+import { planDays } from './plan-days.js';
+import { QueryPool, type DayJob } from './query-pool.js';
+import { ensureCacheDir, entryPath, lookupEntry, removeStaleTmp, tmpEntryPath, type CacheSpec } from './query-cache.js';
+import type { DaySource, FailedDay, Materialize, MissingDay, SqlValue } from './query-types.js';
+
+export interface QueryRequest {
+  dirs: TierDirs;
+  datasets: readonly string[];
+  dataset: DatasetConfig;
+  from: Day;
+  to: Day;
+  sql: string;
+  params: Record<string, SqlValue>;
+  sink: RowSink;
+  /** The decompression cache; undefined decompresses every compressed day into memory. */
+  cache: CacheSpec | undefined;
+  memoryBytes: number;
+  frameBytes: number;
+  /** Hash sealed `.db` files against their record too (otherwise their size is checked). */
+  verifySealed: boolean;
+  now: Date;
+  signal?: AbortSignal | undefined;
+  /** Days read at once (default: the cores). */
+  workers?: number | undefined;
+}
+
+export interface DayDone {
+  day: Day;
+  rows: number;
+  via: string;
+  ms: number;
+}
+
+export interface QueryReport {
+  done: DayDone[];
+  missing: MissingDay[];
+  failed: FailedDay[];
+  rows: number;
+}
+
+/** How a day's database is obtained, decided here from the cache so that its memory is known before it starts. */
+async function materializeFor(
+  source: DaySource,
+  cache: CacheSpec | undefined,
+  verifySealed: boolean,
+): Promise<Materialize> {
+  if (source.kind !== 'compressed') return { mode: 'in-place', verifySha256: verifySealed };
+  if (cache === undefined || (source.bytes ?? 0) > cache.maxBytes) return { mode: 'memory' };
+  if (source.sha256 === undefined)
+    return { mode: 'decompress', tmpPath: tmpEntryPath(cache, '0'.repeat(64)), entry: undefined };
+  const tmpPath = tmpEntryPath(cache, source.sha256);
+  const hit = await lookupEntry(cache, source.sha256, source.bytes);
+  if (hit !== undefined) return { mode: 'cache-hit', entry: hit.path, reverify: hit.reverify, tmpPath };
+  return { mode: 'decompress', tmpPath, entry: entryPath(cache, source.sha256) };
+}
+
+/**
+ * Runs one read-only statement on every day of `from..to` wherever it lives, rows to `sink` in day order. Missing
+ * days and failed days are returned, not thrown: the caller reports them after the others are done. A statement
+ * that does not fit (writes, several statements, a parameter without a value) is a USAGE error before any day runs,
+ * or from the first day whose database judges it. Aborting `signal` stops the workers and leaves no partial output
+ * or cache entry.
+ */
+export async function runQuery(req: QueryRequest): Promise<QueryReport> {
+  if (req.from > req.to) throw new TickdbError('USAGE', `--from ${req.from} is after --to ${req.to}`);
+  checkStatement(req.sql, req.dataset.schemaSql, { ...req.params, ...dayParams(req.from) });
+  const scan = await scanTiers(req.dirs, req.datasets);
+  const { metadata } = await readMetadata(req.dirs, req.now);
+  const plan = planDays(scan, metadata, req.dataset.prefix, dayRange(req.from, req.to));
+  if (req.cache !== undefined) {
+    await ensureCacheDir(req.cache);
+    await removeStaleTmp(req.cache);
+  }
+  const workers = Math.max(1, Math.min(req.workers ?? availableParallelism(), plan.sources.length));
+  const threads = Math.max(1, Math.floor(availableParallelism() / workers));
+  const jobs: DayJob[] = [];
+  for (const source of plan.sources) {
+    const how = await materializeFor(source, req.cache, req.verifySealed);
+    jobs.push({
+      task: {
+        source,
+        how,
+        sql: req.sql,
+        params: { ...req.params, ...dayParams(source.day) },
+        cache: req.cache,
+        threads,
+        batchRows: 1000,
+      },
+      memoryBytes: dayMemory(source, how, req.frameBytes, threads),
+    });
+  }
+  const report: QueryReport = { done: [], missing: plan.missing, failed: [], rows: 0 };
+  let header: string[] | undefined;
+  const pool = new QueryPool(
+    { workers, memoryBudget: req.memoryBytes, creditsPerDay: 4 },
+    {
+      columns: async (day, names) => {
+        const next = headerNames(names);
+        if (header === undefined) {
+          header = next;
+          await req.sink.header(header);
+        } else if (next.join('\u0000') !== header.join('\u0000')) {
+          throw new TickdbError(
+            'REFUSED',
+            `${day} returns columns (${next.join(', ')}), the days before it (${header.join(', ')})`,
+            {
+              hint: 'name the columns in the statement instead of SELECT *, so that every day returns the same ones',
+            },
+          );
+        }
+      },
+      rows: (day, rows) => req.sink.rows(day, rows),
+      done: (day, info) => {
+        report.done.push({ day, ...info });
+        report.rows += info.rows;
+      },
+      failed: (day, error) => {
+        report.failed.push({ day, message: error.message, path: error.path, hint: error.hint });
+      },
+    },
+  );
+  const onAbort = (): void => void pool.abort(req.signal?.reason);
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    req.signal?.throwIfAborted();
+    await pool.run(jobs);
+    await req.sink.finish();
+  } catch (err) {
+    await pool.abort(err);
+    await req.sink.discard();
+    throw err;
+  } finally {
+    req.signal?.removeEventListener('abort', onAbort);
+  }
+  report.failed.push(...plan.failed);
+  report.failed.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  return report;
+}

@@ -1,0 +1,158 @@
+import { readFile, stat, unlink } from 'node:fs/promises';
+import { TickdbError, ioError } from '../errors.js';
+import { sha256Buffer, sha256File } from '../fs/sha256.js';
+import { decompressBuffer, decompressFile } from '../zstd/index.js';
+import { commitEntry, touchEntry, type CacheSpec } from './query-cache.js';
+import type { DaySource, Materialize } from './query-types.js';
+
+/**
+ * The seam between a day's storage and the query: a day's database as a local file or as bytes, verified.
+ * - `path`: read in place (live or sealed `.db`), or a cache entry; `temporary` paths are deleted after use.
+ * - `bytes`: decompressed into memory (no cache), which SQLite opens as an in-memory database.
+ * A remote tier (S3) adds a `DaySource` kind whose bytes it fetches and hands to the same decompression and
+ * verification, into the same cache: nothing after this function knows where a day came from.
+ */
+export type VerifiedDay =
+  | { kind: 'path'; path: string; via: string; temporary?: boolean; quickCheck?: boolean }
+  | { kind: 'bytes'; bytes: Buffer; via: string; quickCheck?: boolean };
+
+function mismatch(source: DaySource, what: string): TickdbError {
+  return new TickdbError('VERIFY', `${source.path} ${what}`, {
+    path: source.path,
+    hint: 'the stored copy does not match its record: run `tickdb verify --deep`; restore the day from its backup if one exists',
+  });
+}
+
+function checkDigest(source: DaySource, sha256: string, bytes: number): void {
+  if (source.kind === 'live') return;
+  if (source.bytes !== undefined && bytes !== source.bytes)
+    throw mismatch(source, `holds ${bytes} bytes of database, not the recorded ${source.bytes}`);
+  if (source.sha256 !== undefined && sha256 !== source.sha256) {
+    throw mismatch(
+      source,
+      `${source.kind === 'compressed' ? 'decompresses to' : 'has'} SHA-256 ${sha256}, not the recorded ${source.sha256}`,
+    );
+  }
+}
+
+async function inPlace(source: DaySource, verifySha256: boolean): Promise<VerifiedDay> {
+  if (source.kind === 'sealed') {
+    const size = (
+      await stat(source.path).catch((err: unknown) => {
+        throw ioError('stat', source.path, err);
+      })
+    ).size;
+    if (source.bytes !== undefined && size !== source.bytes)
+      throw mismatch(source, `is ${size} bytes, not the recorded ${source.bytes}: changed since it was sealed`);
+    if (verifySha256) {
+      const digest = await sha256File(source.path);
+      checkDigest(source, digest.sha256, digest.bytes);
+    }
+  }
+  return { kind: 'path', path: source.path, via: source.kind === 'live' ? 'live, read-only' : 'sealed .db' };
+}
+
+async function decompressInto(
+  source: DaySource,
+  tmpPath: string,
+  threads: number,
+): Promise<{ sha256: string; bytes: number }> {
+  try {
+    return await decompressFile(source.path, tmpPath, { threads });
+  } catch (err) {
+    await unlink(tmpPath).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A compressed day decoded into a `.tmp`, checked against its record, then made a cache entry (or kept as scratch). */
+async function decompressed(
+  source: DaySource,
+  tmpPath: string,
+  entry: string | undefined,
+  cache: CacheSpec | undefined,
+  threads: number,
+): Promise<VerifiedDay> {
+  const digest = await decompressInto(source, tmpPath, threads);
+  try {
+    checkDigest(source, digest.sha256, digest.bytes);
+  } catch (err) {
+    await unlink(tmpPath).catch(() => undefined);
+    throw err;
+  }
+  if (entry === undefined || cache === undefined || source.kind !== 'compressed' || source.sha256 === undefined) {
+    // No recorded hash to name and trust an entry by: a scratch copy, checked by SQLite (quick_check) before use.
+    return {
+      kind: 'path',
+      path: tmpPath,
+      via: 'decompressed (no recorded SHA-256: quick_check)',
+      temporary: true,
+      quickCheck: true,
+    };
+  }
+  await commitEntry(cache, tmpPath, entry);
+  return { kind: 'path', path: entry, via: `decompressed into the cache (${source.tier})` };
+}
+
+async function inMemory(source: DaySource): Promise<VerifiedDay> {
+  let data: Buffer;
+  try {
+    data = await readFile(source.path);
+  } catch (err) {
+    throw ioError('read', source.path, err);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await decompressBuffer(data);
+  } catch (err) {
+    throw new TickdbError(
+      'CORRUPT',
+      `corrupt .zst: ${err instanceof Error ? err.message : String(err)}: ${source.path}`,
+      {
+        path: source.path,
+        hint: 'run `tickdb verify --deep`; restore the day from its backup if one exists',
+        cause: err,
+      },
+    );
+  }
+  checkDigest(source, sha256Buffer(bytes), bytes.length);
+  const quickCheck = source.kind === 'compressed' && source.sha256 === undefined;
+  return {
+    kind: 'bytes',
+    bytes,
+    via: `decompressed into memory${quickCheck ? ' (no recorded SHA-256: quick_check)' : ''}`,
+    quickCheck,
+  };
+}
+
+/** The day's database, verified, as `how` (decided by the main thread from the cache and the memory budget) says. */
+export async function verifiedDay(
+  source: DaySource,
+  how: Materialize,
+  cache: CacheSpec | undefined,
+  threads: number,
+): Promise<VerifiedDay> {
+  switch (how.mode) {
+    case 'in-place':
+      return inPlace(source, how.verifySha256);
+    case 'memory':
+      return inMemory(source);
+    case 'cache-hit': {
+      if (!how.reverify) return { kind: 'path', path: how.entry, via: 'cache' };
+      const digest = await sha256File(how.entry).catch(() => undefined);
+      const recorded = source.kind === 'compressed' ? source : undefined;
+      if (
+        digest !== undefined &&
+        digest.sha256 === recorded?.sha256 &&
+        digest.bytes === (recorded.bytes ?? digest.bytes)
+      ) {
+        await touchEntry(how.entry);
+        return { kind: 'path', path: how.entry, via: 'cache (hashed again after a reboot)' };
+      }
+      await unlink(how.entry).catch(() => undefined);
+      return decompressed(source, how.tmpPath, how.entry, cache, threads);
+    }
+    case 'decompress':
+      return decompressed(source, how.tmpPath, how.entry, cache, threads);
+  }
+}

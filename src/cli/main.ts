@@ -32,13 +32,21 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
-        return 0;
-      // `status` reports its own usage errors as UNKNOWN (3), as monitoring systems expect.
-      return argv.slice(2).includes('status') ? 3 : 2;
-    }
+    if (err instanceof CommanderError) return exitCodeForCommander(err, argv);
     throw err;
   }
   return runtime.exitCode;
+}
+
+/**
+ * The exit status of a command line that commander refused or answered itself: 0 for help or the version asked
+ * for; 2 for a usage error, and for `tickdb` with no command (commander prints the usage on stderr and reports
+ * it as help with a non-zero status); 3 for a usage error of `status`, whose results are Nagios statuses (a
+ * monitor reads 2 as CRITICAL). The subcommand is `argv[2]`, as in `loadCommands`: an argument elsewhere that
+ * happens to be the word "status" does not make a command line the status command's.
+ */
+function exitCodeForCommander(err: CommanderError, argv: readonly string[]): number {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+  if (err.code === 'commander.help' && err.exitCode === 0) return 0;
+  return argv[2] === 'status' ? 3 : 2;
 }

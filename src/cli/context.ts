@@ -43,7 +43,7 @@ export function addCommonOptions(cmd: Command, features: { dryRun?: boolean; jso
   cmd
     .option('--root <dir>', 'root of the tick store (env TICKDB_ROOT; default ./data/ticks)')
     .option('--config <file>', 'JSON config file (env TICKDB_CONFIG)')
-    .option('--now <iso>', 'the current instant, ISO-8601 UTC (for rehearsals and tests)')
+    .option('--now <iso>', 'the current instant, ISO-8601; a time without a zone is UTC (for rehearsals and tests)')
     .addOption(
       new Option('--log-level <level>', 'log level on stderr').choices([
         'fatal',

@@ -102,10 +102,15 @@ export class Agent {
         this.removeSignalHandlers = remove;
         this.releasers.push({ name: 'signal handlers', release: remove });
       }
-      await mkdirDurable(dirs.db);
-      const lock = await acquireLock(dirs, 'run', clock.now());
-      this.lock = lock;
-      this.releasers.push({ name: 'lock', release: () => lock.release() });
+      if (this.config.dryRun) {
+        // A dry run only reads (DESIGN 6): no db/ folder, no lock, so it can run beside the agent that works.
+        logger.info({ job: 'agent', root: dirs.root }, 'dry run: no lock taken, nothing will be written');
+      } else {
+        await mkdirDurable(dirs.db);
+        const lock = await acquireLock(dirs, 'run', clock.now());
+        this.lock = lock;
+        this.releasers.push({ name: 'lock', release: () => lock.release() });
+      }
       this.startedAt = clock.now();
       await this.work.seedFailures();
 
@@ -187,6 +192,13 @@ export class Agent {
           'root, archiveDir, backupDir and metricsFile cannot change while the agent runs; keeping them until a restart',
         );
         next = configWithDirsOf(next, this.config);
+      }
+      if (this.lock === undefined && !next.dryRun) {
+        logger.warn(
+          { job: 'reload' },
+          'this agent started as a dry run and holds no lock: it stays one until a restart',
+        );
+        next = { ...next, dryRun: true };
       }
       this.scheduler?.setSchedules(agentSchedules(next));
     } catch (err) {

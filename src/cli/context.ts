@@ -91,8 +91,10 @@ export function createContext(opts: CommonOptions, runtime: CliRuntime, command:
   };
 }
 
-/** Runs `fn` holding `db/tickdb.lock` (created with the db/ folder if needed); released on every path. */
+/** Runs `fn` holding `db/tickdb.lock` (created with the db/ folder if needed; none for a dry run); released on every path. */
 export async function withTreeLock<T>(ctx: CommandContext, command: string, fn: () => Promise<T>): Promise<T> {
+  // A dry run only reads: it takes no lock and creates no folder, so it works while the agent runs (DESIGN 6).
+  if (ctx.dryRun) return fn();
   await mkdirDurable(ctx.dirs.db);
   const lock = await acquireLock(ctx.dirs, command, ctx.now);
   try {

@@ -131,6 +131,23 @@ describe('Agent (in process, fake clock)', () => {
     expect(existsSync(dayPath(t.dirs, 'db', 'ticks', '2026-03-10', 'zst'))).toBe(true);
   });
 
+  it('as a dry run takes no lock and creates nothing, and stays a dry run when a reload turns it off', async () => {
+    const t = setup('2026-03-10T13:00:00Z', { TICKDB_DRY_RUN: 'true' });
+    cleanups.push(t.tmp.cleanup, () => t.agent.stop());
+    await t.agent.start();
+    await t.agent.idle();
+    expect(t.lines.some((l) => l.msg === 'catch-up finished' && l.dryRun === true)).toBe(true);
+    expect(existsSync(t.dirs.db)).toBe(false);
+    t.setReload(() => ({ ...t.config, dryRun: false }));
+    t.agent.reload();
+    expect(t.lines.some((l) => l.job === 'reload' && /stays one until a restart/.test(l.msg))).toBe(true);
+    t.time.advanceTo('2026-03-11T00:15:00Z'); // the rotate slot
+    await t.agent.idle();
+    expect(t.lines.some((l) => l.msg === 'rotate finished' && l.dryRun === true)).toBe(true);
+    expect(existsSync(t.dirs.db)).toBe(false);
+    expect(existsSync(t.dirs.metricsFile)).toBe(false);
+  });
+
   it('on reload keeps the running configuration when the new one is invalid, and applies a valid one', async () => {
     const t = setup('2026-03-10T13:00:00Z');
     cleanups.push(t.tmp.cleanup, () => t.agent.stop());

@@ -4,9 +4,10 @@ import { mkdirDurable } from '../fs/mkdir-durable.js';
 import { LIFECYCLE_JOBS, type LifecycleJob } from '../lifecycle/step-types.js';
 import { acquireLock, type TreeLock } from '../store/lock.js';
 import { agentSchedules, configWithDirsOf, dirsChanged, type ScheduledJob } from './agent-config.js';
+import { BusyRetry } from './busy-retry.js';
 import { LifecyclePass, type AgentContext } from './lifecycle-pass.js';
 import { removeLockSync } from './lock-sync.js';
-import { Scheduler, type Timers } from './scheduler.js';
+import { nodeTimers, Scheduler, type Timers } from './scheduler.js';
 import { installSignalHandlers, type SignalSource } from './signals.js';
 import { watchTiers } from './watcher.js';
 import { WorkQueue } from './work-queue.js';
@@ -52,6 +53,7 @@ export class Agent {
   private readonly abort = new AbortController();
   private readonly queue: WorkQueue;
   private readonly work: LifecyclePass;
+  private readonly busyRetry: BusyRetry;
   private scheduler: Scheduler<ScheduledJob> | undefined;
   private lock: TreeLock | undefined;
   private startedAt: Date | undefined;
@@ -73,6 +75,10 @@ export class Agent {
     );
     this.stopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
+    });
+    this.busyRetry = new BusyRetry({
+      timers: options.timers ?? nodeTimers,
+      retry: () => this.enqueueJobs(['rotate'], 'busy-retry', 'a day was still held by its writer'),
     });
     this.work = new LifecyclePass({
       ctx,
@@ -140,6 +146,7 @@ export class Agent {
       this.scheduler = scheduler;
       scheduler.start();
       this.releasers.push({ name: 'timers', release: () => scheduler.stop() });
+      this.releasers.push({ name: 'busy retry', release: () => this.busyRetry.cancel() });
       logger.info(
         {
           job: 'agent',
@@ -226,7 +233,17 @@ export class Agent {
   }
 
   private enqueueJobs(jobs: readonly LifecycleJob[], label: string, why: string): void {
-    this.queue.enqueue(label, () => this.work.runLifecycle(jobs, label, why));
+    this.queue.enqueue(label, async () => {
+      const busy = await this.work.runLifecycle(jobs, label, why);
+      if (!jobs.includes('rotate') || this.abort.signal.aborted) return;
+      const retryInMs = this.busyRetry.record(busy);
+      if (retryInMs !== undefined) {
+        this.ctx.logger.warn(
+          { job: 'rotate', busy, retryInMs },
+          `${busy} day(s) still held by a writer; the seal is retried in ${Math.round(retryInMs / 1000)} s`,
+        );
+      }
+    });
   }
 
   private enqueueMetrics(): void {

@@ -48,11 +48,13 @@ export class LifecyclePass {
     }
   }
 
-  async runLifecycle(jobs: readonly LifecycleJob[], label: string, why: string): Promise<void> {
+  /** One pass of `jobs`; returns how many days a writer still held (busy seals), for the busy retry. */
+  async runLifecycle(jobs: readonly LifecycleJob[], label: string, why: string): Promise<number> {
     const { dirs, clock, logger } = this.o.ctx;
     const config = this.o.config();
     const signal = this.o.signal;
-    if (signal.aborted) return;
+    let busy = 0;
+    if (signal.aborted) return busy;
     const started = performance.now();
     const count = (job: string, ok: boolean): void => {
       this.failures.set(job, ok ? 0 : (this.failures.get(job) ?? 0) + 1);
@@ -87,6 +89,7 @@ export class LifecyclePass {
       const failed = report.results.filter(
         (r) => r.outcome.status === 'failed' || r.outcome.status === 'quarantined',
       ).length;
+      busy = report.results.filter((r) => r.outcome.status === 'busy').length;
       logger.info(
         {
           job: label,
@@ -109,6 +112,7 @@ export class LifecyclePass {
       );
     }
     await this.writeMetrics(true);
+    return busy;
   }
 
   /** Rewrites the metrics file (not in a dry run: that changes nothing on disk). Failures are logged, not thrown. */

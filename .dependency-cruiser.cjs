@@ -8,7 +8,7 @@ const LEVELS = [
   ['config'], // schema, environment, load
   ['sqlite', 'zstd', 'store'], // engines; the state stores (metadata, audit, lock)
   ['lifecycle', 'simulate'], // the planner and the steps
-  ['inspect', 'query'], // status, verify, inventory, analyze (read-only views); query across the tiers
+  ['inspect', 'query', 'export'], // status, verify, inventory, analyze (read-only views); query across the tiers; the Parquet research lake
   ['agent', 'service'], // the daemon; the service installers
   ['cli'], // thin commands: parse, call, print
 ];

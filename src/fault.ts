@@ -9,6 +9,11 @@ function wanted(name: string): boolean {
   return list !== undefined && list !== '' && list.split(',').includes(name);
 }
 
+/** True when `TICKDB_FAULT` names `name`: for injections that are neither a crash nor a full disk. */
+export function faultRequested(name: string): boolean {
+  return wanted(name);
+}
+
 /**
  * Crash injection: when `TICKDB_FAULT` names this point (e.g. `compress:after-rename`), the process dies at once
  * with SIGKILL, as a power cut would leave it.

@@ -20,6 +20,7 @@ export const commandLoaders: ReadonlyMap<string, () => Promise<CommandFactory>> 
   ['purge', async () => (await import('./job-commands.js')).jobCommand('purge')],
   ['decompress', async () => (await import('./decompress.js')).decompressCommand],
   ['query', async () => (await import('./query.js')).queryCommand],
+  ['export', async () => (await import('./export.js')).exportCommand],
   ['simulate', async () => (await import('./simulate.js')).simulateCommand],
   ['inventory', async () => (await import('./inventory.js')).inventoryCommand],
   ['status', async () => (await import('./status.js')).statusCommand],

@@ -33,6 +33,10 @@ const ENV_FIELDS: Record<string, FieldKind> = {
   'diskSpace.critFreePercent': 'number',
   'queryCache.dir': 'string',
   'queryCache.maxBytes': 'number',
+  'export.dir': 'string',
+  'export.afterDays': 'number',
+  'export.rowGroupRows': 'number',
+  'export.compressionLevel': 'number',
 };
 
 /** Variables of the older shell scripts, honoured below the `TICKDB_*` ones. */

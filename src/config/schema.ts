@@ -44,6 +44,8 @@ export const datasetSchema = z.strictObject({
   prefix: prefixString,
   schemaSql: z.string().min(1).default(DEFAULT_SCHEMA_SQL),
   timestampColumn: identifier.default('ts'),
+  /** Rows are exported to Parquet ordered by this column, then the timestamp (when the table has it). */
+  symbolColumn: identifier.default('symbol'),
   tableName: identifier.default('ticks'),
   compressAfterDays: policyFields.compressAfterDays.optional(),
   archiveAfterDays: policyFields.archiveAfterDays.optional(),
@@ -70,6 +72,16 @@ export const schedulesSchema = z.strictObject({
   archive: cronString.default('30 2 * * *'),
   purge: cronString.default('30 2 * * *'),
   status: cronString.default('0 * * * *'),
+});
+
+/** The research lake (DESIGN 15): where `tickdb export` and the scheduled export job write Parquet. */
+export const exportSchema = z.strictObject({
+  /** Root of the lake; `{host}` is replaced by the host name. */
+  dir: z.string().min(1),
+  /** The scheduled job exports days at least this old (1: yesterday, once sealed). */
+  afterDays: days.min(1).default(1),
+  rowGroupRows: z.number().int().min(1024).max(16_777_216).default(131_072),
+  compressionLevel: z.number().int().min(1).max(22).default(3),
 });
 
 export const diskSpaceSchema = z.strictObject({
@@ -107,6 +119,7 @@ export const configSchema = z
     backupDir: z.string().min(1).optional(),
     metricsFile: z.string().min(1).optional(),
     diskSpace: diskSpaceSchema.default(() => diskSpaceSchema.parse({})),
+    export: exportSchema.optional(),
     legalHolds: z.array(legalHoldSchema).default([]),
     minimumRetentionDays: days.default(0),
     maxPurgeDaysPerRun: z.number().int().min(1).default(31),
@@ -166,6 +179,7 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type DatasetConfig = z.output<typeof datasetSchema>;
 export type LegalHold = z.output<typeof legalHoldSchema>;
+export type ExportConfig = z.output<typeof exportSchema>;
 export type JobName = keyof z.output<typeof schedulesSchema>;
 
 export interface Thresholds {

@@ -12,6 +12,16 @@ export interface Quarantine {
   previousState: DayState;
 }
 
+/** The day's verified Parquet file in the research lake (DESIGN 15). */
+export interface ParquetRecord {
+  path: string;
+  sha256: string;
+  bytes: number;
+  rows: number;
+  rowGroups: number;
+  exportedAt: string;
+}
+
 export interface DayRecord {
   dataset: string;
   day: Day;
@@ -39,6 +49,8 @@ export interface DayRecord {
   busySince?: string;
   /** Where the record came from when it was not written by a job (`rebuild`, `adopted`). */
   origin?: string;
+  /** Set once the day is exported to Parquet and verified; kept when the day is purged (the lake is elsewhere). */
+  parquet?: ParquetRecord;
 }
 
 export interface JobOutcome {

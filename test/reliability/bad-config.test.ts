@@ -7,6 +7,7 @@ import {
   configSchema,
   datasetSchema,
   diskSpaceSchema,
+  exportSchema,
   legalHoldSchema,
   queryCacheSchema,
   schedulesSchema,
@@ -37,6 +38,7 @@ const TOP: Record<string, unknown> = {
   metricsFile: ['m.prom'],
   diskSpace: 15,
   queryCache: '/var/cache',
+  export: '/lake',
   legalHolds: { reason: 'x' },
   minimumRetentionDays: '0',
   maxPurgeDaysPerRun: '31',
@@ -51,6 +53,7 @@ const DATASET: Record<string, unknown> = {
   prefix: 1,
   schemaSql: 1,
   timestampColumn: 1,
+  symbolColumn: 2,
   tableName: ['ticks'],
   compressAfterDays: '3',
   archiveAfterDays: false,
@@ -68,6 +71,7 @@ const SCHEDULES: Record<string, unknown> = {
 };
 const DISK: Record<string, unknown> = { warnFreePercent: '15', critFreePercent: true };
 const QUERY_CACHE: Record<string, unknown> = { dir: 5, maxBytes: '4G' };
+const EXPORT: Record<string, unknown> = { dir: 5, afterDays: '1', rowGroupRows: '131072', compressionLevel: true };
 
 interface Case {
   field: string;
@@ -98,6 +102,11 @@ const cases: Case[] = [
     value: v,
     config: { queryCache: { [k]: v } },
   })),
+  ...Object.entries(EXPORT).map(([k, v]) => ({
+    field: `export.${k}`,
+    value: v,
+    config: { export: { dir: '/lake', [k]: v } },
+  })),
 ];
 
 describe('a config with every wrong type', () => {
@@ -113,6 +122,7 @@ describe('a config with every wrong type', () => {
     expect(Object.keys(SCHEDULES).sort()).toEqual(Object.keys(schedulesSchema.shape).sort());
     expect(Object.keys(DISK).sort()).toEqual(Object.keys(diskSpaceSchema.shape).sort());
     expect(Object.keys(QUERY_CACHE).sort()).toEqual(Object.keys(queryCacheSchema.shape).sort());
+    expect(Object.keys(EXPORT).sort()).toEqual(Object.keys(exportSchema.shape).sort());
   });
 
   it(`rejects each of ${cases.length} fields alone as a CONFIG error (exit 2) naming the field, its value and the file`, () => {
@@ -137,13 +147,14 @@ describe('a config with every wrong type', () => {
   it.each([
     ['every top-level field', TOP, cases.filter((c) => !c.field.includes('.'))],
     [
-      'every field of a dataset, a legal hold, the schedules and diskSpace',
+      'every field of a dataset, a legal hold, the schedules, diskSpace and export',
       {
         datasets: [DATASET],
         legalHolds: [HOLD],
         schedules: SCHEDULES,
         diskSpace: DISK,
         queryCache: QUERY_CACHE,
+        export: EXPORT,
       },
       cases.filter((c) => c.field.includes('.')),
     ],

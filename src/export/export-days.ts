@@ -1,0 +1,77 @@
+import type { Clock } from '../clock.js';
+import type { Config, DatasetConfig } from '../config/schema.js';
+import { dayRange, type Day } from '../layout/day.js';
+import { scanTiers } from '../layout/scan.js';
+import { dayKey, type TierDirs } from '../layout/tiers.js';
+import { DayStore } from '../lifecycle/day-store.js';
+import { catchUpCheckpoint } from '../store/audit.js';
+import { loadMetadataForUpdate, requireMetadataFound } from '../store/metadata.js';
+import { type DayExport, type ExportSettings, exportDay } from './export-day.js';
+
+export interface ExportRequest {
+  from: Day;
+  to: Day;
+  datasets: readonly DatasetConfig[];
+  settings: ExportSettings;
+  onDay?: (done: number, total: number, current: string) => void;
+}
+
+export interface ExportReport {
+  root: string;
+  ok: boolean;
+  days: (DayExport | (Omit<DayExport, 'status'> & { status: 'failed'; code: string }))[];
+  counts: Record<string, number>;
+}
+
+/**
+ * Exports every day of `from..to` of each dataset (the caller holds the tree lock). A failed day is reported and
+ * the others go on; the report says which. Purged days without an export are listed, never an error: the export
+ * does not hold back a purge (DESIGN 15).
+ */
+export async function exportDays(
+  ctx: { config: Config; dirs: TierDirs; clock: Clock },
+  request: ExportRequest,
+): Promise<ExportReport> {
+  const metadata = requireMetadataFound(await loadMetadataForUpdate(ctx.dirs, ctx.clock.now()), ctx.dirs);
+  metadata.audit = await catchUpCheckpoint(ctx.dirs, metadata.audit);
+  const scan = await scanTiers(
+    ctx.dirs,
+    ctx.config.datasets.map((d) => d.prefix),
+  );
+  const store = new DayStore(ctx.dirs, metadata, ctx.clock);
+  const days = dayRange(request.from, request.to);
+  const report: ExportReport = { root: request.settings.root, ok: true, days: [], counts: {} };
+  const total = days.length * request.datasets.length;
+  let done = 0;
+  for (const ds of request.datasets) {
+    for (const day of days) {
+      request.onDay?.(done, total, `${ds.prefix} ${day}`);
+      const spec = {
+        prefix: ds.prefix,
+        tableName: ds.tableName,
+        timestampColumn: ds.timestampColumn,
+        symbolColumn: ds.symbolColumn,
+      };
+      try {
+        const r = await exportDay(store, spec, day, scan.days.get(dayKey(ds.prefix, day)), request.settings, () =>
+          ctx.clock.now().toISOString(),
+        );
+        report.days.push(r);
+      } catch (err) {
+        const e = err as { code?: unknown; message?: unknown; path?: unknown };
+        report.ok = false;
+        report.days.push({
+          dataset: ds.prefix,
+          day,
+          status: 'failed',
+          code: typeof e.code === 'string' ? e.code : 'INTERNAL',
+          path: typeof e.path === 'string' ? e.path : '',
+          message: String(e.message ?? err),
+        });
+      }
+      done++;
+    }
+  }
+  for (const d of report.days) report.counts[d.status] = (report.counts[d.status] ?? 0) + 1;
+  return report;
+}

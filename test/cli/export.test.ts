@@ -1,0 +1,198 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { parseJson, runCli } from '../helpers/cli.js';
+import { needProgram } from '../helpers/external-programs.js';
+import { usePristineTree } from '../helpers/pristine-tree.js';
+
+const NOW = '2026-03-31T12:00:00Z';
+// 30 past days: ages 1-2 sealed .db, 3-9 compressed .db.zst in db/, 10-30 archived; every day has its backup.
+const ENV = { TICKDB_COMPRESSION_LEVEL: '3', TICKDB_COMPRESS_AFTER_DAYS: '3', TICKDB_ARCHIVE_AFTER_DAYS: '10' };
+const tree = usePristineTree({ days: 30, rows: 400, now: NOW, env: ENV });
+const FROM = '2026-03-01';
+const TO = '2026-03-30';
+
+interface DayDoc {
+  dataset: string;
+  day: string;
+  status: string;
+  path: string;
+  rows?: number;
+  sha256?: string;
+  code?: string;
+  message: string;
+}
+interface Report {
+  root: string;
+  ok: boolean;
+  days: DayDoc[];
+  counts: Record<string, number>;
+}
+
+const lake = (): string => join(tree.root, '..', 'lake');
+const partFile = (day: string): string => join(lake(), 'dataset=ticks', `date=${day}`, 'part-0.parquet');
+const backupOf = (day: string): string =>
+  join(tree.root, 'backup', day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db`);
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+const exportCli = (args: string[], env: Record<string, string> = {}) =>
+  runCli(
+    ['export', '--from', FROM, '--to', TO, '--dir', lake(), '--root', tree.root, '--now', NOW, '--json', ...args],
+    {
+      env: { ...ENV, ...env },
+    },
+  );
+const auditLines = (): { event: string; day?: string; sha256?: string; path?: string }[] =>
+  readFileSync(join(tree.root, 'db', 'audit.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string });
+const metadataDays = (): Record<string, { parquet?: { path: string; sha256: string; rows: number } }> =>
+  (JSON.parse(readFileSync(join(tree.root, 'db', 'rotation_metadata.json'), 'utf8')) as { days: Record<string, never> })
+    .days;
+
+/** One row as text: the timestamp and integers as decimal digits, doubles as JS prints them (shortest exact form). */
+const normalize = (fields: unknown[]): string =>
+  fields.map((v, i) => (i === 0 || i === 1 ? String(v) : String(Number(v)))).join('\t');
+
+/**
+ * sqlite3's own rows of a day for one symbol (the independent side of the comparison); doubles printed with 17
+ * significant digits (the `!` flag: SQLite's exact conversion), which identify a double.
+ */
+function sqliteRows(db: string, symbol: string): string[] {
+  const real = (c: string): string => `printf('%!.17g', ${c})`;
+  const sql = `SELECT ts, symbol, ${real('bid')}, ${real('ask')}, bid_size, ask_size, ${real('last')}, volume FROM ticks WHERE symbol = '${symbol}' ORDER BY ts, rowid`;
+  const out = execFileSync('sqlite3', ['-readonly', '-separator', '\t', db, sql], { encoding: 'utf8' });
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => normalize(line.split('\t')));
+}
+
+async function duck<T>(sql: string): Promise<T[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const c = await instance.connect();
+  try {
+    return (await c.runAndReadAll(sql)).getRowObjectsJS() as T[];
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+}
+
+describe.skipIf(!needProgram('sqlite3'))('tickdb export', () => {
+  it('exports a 30-day tree to a verified Hive lake that DuckDB reads back as sqlite3 does, nanoseconds included', async () => {
+    const r = exportCli([]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = parseJson<Report>(r.stdout);
+    expect(report.counts).toEqual({ exported: 30 });
+    const meta = metadataDays();
+    const audit = auditLines().filter((l) => l.event === 'exported');
+    expect(audit).toHaveLength(30);
+    for (const d of report.days) {
+      expect(d.path).toBe(partFile(d.day));
+      expect(d.rows).toBe(400);
+      const digest = sha256(d.path);
+      expect(d.sha256).toBe(digest);
+      expect(meta[`ticks/${d.day}`]?.parquet).toMatchObject({ path: d.path, sha256: digest, rows: 400 });
+      expect(audit.find((l) => l.day === d.day)).toMatchObject({ path: d.path, sha256: digest });
+    }
+    expect(readdirSync(join(lake(), 'dataset=ticks', 'date=2026-03-05')).sort()).toEqual(['part-0.parquet']);
+
+    // The types a reader sees: TIMESTAMP(NANOS, UTC), its INT64 copy, DOUBLE, INT64, UTF8; ZSTD pages.
+    const schema = await duck<{ name: string; type: string; logical_type: string | null }>(
+      `SELECT name, type, logical_type FROM parquet_schema('${partFile('2026-03-05')}')`,
+    );
+    const types = Object.fromEntries(schema.map((s) => [s.name, `${s.type} ${s.logical_type ?? ''}`]));
+    expect(types.ts).toMatch(/^INT64 TimestampType\(isAdjustedToUTC=1, unit=TimeUnit\(.*NANOS=NanoSeconds/);
+    expect(types.ts_ns).toBe('INT64 ');
+    expect(types.bid).toBe('DOUBLE ');
+    expect(types.volume).toBe('INT64 ');
+    expect(types.symbol).toMatch(/^BYTE_ARRAY StringType/);
+    const codecs = await duck<{ c: string }>(
+      `SELECT DISTINCT compression AS c FROM parquet_metadata('${partFile('2026-03-05')}')`,
+    );
+    expect(codecs.map((x) => x.c)).toEqual(['ZSTD']);
+
+    // A quant's query: the lake through hive partitioning, filtered by date and symbol, against sqlite3 on the day.
+    for (const [day, symbol] of [
+      ['2026-03-29', 'AAPL'], // a sealed .db
+      ['2026-03-25', 'MSFT'], // compressed in db/
+      ['2026-03-05', 'SPY'], // archived
+    ] as const) {
+      const rows = await duck<Record<string, unknown>>(
+        `SELECT ts_ns::VARCHAR AS ts, symbol, bid, ask, bid_size, ask_size, last, volume, epoch_us(ts)::VARCHAR AS us
+         FROM read_parquet('${lake()}/**/*.parquet', hive_partitioning = true)
+         WHERE date = DATE '${day}' AND symbol = '${symbol}' ORDER BY ts_ns`,
+      );
+      const expected = sqliteRows(backupOf(day), symbol);
+      expect(rows.length).toBe(expected.length);
+      expect(rows.length).toBeGreaterThan(0);
+      const got = rows.map((x) => normalize([x.ts, x.symbol, x.bid, x.ask, x.bid_size, x.ask_size, x.last, x.volume]));
+      expect(got).toEqual(expected);
+      // DuckDB 1.5 reads the TIMESTAMP column at microseconds: its value is the nanosecond copy, truncated.
+      for (const x of rows) expect(String(x.us)).toBe(String(BigInt(String(x.ts)) / 1000n));
+      expect(rows.some((x) => !String(x.ts).endsWith('000'))).toBe(true);
+    }
+  });
+
+  it('is idempotent: a second run skips every intact day and writes nothing; --force rewrites', () => {
+    expect(exportCli([]).code).toBe(0);
+    const before = Object.fromEntries(
+      ['2026-03-02', '2026-03-29'].map((d) => [d, { sha: sha256(partFile(d)), mtime: statSync(partFile(d)).mtimeMs }]),
+    );
+    const auditCount = auditLines().length;
+    const again = exportCli([]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(parseJson<Report>(again.stdout).counts).toEqual({ skipped: 30 });
+    expect(auditLines()).toHaveLength(auditCount);
+    for (const [d, b] of Object.entries(before)) expect(statSync(partFile(d)).mtimeMs).toBe(b.mtime);
+    const forced = exportCli(['--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(parseJson<Report>(forced.stdout).counts).toEqual({ exported: 30 });
+    expect(auditLines().filter((l) => l.event === 'exported')).toHaveLength(60);
+    for (const [d, b] of Object.entries(before)) expect(sha256(partFile(d))).toBe(b.sha);
+  });
+
+  it('a verification mismatch is an error naming the day, and leaves no file behind', () => {
+    const r = exportCli([], { TICKDB_FAULT: 'export:damage-row' });
+    expect(r.code).toBe(1);
+    const report = parseJson<Report>(r.stdout);
+    expect(report.ok).toBe(false);
+    const failed = report.days.filter((d) => d.status === 'failed');
+    expect(failed).toHaveLength(30);
+    expect(failed[0]).toMatchObject({ code: 'VERIFY', day: FROM });
+    // One nanosecond off in one row: the timestamp's exact checksum (sum of ts mod 1000000007) tells.
+    expect(failed[0]?.message).toMatch(
+      /export of ticks 2026-03-01 does not match its database: ts sum: SQLite \d+, Parquet \d+/,
+    );
+    expect(
+      existsSync(lake())
+        ? readdirSync(lake(), { recursive: true }).filter(
+            (f) => String(f).endsWith('.parquet') || String(f).endsWith('.tmp'),
+          )
+        : [],
+    ).toEqual([]);
+    expect(auditLines().filter((l) => l.event === 'exported')).toHaveLength(0);
+    expect(Object.values(metadataDays()).filter((d) => d.parquet !== undefined)).toHaveLength(0);
+  });
+
+  it('reports a day purged before it was exported, and exports the rest', () => {
+    const purge = runCli(['purge', '--root', tree.root, '--now', NOW], {
+      env: { ...ENV, TICKDB_PURGE_AFTER_DAYS: '28', TICKDB_MINIMUM_RETENTION_DAYS: '0' },
+    });
+    expect(purge.code, purge.stderr).toBe(0);
+    const r = exportCli([]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = parseJson<Report>(r.stdout);
+    // purgeAfterDays 28: the days aged 28 to 30 are gone, never exported.
+    expect(report.counts).toEqual({ 'purged-unexported': 3, exported: 27 });
+    expect(report.days.filter((d) => d.status === 'purged-unexported').map((d) => d.day)).toEqual([
+      '2026-03-01',
+      '2026-03-02',
+      '2026-03-03',
+    ]);
+  });
+});

@@ -32,6 +32,8 @@ describe('tickdb CLI foundation', () => {
       'archive',
       'purge',
       'decompress',
+      'query',
+      'export',
       'simulate',
       'inventory',
       'status',

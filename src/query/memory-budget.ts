@@ -25,7 +25,7 @@ export function parseSize(text: string, what: string): number {
 
 /**
  * The memory a day takes while it runs. Decompressing into the cache holds `threads` frames at once (each frame's
- * compressed and decoded bytes); decompressing into memory holds the compressed file, the decoded day and SQLite's
+ * compressed and decoded bytes); decompressing into memory holds those frames, then the decoded day and SQLite's
  * copy of it; a day read in place, or from the cache, only the worker's own share.
  */
 export function dayMemory(source: DaySource, how: Materialize, frameBytes: number, threads: number): number {
@@ -38,7 +38,7 @@ export function dayMemory(source: DaySource, how: Materialize, frameBytes: numbe
     case 'memory': {
       const zst = source.kind === 'compressed' ? source.zstBytes : 0;
       const bytes = source.kind === 'live' ? 0 : (source.bytes ?? zst * 5);
-      return WORKER_BYTES + zst + 2 * bytes;
+      return WORKER_BYTES + threads * Math.ceil(frameBytes * 1.5) + 2 * bytes;
     }
   }
 }

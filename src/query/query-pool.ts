@@ -47,7 +47,7 @@ export class QueryPool {
   private next = 0;
   private head = 0;
   private memoryInUse = 0;
-  private pumping: Promise<void> | undefined;
+  private pumping = false;
   private again = false;
   private settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
   private stopped = false;
@@ -167,21 +167,25 @@ export class QueryPool {
     this.kick();
   }
 
+  /**
+   * Asks for a pump; one runs at a time and runs again while it was asked meanwhile. The flag is cleared with no
+   * await between the last check and the end, so a kick is never lost.
+   */
   private kick(): void {
-    if (this.pumping !== undefined) {
-      this.again = true;
-      return;
-    }
-    this.pumping = this.pump()
+    this.again = true;
+    if (this.pumping) return;
+    this.pumping = true;
+    void this.pump()
       .catch((err: unknown) => this.abort(err))
       .finally(() => {
-        this.pumping = undefined;
+        this.pumping = false;
+        if (this.again && !this.stopped) this.kick();
       });
   }
 
   /** Writes out whatever the earliest unfinished day has ready, moving on to the next day when it is done. */
   private async pump(): Promise<void> {
-    do {
+    while (this.again && !this.stopped) {
       this.again = false;
       for (let st = this.states[this.head]; st?.started === true && !this.stopped; st = this.states[this.head]) {
         const day = st.job.task.source.day;
@@ -201,7 +205,7 @@ export class QueryPool {
         else if (outcome !== undefined) this.output.done(day, outcome);
         this.head++;
       }
-    } while (this.again && !this.stopped);
+    }
     if (this.head >= this.states.length && !this.stopped) {
       this.stopped = true;
       await Promise.all(this.idle.map((w) => w.terminate()));

@@ -45,7 +45,7 @@ export type Materialize =
   | { mode: 'in-place'; verifySha256: boolean }
   | { mode: 'cache-hit'; entry: string; reverify: boolean; tmpPath: string }
   | { mode: 'decompress'; tmpPath: string; entry: string | undefined }
-  | { mode: 'memory' };
+  | { mode: 'memory'; tmpPath: string };
 
 /** One day's work, posted to a worker. */
 export interface DayTask {

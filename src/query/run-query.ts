@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import type { DatasetConfig } from '../config/schema.js';
 import { TickdbError } from '../errors.js';
 import { dayRange, type Day } from '../layout/day.js';
@@ -57,7 +57,9 @@ async function materializeFor(
   verifySealed: boolean,
 ): Promise<Materialize> {
   if (source.kind !== 'compressed') return { mode: 'in-place', verifySha256: verifySealed };
-  if (cache === undefined || (source.bytes ?? 0) > cache.maxBytes) return { mode: 'memory' };
+  if (cache === undefined || (source.bytes ?? 0) > cache.maxBytes) {
+    return { mode: 'memory', tmpPath: tmpEntryPath({ dir: tmpdir(), maxBytes: 0 }, source.sha256 ?? '0'.repeat(64)) };
+  }
   if (source.sha256 === undefined)
     return { mode: 'decompress', tmpPath: tmpEntryPath(cache, '0'.repeat(64)), entry: undefined };
   const tmpPath = tmpEntryPath(cache, source.sha256);
@@ -83,6 +85,7 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
     await ensureCacheDir(req.cache);
     await removeStaleTmp(req.cache);
   }
+  await removeStaleTmp({ dir: tmpdir(), maxBytes: 0 }); // the scratch files of days decompressed into memory
   const workers = Math.max(1, Math.min(req.workers ?? availableParallelism(), plan.sources.length));
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
   const jobs: DayJob[] = [];

@@ -1,14 +1,14 @@
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
-import { sha256Buffer, sha256File } from '../fs/sha256.js';
-import { decompressBuffer, decompressFile } from '../zstd/index.js';
+import { sha256File } from '../fs/sha256.js';
+import { decompressFile } from '../zstd/index.js';
 import { commitEntry, touchEntry, type CacheSpec } from './query-cache.js';
 import type { DaySource, Materialize } from './query-types.js';
 
 /**
  * The seam between a day's storage and the query: a day's database as a local file or as bytes, verified.
  * - `path`: read in place (live or sealed `.db`), or a cache entry; `temporary` paths are deleted after use.
- * - `bytes`: decompressed into memory (no cache), which SQLite opens as an in-memory database.
+ * - `bytes`: decompressed into memory (no cache), which SQLite opens as an in-memory database (`new Database(buffer)`).
  * A remote tier (S3) adds a `DaySource` kind whose bytes it fetches and hands to the same decompression and
  * verification, into the same cache: nothing after this function knows where a day came from.
  */
@@ -94,28 +94,22 @@ async function decompressed(
   return { kind: 'path', path: entry, via: `decompressed into the cache (${source.tier})` };
 }
 
-async function inMemory(source: DaySource): Promise<VerifiedDay> {
-  let data: Buffer;
-  try {
-    data = await readFile(source.path);
-  } catch (err) {
-    throw ioError('read', source.path, err);
-  }
+/**
+ * A compressed day decoded into memory, for a query without a cache: through a scratch `.tmp` (the engine writes
+ * files), read back and deleted before SQLite opens the bytes. The scratch name carries host and pid, so a killed
+ * query's leftover is removed by the next one (removeStaleTmp).
+ */
+async function inMemory(source: DaySource, tmpPath: string, threads: number): Promise<VerifiedDay> {
   let bytes: Buffer;
   try {
-    bytes = await decompressBuffer(data);
-  } catch (err) {
-    throw new TickdbError(
-      'CORRUPT',
-      `corrupt .zst: ${err instanceof Error ? err.message : String(err)}: ${source.path}`,
-      {
-        path: source.path,
-        hint: 'run `tickdb verify --deep`; restore the day from its backup if one exists',
-        cause: err,
-      },
-    );
+    const digest = await decompressFile(source.path, tmpPath, { threads });
+    bytes = await readFile(tmpPath).catch((err: unknown) => {
+      throw ioError('read', tmpPath, err);
+    });
+    checkDigest(source, digest.sha256, digest.bytes);
+  } finally {
+    await unlink(tmpPath).catch(() => undefined);
   }
-  checkDigest(source, sha256Buffer(bytes), bytes.length);
   const quickCheck = source.kind === 'compressed' && source.sha256 === undefined;
   return {
     kind: 'bytes',
@@ -136,7 +130,7 @@ export async function verifiedDay(
     case 'in-place':
       return inPlace(source, how.verifySha256);
     case 'memory':
-      return inMemory(source);
+      return inMemory(source, how.tmpPath, threads);
     case 'cache-hit': {
       if (!how.reverify) return { kind: 'path', path: how.entry, via: 'cache' };
       const digest = await sha256File(how.entry).catch(() => undefined);

@@ -292,4 +292,18 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('tickdb query across the tiers'
     expect(left.reduce((sum, f) => sum + statSync(join(dir, f)).size, 0)).toBeLessThanOrEqual(2 * entry + 1000);
     for (const f of left) expect(sha256(join(dir, f))).toBe(f.slice(0, 64));
   });
+
+  it('gives the same rows with --no-cache, decompressing into memory, and a day over the memory budget fails alone', () => {
+    const args = [SQL, ...PARAMS, '--from', '2026-03-06', '--to', '2026-03-10', '--format', 'csv'];
+    const cached = query(args);
+    expect(cached.code, cached.stderr).toBe(0);
+    const inMemory = query([...args, '--no-cache', '--log-level', 'debug']);
+    expect(inMemory.code, inMemory.stderr).toBe(0);
+    expect(inMemory.stdout).toBe(cached.stdout);
+    expect(inMemory.stderr).toContain('decompressed into memory');
+    const tight = query([...args, '--no-cache', '--memory', '60M']);
+    expect(tight.code).toBe(1);
+    expect(tight.stderr).toMatch(/2026-03-06: 2026-03-06 needs about \d+ MiB, more than the memory budget of 60 MiB/);
+    expect(tight.stdout).toContain('2026-03-10,'); // the sealed day, read in place, still ran
+  });
 });

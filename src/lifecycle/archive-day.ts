@@ -48,6 +48,7 @@ export async function archiveDay(step: ArchiveStep, ctx: ExecContext): Promise<S
         path: step.dest,
         zstSha256: rec.zstSha256,
         zstBytes: rec.zstBytes,
+        ...(step.early !== undefined ? { reason: step.early } : {}),
       },
     },
     ctx,

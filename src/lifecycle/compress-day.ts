@@ -84,6 +84,7 @@ export async function compressDay(step: CompressStep, ctx: ExecContext): Promise
           zstBytes: made.zstBytes,
           level: step.level,
           frames: made.frames,
+          ...(step.early !== undefined ? { reason: step.early } : {}),
         },
       },
       ctx,

@@ -41,6 +41,11 @@ function runStep(step: Step, ctx: ExecContext): Promise<StepOutcome> {
   }
 }
 
+/** Why a step runs before its age asks for it, for its description. */
+function earlyText(early: string | undefined): string {
+  return early === undefined ? '' : ` (early: ${early})`;
+}
+
 /** One line describing a step, for dry runs and logs. */
 export function describeStep(step: Step): string {
   switch (step.kind) {
@@ -59,9 +64,9 @@ export function describeStep(step: Step): string {
     case 'adopt-zst':
       return `verify and adopt ${step.path}`;
     case 'compress':
-      return `compress ${step.source} -> ${step.dest} (level ${step.level})`;
+      return `compress ${step.source} -> ${step.dest} (level ${step.level})${earlyText(step.early)}`;
     case 'archive':
-      return `archive ${step.source} -> ${step.dest}`;
+      return `archive ${step.source} -> ${step.dest}${earlyText(step.early)}`;
     case 'purge':
       return `purge ${step.dataset}/${step.day}: delete ${step.paths.join(', ')} (${step.reason})`;
     case 'purge-backup':

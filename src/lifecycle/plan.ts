@@ -4,6 +4,7 @@ import type { DayFiles, TierFile, TierScan } from '../layout/scan.js';
 import { dayKey, dayPath, type TierDirs } from '../layout/tiers.js';
 import type { DayRecord, Metadata } from '../store/metadata-types.js';
 import { holdFor } from './legal-hold.js';
+import { type DiskFacts, type EarlyRelief, earlyRelief } from './plan-early.js';
 import type { LifecycleJob, Plan, PlanNote, Step } from './step-types.js';
 
 export interface PlanInput {
@@ -15,6 +16,8 @@ export interface PlanInput {
   jobs: ReadonlySet<LifecycleJob>;
   /** Lifts the purge guards (too many days, clock behind the newest sealed day). Never lifts a legal hold. */
   force?: boolean;
+  /** Free space of the db and archive tiers (measured by the caller): below warnFreePercent, days move early. */
+  disk?: DiskFacts;
 }
 
 /** Where a day's one good copy is, as the plan goes on (a compress moves it from `db` to `zst` or `archive`). */
@@ -64,6 +67,7 @@ export function plan(input: PlanInput): Plan {
   const graceOver = now.getTime() >= dayStartMs(today) + config.graceMinutes * 60_000;
   const datasets = new Map(config.datasets.map((d) => [d.prefix, d]));
 
+  const early = earlyRelief({ scan, metadata, config, today, disk: input.disk });
   for (const path of scan.tmpFiles) steps.push({ kind: 'cleanup-tmp', job: 'recover', path });
   const oddDays = planOddEntries(scan, notes);
 
@@ -151,7 +155,7 @@ export function plan(input: PlanInput): Plan {
       continue;
     }
     const planned = steps.length;
-    v.place = planChain(v, t, { dirs, want, graceOver, steps, notes });
+    v.place = planChain(v, t, { dirs, want, graceOver, steps, notes, early });
     const copyMadeNow = steps.slice(planned).some((s) => s.kind === 'compress' || s.kind === 'adopt-zst');
     planBackupPurge(v, t.backupRetentionDays, want, purgeSteps, copyMadeNow);
   }
@@ -168,6 +172,8 @@ interface ChainContext {
   graceOver: boolean;
   steps: Step[];
   notes: PlanNote[];
+  /** Days to move before their age asks for it: the db tier is low on space. */
+  early: EarlyRelief;
 }
 
 /**
@@ -181,7 +187,6 @@ function planChain(v: DayView, t: ReturnType<typeof effectiveThresholds>, c: Cha
   const key = dayKey(prefix, day);
   const primary = v.primary;
   if (primary === undefined) return v.place;
-  const zstDest = (): string => dayPath(c.dirs, age >= t.archiveAfterDays ? 'archive' : 'db', prefix, day, 'zst');
 
   if (v.place === 'db') {
     if (!isSealed(v.record, primary)) {
@@ -211,24 +216,32 @@ function planChain(v: DayView, t: ReturnType<typeof effectiveThresholds>, c: Cha
         });
       }
     }
-    if (age < t.compressAfterDays || !c.want('compress')) return v.place;
+    const early = age < t.compressAfterDays ? c.early.compress.get(key) : undefined;
+    if (age < t.compressAfterDays && early === undefined) return v.place;
+    if (!c.want('compress')) return v.place;
+    // Past archiveAfterDays: straight into the archive tier. Early, with the archive on another file system: there
+    // too, so that nothing of the day is left on the db tier's file system.
+    const toArchive = age >= t.archiveAfterDays || (early !== undefined && c.early.archiveElsewhere);
     c.steps.push({
       ...base,
       kind: 'compress',
       job: 'compress',
       source: primary.path,
-      dest: zstDest(),
+      dest: dayPath(c.dirs, toArchive ? 'archive' : 'db', prefix, day, 'zst'),
       bytes: primary.bytes,
       level: t.compressionLevel,
+      ...(early !== undefined ? { early } : {}),
     });
-    return age >= t.archiveAfterDays ? 'archive' : 'zst'; // past archiveAfterDays: straight into the archive tier
+    return toArchive ? 'archive' : 'zst';
   }
   const adoptJob = v.place === 'zst' ? 'compress' : 'archive';
   if (!hasVerifiedZst(v.record, primary)) {
     if (!c.want(adoptJob)) return v.place;
     c.steps.push({ ...base, kind: 'adopt-zst', job: adoptJob, path: primary.path, bytes: primary.bytes });
   }
-  if (v.place === 'zst' && age >= t.archiveAfterDays && c.want('archive')) {
+  const early = age < t.archiveAfterDays ? c.early.archive.get(key) : undefined;
+  const archiveDue = age >= t.archiveAfterDays || early !== undefined;
+  if (v.place === 'zst' && archiveDue && c.want('archive')) {
     c.steps.push({
       ...base,
       kind: 'archive',
@@ -236,6 +249,7 @@ function planChain(v: DayView, t: ReturnType<typeof effectiveThresholds>, c: Cha
       source: primary.path,
       dest: dayPath(c.dirs, 'archive', prefix, day, 'zst'),
       bytes: primary.bytes,
+      ...(early !== undefined ? { early } : {}),
     });
     return 'archive';
   }

@@ -9,6 +9,7 @@ import { loadMetadataForUpdate, readMetadata, type MetadataRead } from '../store
 import type { JobOutcome, Metadata } from '../store/metadata-types.js';
 import { rebuildMetadata } from '../store/rebuild-metadata.js';
 import { DayStore } from './day-store.js';
+import { readDiskFacts } from './disk-facts.js';
 import type { ExecContext } from './exec-context.js';
 import { executePlan, type StepResult } from './execute.js';
 import { plan } from './plan.js';
@@ -99,6 +100,8 @@ export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Pro
       ctx.dirs,
       ctx.config.datasets.map((d) => d.prefix),
     );
+    // Free space, for the early relief of a db tier below warnFreePercent (the planner itself does no I/O).
+    const disk = await readDiskFacts(ctx.dirs, ctx.logger);
     return {
       scan,
       p: plan({
@@ -109,6 +112,7 @@ export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Pro
         now,
         jobs: new Set(options.jobs),
         force: options.force === true,
+        ...(disk !== undefined ? { disk } : {}),
       }),
     };
   };

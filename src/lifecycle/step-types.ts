@@ -68,6 +68,8 @@ export interface CompressStep extends DayStepBase {
   dest: string;
   bytes: number;
   level: number;
+  /** Why the day is compressed before compressAfterDays (its file system is low), for the audit trail. */
+  early?: string;
 }
 
 export interface ArchiveStep extends DayStepBase {
@@ -75,6 +77,8 @@ export interface ArchiveStep extends DayStepBase {
   source: string;
   dest: string;
   bytes: number;
+  /** Why the day is archived before archiveAfterDays (the db tier's file system is low), for the audit trail. */
+  early?: string;
 }
 
 export interface PurgeStep extends DayStepBase {

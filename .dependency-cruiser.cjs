@@ -7,8 +7,9 @@ const LEVELS = [
   ['fs', 'layout'], // durable file primitives; day <-> path naming and tier scans
   ['config'], // schema, environment, load
   ['sqlite', 'zstd', 'store'], // engines; the state stores (metadata, audit, lock)
-  ['lifecycle', 'simulate'], // the planner and the steps
-  ['inspect', 'query', 'export'], // status, verify, inventory, analyze (read-only views); query across the tiers; the Parquet research lake
+  ['lifecycle', 'simulate', 'wal'], // the planner and the steps; samples of today's WAL
+  // status, verify, inventory, analyze (read-only views); query across the tiers; the Parquet research lake; drills
+  ['inspect', 'query', 'export', 'drill'],
   ['agent', 'service'], // the daemon; the service installers
   ['cli'], // thin commands: parse, call, print
 ];

@@ -4,7 +4,8 @@ import type { TierDirs } from '../layout/tiers.js';
 import type { Logger } from '../log.js';
 
 /** Files whose changes say nothing about the inventory: SQLite side files, temporary files, the agent's own state. */
-const IGNORED_NAME = /(?:-wal|-shm|-journal|\.tmp|\.prom)$|^rotation_metadata\.json|^audit\.jsonl|^tickdb\.lock/;
+const IGNORED_NAME =
+  /(?:-wal|-shm|-journal|\.tmp|\.prom)$|^rotation_metadata\.json|^audit\.jsonl|^tickdb\.lock|^wal_samples\.json/;
 
 export function isIgnoredByWatcher(path: string): boolean {
   return IGNORED_NAME.test(basename(path));

@@ -4,6 +4,7 @@ import { updateMetricsFile } from '../agent/metrics-collect.js';
 import { loadConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { LIFECYCLE_JOBS } from '../lifecycle/step-types.js';
+import { WalSampler } from '../wal/sample-wal.js';
 import {
   action,
   addCommonOptions,
@@ -15,11 +16,19 @@ import {
 } from './context.js';
 import { holdsReader, runJobsCommand } from './jobs-output.js';
 
-/** `run --once`: all due work, then the metrics file; 0 when every job succeeded, 1 otherwise. */
+/**
+ * `run --once`: all due work, a sample of today's WAL (hosts that run tickdb from cron get the WAL checks too), then
+ * the metrics file; 0 when every job succeeded, 1 otherwise.
+ */
 async function runOnce(ctx: CommandContext, force: boolean): Promise<number> {
   return withTreeLock(ctx, 'run --once', async () => {
     const code = await runJobsCommand(ctx, LIFECYCLE_JOBS, force);
     if (ctx.dryRun) return code;
+    try {
+      await new WalSampler().sample(ctx.config, ctx.dirs, ctx.clock.now());
+    } catch (err) {
+      ctx.logger.warn({ job: 'wal', err: describeError(err) }, `cannot sample today's WAL: ${describeError(err)}`);
+    }
     try {
       await updateMetricsFile({ config: ctx.config, dirs: ctx.dirs, now: ctx.clock.now(), agent: { up: false } });
     } catch (err) {

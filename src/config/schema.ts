@@ -120,6 +120,12 @@ export const configSchema = z
     metricsFile: z.string().min(1).optional(),
     diskSpace: diskSpaceSchema.default(() => diskSpaceSchema.parse({})),
     export: exportSchema.optional(),
+    /** Today's -wal above this many bytes is a WARNING (status, metrics): checkpoints are not keeping up. */
+    walWarnBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(1024 ** 3),
     legalHolds: z.array(legalHoldSchema).default([]),
     minimumRetentionDays: days.default(0),
     maxPurgeDaysPerRun: z.number().int().min(1).default(31),

@@ -15,7 +15,9 @@ export type CheckName =
   | 'jobs'
   | 'disk'
   | 'metadata'
-  | 'audit';
+  | 'audit'
+  | 'wal'
+  | 'drill';
 
 /** The order checks are run and printed in. */
 export const CHECK_ORDER: readonly CheckName[] = [
@@ -30,6 +32,8 @@ export const CHECK_ORDER: readonly CheckName[] = [
   'disk',
   'metadata',
   'audit',
+  'wal',
+  'drill',
 ];
 
 export interface CheckResult {

@@ -9,6 +9,7 @@ import { dayKey, metadataPath, type TierDirs } from '../../layout/tiers.js';
 import { verifyAudit, type AuditVerification } from '../../store/audit.js';
 import { isLiveHolder, readLock, type LockInfo } from '../../store/lock.js';
 import { readMetadata, type MetadataRead } from '../../store/metadata.js';
+import { readWalSamples, type WalSample } from '../../wal/wal-samples.js';
 import { readDiskSpace, type DiskReading } from './disk-space.js';
 
 /** Who holds `db/tickdb.lock`, if anyone, and whether that process is alive. */
@@ -36,6 +37,8 @@ export interface StatusFacts {
   writable: Record<string, WriteDenied | undefined>;
   /** The user running status (undefined on Windows). */
   uid: number | undefined;
+  /** The agent's samples of today's -wal (db/wal_samples.json); none when it has not sampled. */
+  walSamples: WalSample[];
 }
 
 /** Why access(W_OK) refused a file, and who owns it (the writer may run as that user, not as us). */
@@ -113,7 +116,7 @@ async function writableFiles(
 /** Reads what the checks need. Throws only when the tree cannot be scanned or the metadata cannot be read. */
 export async function gatherFacts({ config, dirs, now }: GatherInput): Promise<StatusFacts> {
   const { scan, metadata } = await readState(config, dirs, now);
-  const [keptAside, lockInfo, audit, disk, writable] = await Promise.all([
+  const [keptAside, lockInfo, audit, disk, writable, walSamples] = await Promise.all([
     keptAsideFiles(dirs),
     readLock(dirs),
     // Read after the metadata: the trail is appended before the checkpoint is saved, so it is never behind it.
@@ -122,7 +125,21 @@ export async function gatherFacts({ config, dirs, now }: GatherInput): Promise<S
     })),
     readDiskSpace(dirs),
     writableFiles(config, scan, now),
+    readWalSamples(dirs).catch((): WalSample[] => []),
   ]);
   const lock = lockInfo === undefined ? undefined : { info: lockInfo, live: isLiveHolder(lockInfo) };
-  return { now, config, dirs, scan, metadata, keptAside, lock, audit, disk, writable, uid: process.getuid?.() };
+  return {
+    now,
+    config,
+    dirs,
+    scan,
+    metadata,
+    keptAside,
+    lock,
+    audit,
+    disk,
+    writable,
+    uid: process.getuid?.(),
+    walSamples,
+  };
 }

@@ -48,6 +48,7 @@ export function facts(now: string, overrides: Partial<StatusFacts> = {}): Status
     })),
     writable: {},
     uid: 1000,
+    walSamples: [],
     ...overrides,
   };
 }

@@ -2,7 +2,7 @@ import type { Config, JobName } from '../config/schema.js';
 import { tierDirs } from '../layout/tiers.js';
 import type { ScheduleEntry } from './scheduler.js';
 
-/** What the agent schedules: the four lifecycle jobs and the hourly status (metrics) slot. */
+/** What the agent schedules: the four lifecycle jobs, the hourly status (metrics) slot and the restore drill. */
 export type ScheduledJob = JobName;
 
 /**
@@ -19,6 +19,7 @@ export function agentSchedules(
     archive: { pattern: s.archive },
     purge: { pattern: s.purge },
     status: { pattern: s.status },
+    drill: { pattern: s.drill },
   };
 }
 

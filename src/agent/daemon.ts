@@ -6,6 +6,7 @@ import { acquireLock, type TreeLock } from '../store/lock.js';
 import { agentSchedules, configWithDirsOf, dirsChanged, type ScheduledJob } from './agent-config.js';
 import { BusyRetry } from './busy-retry.js';
 import { LifecyclePass, type AgentContext } from './lifecycle-pass.js';
+import { OpsPass } from './ops-pass.js';
 import { removeLockSync } from './lock-sync.js';
 import { nodeTimers, Scheduler, type Timers } from './scheduler.js';
 import { installSignalHandlers, type SignalSource } from './signals.js';
@@ -54,6 +55,7 @@ export class Agent {
   private readonly queue: WorkQueue;
   private readonly work: LifecyclePass;
   private readonly busyRetry: BusyRetry;
+  private readonly ops: OpsPass;
   private scheduler: Scheduler<ScheduledJob> | undefined;
   private lock: TreeLock | undefined;
   private startedAt: Date | undefined;
@@ -86,6 +88,13 @@ export class Agent {
       currentHolds: options.currentHolds,
       signal: this.abort.signal,
       startedAt: () => this.startedAt,
+    });
+    this.ops = new OpsPass({
+      ctx,
+      config: () => this.config,
+      signal: this.abort.signal,
+      writeMetrics: () => this.work.writeMetrics(true),
+      enqueue: (key, run) => this.queue.enqueue(key, run),
     });
   }
 
@@ -147,6 +156,8 @@ export class Agent {
       scheduler.start();
       this.releasers.push({ name: 'timers', release: () => scheduler.stop() });
       this.releasers.push({ name: 'busy retry', release: () => this.busyRetry.cancel() });
+      const sampling = this.ops.startSampling(this.options.timers, this.options.monotonicMs);
+      this.releasers.push({ name: 'WAL sampling timer', release: () => sampling.stop() });
       logger.info(
         {
           job: 'agent',
@@ -224,12 +235,23 @@ export class Agent {
   }
 
   private onSlot(job: ScheduledJob, slot: Date): void {
-    if (job === 'status') this.enqueueMetrics();
-    else this.enqueueJobs([job], job, `slot ${slot.toISOString()}`);
+    if (job === 'status') {
+      this.enqueueMetrics();
+      // Between the nightly jobs, a db tier below warnFreePercent gets a compress and archive pass (early relief).
+      this.queue.enqueue('low-disk', async () => {
+        if (await this.ops.dbTierLow())
+          this.enqueueJobs(['compress', 'archive'], 'low-disk', 'db tier below warnFreePercent');
+      });
+    } else if (job === 'drill') {
+      this.queue.enqueue('drill', () => this.ops.drill(`slot ${slot.toISOString()}`));
+    } else {
+      this.enqueueJobs([job], job, `slot ${slot.toISOString()}`);
+    }
   }
 
   private enqueueCatchUp(why: string): void {
     this.enqueueJobs(LIFECYCLE_JOBS, 'catch-up', why);
+    this.queue.enqueue('wal-sample', () => this.ops.sampleWal());
   }
 
   private enqueueJobs(jobs: readonly LifecycleJob[], label: string, why: string): void {

@@ -8,10 +8,11 @@ import { LIFECYCLE_JOBS } from '../lifecycle/step-types.js';
 import { atomicWrite } from '../fs/atomic-write.js';
 import { readMetadata } from '../store/metadata.js';
 import { emptyMetadata } from '../store/metadata-types.js';
+import { collectOpsMetrics } from './metrics-ops.js';
 import { renderMetrics, type MetricsSnapshot } from './metrics-render.js';
 
 export interface MetricsSources {
-  config: Pick<Config, 'datasets'>;
+  config: Config;
   dirs: TierDirs;
   now: Date;
   agent: MetricsSnapshot['agent'];
@@ -49,6 +50,11 @@ export async function collectMetrics(src: MetricsSources): Promise<MetricsSnapsh
   const scan = await scanTiers(src.dirs, datasets);
   // Unreadable metadata is reported (and fixed by the next job), not a reason to leave the metrics stale.
   const read = await readMetadata(src.dirs, src.now).catch(() => undefined);
+  const ops = await collectOpsMetrics({
+    ...src,
+    scan,
+    metadata: read ?? { metadata: emptyMetadata(src.now), found: false },
+  });
   const metadata = read?.metadata ?? emptyMetadata(src.now);
   const records = Object.values(metadata.days);
 
@@ -103,6 +109,7 @@ export async function collectMetrics(src: MetricsSources): Promise<MetricsSnapsh
     auditLines: metadata.audit.count,
     metadataOk: read !== undefined && read.problem === undefined,
     agent: src.agent,
+    ops,
   };
 }
 

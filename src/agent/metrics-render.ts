@@ -24,6 +24,17 @@ export interface MetricsSnapshot {
   /** False when rotation_metadata.json could not be read or is in a format the agent does not use (absent is fine). */
   metadataOk: boolean;
   agent: { up: boolean; startedAt?: Date };
+  /** Restore drills, today's WAL and the backlog (issue 21); absent in snapshots made without them. */
+  ops?: OpsMetrics;
+}
+
+/** Gathered by `collectOpsMetrics`. */
+export interface OpsMetrics {
+  drill?: { lastRunAt: Date; lastRunOk: boolean; lastSuccessAt?: Date };
+  /** Today's database of each dataset that has one. */
+  wal: { dataset: string; walBytes: number; growingSeconds: number; writerVersion?: number }[];
+  /** Days with overdue work per dataset; absent when it cannot be computed (unusable metadata). */
+  backlog?: { dataset: string; count: number }[];
 }
 
 type Labels = Record<string, string>;
@@ -175,5 +186,66 @@ export function renderMetrics(s: MetricsSnapshot): string {
     'Lines in the audit trail (db/audit.jsonl) as recorded in metadata.',
     one(s.auditLines),
   );
+  if (s.ops !== undefined) renderOps(s.ops, family);
   return `${out.join('\n')}\n`;
+}
+
+type Family = (name: string, type: 'gauge' | 'counter', help: string, samples: Sample[]) => void;
+
+function renderOps(o: OpsMetrics, family: Family): void {
+  const single = (value: number): Sample[] => [{ labels: {}, value }];
+  const d = o.drill;
+  if (d !== undefined) {
+    family(
+      'tickdb_drill_last_run_timestamp_seconds',
+      'gauge',
+      'Unix time at which the last restore drill finished.',
+      single(seconds(d.lastRunAt)),
+    );
+    family(
+      'tickdb_drill_last_run_ok',
+      'gauge',
+      '1 when every copy of the last restore drill restored and matched the metadata, else 0.',
+      single(d.lastRunOk ? 1 : 0),
+    );
+    if (d.lastSuccessAt !== undefined) {
+      family(
+        'tickdb_drill_last_success_timestamp_seconds',
+        'gauge',
+        'Unix time of the last restore drill that succeeded.',
+        single(seconds(d.lastSuccessAt)),
+      );
+    }
+  }
+  const perDataset = (pick: (w: OpsMetrics['wal'][number]) => number | undefined): Sample[] =>
+    o.wal.flatMap((w) => {
+      const value = pick(w);
+      return value === undefined ? [] : [{ labels: { dataset: w.dataset }, value }];
+    });
+  family(
+    'tickdb_wal_bytes',
+    'gauge',
+    "Size in bytes of today's -wal of each dataset (0 when there is none).",
+    perDataset((w) => w.walBytes),
+  );
+  family(
+    'tickdb_wal_growing_seconds',
+    'gauge',
+    "Seconds today's -wal has grown past the autocheckpoint threshold with no checkpoint resetting it (agent samples).",
+    perDataset((w) => w.growingSeconds),
+  );
+  family(
+    'tickdb_writer_sqlite_version',
+    'gauge',
+    "SQLITE_VERSION_NUMBER of the library that last wrote today's database (3051003 is 3.51.3).",
+    perDataset((w) => w.writerVersion),
+  );
+  if (o.backlog !== undefined) {
+    family(
+      'tickdb_backlog',
+      'gauge',
+      "Number of days with overdue work (seal, backup, compress, archive, purge) by the planner's rules.",
+      o.backlog.map((b) => ({ labels: { dataset: b.dataset }, value: b.count })),
+    );
+  }
 }

@@ -29,6 +29,7 @@ export const commandLoaders: ReadonlyMap<string, () => Promise<CommandFactory>> 
   ['verify', async () => (await import('./verify.js')).verifyCommand],
   ['audit', async () => (await import('./audit.js')).auditCommand],
   ['restore', async () => (await import('./restore.js')).restoreCommand],
+  ['drill', async () => (await import('./drill.js')).drillCommand],
   ['quarantine', async () => (await import('./quarantine.js')).quarantineCommand],
   ['service', async () => (await import('./service.js')).serviceCommand],
 ]);

@@ -72,6 +72,8 @@ export const schedulesSchema = z.strictObject({
   archive: cronString.default('30 2 * * *'),
   purge: cronString.default('30 2 * * *'),
   status: cronString.default('0 * * * *'),
+  /** The restore drill (src/drill): weekly, Sunday 04:00 UTC, after the nightly jobs. */
+  drill: cronString.default('0 4 * * 0'),
 });
 
 /** The research lake (DESIGN 15): where `tickdb export` and the scheduled export job write Parquet. */

@@ -51,6 +51,15 @@ export interface DayRecord {
   origin?: string;
   /** Set once the day is exported to Parquet and verified; kept when the day is purged (the lake is elsewhere). */
   parquet?: ParquetRecord;
+  /** The last restore drill of the day (src/drill): each stored copy restored and checked. */
+  drill?: DrillRecord;
+}
+
+/** What a restore drill found for each copy of a day. */
+export interface DrillRecord {
+  at: string;
+  ok: boolean;
+  copies: { tier: string; location: string; ok: boolean; message: string }[];
 }
 
 export interface JobOutcome {

@@ -16,6 +16,8 @@ import type { StatusFacts } from './facts.js';
 import { checkAudit, checkQuarantine } from './integrity-checks.js';
 import { checkAgent, checkJobFailures, checkRotation } from './job-checks.js';
 import { checkMetadata } from './metadata-checks.js';
+import { checkDrill } from './drill-checks.js';
+import { checkWal } from './wal-checks.js';
 
 export interface StatusReport {
   status: CheckStatus;
@@ -86,6 +88,8 @@ export function buildStatusReport(facts: StatusFacts): StatusReport {
     guarded('disk', () => checkDiskSpace(facts.disk, facts.config)),
     guarded('metadata', () => checkMetadata(facts)),
     guarded('audit', () => checkAudit(facts)),
+    guarded('wal', () => checkWal(facts)),
+    guarded('drill', () => checkDrill(facts)),
   ];
   const order = (c: CheckResult): number => CHECK_ORDER.indexOf(c.name);
   const checks = outputs

@@ -23,6 +23,7 @@ function harness(start: string, schedules?: Record<Job, ScheduleEntry>) {
           archive: '30 2 * * *',
           purge: '30 2 * * *',
           status: '0 * * * *',
+          drill: '0 4 * * 0',
         },
         graceMinutes: 15,
       }),

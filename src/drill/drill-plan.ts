@@ -1,0 +1,82 @@
+import type { DayFiles } from '../layout/scan.js';
+import type { DayRecord } from '../store/metadata-types.js';
+import type { CopyTier, StoredCopy } from './drill-types.js';
+
+/** Why a recorded day cannot be drilled, or undefined when it can. */
+export function notDrillable(rec: DayRecord): string | undefined {
+  if (rec.state === 'quarantined') return `quarantined (${rec.quarantine?.reason ?? 'no reason recorded'})`;
+  if (rec.pendingDelete !== undefined) return 'an interrupted move is pending (the next run finishes it)';
+  if (rec.state === 'live') return 'not sealed yet';
+  if (rec.state === 'purged') return 'purged';
+  if (rec.sha256 === undefined) return 'no recorded SHA-256 (the next run verifies the day and records it)';
+  return undefined;
+}
+
+/**
+ * The local copies of a day that its record vouches for: the primary copy where its state puts it (the sealed
+ * `.db`, the `.db.zst` in db/, or the archived `.db.zst`) and the backup once it is recorded as the sealed day's
+ * copy. A file the record does not account for is the planner's business (a duplicate is quarantined there).
+ */
+export function localCopies(rec: DayRecord, files: DayFiles | undefined): StoredCopy[] {
+  if (files === undefined) return [];
+  const out: StoredCopy[] = [];
+  const add = (tier: CopyTier, kind: 'db' | 'zst', f: { path: string; bytes: number } | undefined): void => {
+    if (f !== undefined) out.push({ tier, kind, location: f.path, bytes: f.bytes });
+  };
+  if (rec.state === 'sealed') add('db', 'db', files.db);
+  if (rec.state === 'compressed') add('db', 'zst', files.zst);
+  if (rec.state === 'archived') add('archive', 'zst', files.archive);
+  if (rec.backupSha256 !== undefined && rec.backupSha256 === rec.sha256) add('backup', 'db', files.backup);
+  return out;
+}
+
+/** A drillable day and the tiers that hold a copy of it. */
+export interface DrillCandidate {
+  key: string;
+  age: number;
+  tiers: readonly CopyTier[];
+}
+
+/** A day picked for one tier: the drill restores that tier's copy of it. */
+export interface DrillPick {
+  tier: CopyTier;
+  key: string;
+}
+
+/**
+ * The scheduled drill's choice: for each tier, one day among those with a copy there, at random, weighted by age
+ * (a day twice as old is twice as likely: old copies are read least and rot unseen longest). Pure: `random`
+ * returns numbers in [0, 1).
+ */
+export function pickDrillDays(
+  candidates: readonly DrillCandidate[],
+  tiers: readonly CopyTier[],
+  random: () => number,
+): DrillPick[] {
+  const picks: DrillPick[] = [];
+  for (const tier of tiers) {
+    const pool = candidates.filter((c) => c.tiers.includes(tier));
+    const total = pool.reduce((s, c) => s + Math.max(1, c.age), 0);
+    let x = random() * total;
+    for (const c of pool) {
+      x -= Math.max(1, c.age);
+      if (x < 0) {
+        picks.push({ tier, key: c.key });
+        break;
+      }
+    }
+  }
+  return picks;
+}
+
+/** A small seeded generator (mulberry32), so that a drill's choice can be replayed with `--seed`. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

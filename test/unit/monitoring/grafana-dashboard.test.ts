@@ -61,6 +61,7 @@ describe('monitoring/grafana/tickdb-dashboard.json', () => {
       if (p.type === 'row') continue;
       expect(p.targets?.length, `${p.title}: targets`).toBeGreaterThan(0);
       for (const t of p.targets ?? []) {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax, not a template
         expect(t.datasource?.uid).toBe('${datasource}');
         expect(t.expr).toContain('instance=~"$instance"');
       }

@@ -42,6 +42,7 @@ describe('tickdb CLI foundation', () => {
       'verify',
       'audit',
       'restore',
+      'drill',
       'quarantine',
       'service',
       'help',

@@ -39,6 +39,7 @@ const TOP: Record<string, unknown> = {
   diskSpace: 15,
   queryCache: '/var/cache',
   export: '/lake',
+  walWarnBytes: '1GiB',
   legalHolds: { reason: 'x' },
   minimumRetentionDays: '0',
   maxPurgeDaysPerRun: '31',
@@ -68,6 +69,7 @@ const SCHEDULES: Record<string, unknown> = {
   archive: null,
   purge: ['* * * * *'],
   status: 60,
+  drill: 7,
 };
 const DISK: Record<string, unknown> = { warnFreePercent: '15', critFreePercent: true };
 const QUERY_CACHE: Record<string, unknown> = { dir: 5, maxBytes: '4G' };

@@ -110,6 +110,7 @@ export async function executePlan(steps: readonly Step[], ctx: ExecContext, dryR
       continue;
     }
     let outcome: StepOutcome;
+    log.debug('step started'); // with the step's own line at its end: where a crash or a slow step was (--log-level debug)
     try {
       outcome = await runStep(step, ctx);
     } catch (err) {

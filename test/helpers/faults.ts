@@ -34,6 +34,8 @@ export interface SpawnOptions {
   killAfterMs?: number;
   /** Called at the moment of the kill, before the signal is sent (to look at the tree as the kill found it). */
   beforeKill?: () => void;
+  /** SIGKILL the process as soon as its stderr so far satisfies this (e.g. a step's start was logged). */
+  killWhenStderr?: (stderr: string) => boolean;
 }
 
 /** Runs the compiled CLI without blocking the event loop (so several can run at once), optionally killing it. */
@@ -49,20 +51,22 @@ export function runCliAsync(args: string[], options: SpawnOptions = {}): Promise
   child.stdout.on('data', (d: Buffer) => {
     stdout += d.toString();
   });
+  const kill = (): void => {
+    if (child.exitCode === null && child.signalCode === null && !child.killed) {
+      options.beforeKill?.();
+      child.kill('SIGKILL');
+    }
+  };
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
+    if (options.killWhenStderr?.(stderr) === true) kill();
   });
   let killTimer: NodeJS.Timeout | undefined;
   let poller: NodeJS.Timeout | undefined;
   let watchedAtMs: number | undefined;
   const armKill = (): void => {
     if (options.killAfterMs === undefined) return;
-    killTimer = setTimeout(() => {
-      if (child.exitCode === null && child.signalCode === null) {
-        options.beforeKill?.();
-        child.kill('SIGKILL');
-      }
-    }, options.killAfterMs);
+    killTimer = setTimeout(kill, options.killAfterMs);
   };
   if (options.watch === undefined) armKill();
   else {

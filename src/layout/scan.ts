@@ -125,6 +125,7 @@ export async function scanTiers(dirs: TierDirs, datasets: readonly string[]): Pr
     const names = new Set(paths);
     for (const path of paths.sort()) {
       const name = path.slice(path.lastIndexOf(sep) + 1);
+      if (name.startsWith('.tickdb.lock.')) continue; // a lock being created: the lock's own litter (src/store/lock.ts)
       if (/\.tmp(-wal|-shm|-journal)?$/.test(name)) {
         scan.tmpFiles.push(path);
         continue;

@@ -67,7 +67,13 @@ async function createExclusive(path: string, info: LockInfo): Promise<boolean> {
     } finally {
       await handle.close();
     }
-    await link(tmp, path);
+    try {
+      await link(tmp, path);
+    } catch (err) {
+      // EEXIST: held. ENOENT: our temporary file was removed meanwhile (the holder clears lock litter): try again.
+      if (errnoOf(err) === 'EEXIST' || errnoOf(err) === 'ENOENT') return false;
+      throw err;
+    }
     return true;
   } catch (err) {
     if (errnoOf(err) === 'EEXIST') return false;
@@ -113,10 +119,14 @@ async function takeOver(path: string, seen: FileInstance, me: LockInfo): Promise
   return 'busy';
 }
 
-/** Claims left by a process killed in a takeover: once we hold the lock, claims on older versions of it are litter. */
+/**
+ * Litter of processes killed while taking the lock: claims on older versions of it, and temporary lock files. Once we
+ * hold the lock they serve nobody; a live contender whose temporary file goes simply tries again.
+ */
 async function removeOldClaims(path: string, mine: string): Promise<void> {
   const dir = dirname(path);
   const stem = `${basename(path)}.takeover-`;
+  const temp = `.${basename(path)}.`; // a contender's temporary file (one killed before removing it is litter)
   let names: string[];
   try {
     names = await readdir(dir);
@@ -124,7 +134,10 @@ async function removeOldClaims(path: string, mine: string): Promise<void> {
     return;
   }
   for (const name of names)
-    if (name.startsWith(stem) && !join(dir, name).startsWith(mine))
+    if (
+      (name.startsWith(stem) && !join(dir, name).startsWith(mine)) ||
+      (name.startsWith(temp) && name.endsWith('.tmp'))
+    )
       await unlink(join(dir, name)).catch(() => undefined);
 }
 

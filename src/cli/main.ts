@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CliRuntime } from './context.js';
 import { loadCommands } from './commands.js';
-import packageJson from '../../package.json' with { type: 'json' };
+import { packageVersion } from '../package-info.js';
 
 /** The program for `argv`: its subcommand only, or every subcommand when it names none (see `loadCommands`). */
 export async function buildProgram(runtime: CliRuntime, argv: readonly string[]): Promise<Command> {
@@ -9,7 +9,7 @@ export async function buildProgram(runtime: CliRuntime, argv: readonly string[])
     .description(
       'Lifecycle agent for daily SQLite tick databases: pre-create, seal, back up, compress, archive, purge.',
     )
-    .version(packageJson.version)
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: runtime.stdout, writeErr: runtime.stderr });

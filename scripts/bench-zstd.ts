@@ -18,13 +18,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  compressFile,
-  concurrencyFor,
-  decompressFile,
-  DEFAULT_FRAME_BYTES,
-  threadPoolSize,
-} from '../src/zstd/index.js';
+import { compressFile, decompressFile, DEFAULT_FRAME_BYTES, effectiveThreads } from '../src/zstd/index.js';
 
 export interface BenchZstdOptions {
   /** An existing file to compress; otherwise one of `mb` MiB is generated. */
@@ -46,9 +40,8 @@ export interface BenchZstdResult {
   cores: number;
   level: number;
   threads: number;
-  /** Frames actually compressed at once (threads capped at UV_THREADPOOL_SIZE - 1). */
+  /** Frames actually compressed at once (worker threads: threads capped at the core count). */
   concurrency: number;
-  uvThreadpoolSize: number;
   frameBytes: number;
   zstdVersion: string;
   cli: {
@@ -257,8 +250,7 @@ export async function benchZstd(opts: BenchZstdOptions = {}): Promise<BenchZstdR
       cores,
       level,
       threads,
-      concurrency: concurrencyFor(threads),
-      uvThreadpoolSize: threadPoolSize(),
+      concurrency: effectiveThreads(threads),
       frameBytes,
       zstdVersion: version,
       cli: {
@@ -315,7 +307,7 @@ export function formatBenchZstd(r: BenchZstdResult): string {
   const w = Math.max(...rows.map((x) => (x[0] ?? '').length));
   return [
     `file ${r.file}: ${m(r.bytes)}; ${r.zstdVersion}`,
-    `cores ${r.cores}, threads ${r.threads}, concurrency ${r.concurrency}, UV_THREADPOOL_SIZE ${r.uvThreadpoolSize}, frame ${m(r.frameBytes)}, ${r.ours.frames} frames`,
+    `cores ${r.cores}, threads ${r.threads}, concurrency ${r.concurrency}, frame ${m(r.frameBytes)}, ${r.ours.frames} frames`,
     '(cpu: user+system time of the zstd process or of this process; load: 1-min load average when the step began)',
     '',
     ...rows.map(

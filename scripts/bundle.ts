@@ -5,10 +5,10 @@
 // before its first read. Bundled, zod and commander are tree-shaken into a chunk shared with our code. Each command
 // stays a chunk of its own, loaded on demand (src/cli/commands.ts).
 //
-// What stays outside: Node's modules, and the dependencies that are native (better-sqlite3, @mongodb-js/zstd),
+// What stays outside: Node's modules, and the dependencies that are native (better-sqlite3, zstd-napi),
 // start threads from files of their own (pino), or are loaded lazily anyway. dist/src stays the tree that the
 // benchmark imports. The worker that SQLite inspection runs in is an entry of its own, written next to the chunk
-// that starts it (src/worker-url.ts). Source maps lead back to dist/src (`node --enable-source-maps`).
+// that starts it (src/worker-url.ts), and so are the zstd frame and sink workers. Source maps lead back to dist/src (`node --enable-source-maps`).
 import { build } from 'rolldown';
 
 const BUNDLED = new Set(['zod', 'commander']);
@@ -25,6 +25,8 @@ const result = await build({
     main: 'dist/src/cli/main.js',
     'inspect-worker': 'dist/src/sqlite/inspect-worker.js',
     'query-worker': 'dist/src/query/query-worker.js',
+    'zstd-worker': 'dist/src/zstd/zstd-worker.js',
+    'sink-worker': 'dist/src/zstd/sink-worker.js',
   },
   external: isExternal,
   platform: 'node',

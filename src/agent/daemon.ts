@@ -26,7 +26,7 @@ export interface AgentOptions {
   exit?: (code: number) => void;
   /**
    * Ends the process at once by a signal whose handler has been removed (default: process.kill of itself). Not
-   * process.exit: that waits for the native compression under way on libuv's pool, which may take seconds.
+   * process.exit: that waits for the native compression call under way on a zstd worker thread (seconds).
    */
   kill?: (signal: NodeJS.Signals) => void;
   timers?: Timers;

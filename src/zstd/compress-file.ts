@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
-import { BackgroundFlusher, assertDistinct, concurrencyFor, openWithSize, readAt, writeAt } from './file-io.js';
-import { sealFrame } from './frame-header.js';
-import { assertLevel, compressBuffer, nativeMessage } from './native.js';
+import { assertLevel } from './engine.js';
+import { BackgroundFlusher, assertDistinct, effectiveThreads, openWithSize, readAt, writeAt } from './file-io.js';
+import type { FrameFailure, FrameJob } from './frame-protocol.js';
+import { FramePool } from './frame-pool.js';
 import { encodeSeekTable, type SeekTableEntry } from './seek-table.js';
-import { xxh64Low32Async } from './xxhash64.js';
 
 export const DEFAULT_FRAME_BYTES = 32 * 1024 * 1024;
 /** The seekable format's limit on a frame's decompressed size. */
@@ -47,7 +47,7 @@ export interface ZstdProgress {
 export interface CompressOptions {
   /** zstd level, 1..22. */
   level: number;
-  /** Frames compressed at once (see `concurrencyFor`: capped at libuv's pool size - 1). */
+  /** Frames compressed at once, on as many worker threads (capped at the core count, see `effectiveThreads`). */
   threads: number;
   /** Most bytes of input per frame; default 32 MiB. Frames are evened out across threads (see `planFrames`). */
   frameBytes?: number;
@@ -62,44 +62,19 @@ export interface CompressResult {
   zstBytes: number;
   /** zstd frames written (the seek table's skippable frame not counted). */
   frames: number;
+  /** Worker threads that compressed them (`effectiveThreads(threads)`, at most one per frame). */
+  threads: number;
 }
 
-interface FrameJob {
-  inputBytes: number;
-  result: Promise<{ frame: Buffer; checksum: number }>;
-}
-
-async function compressFrame(
-  input: Buffer,
-  level: number,
-  index: number,
-  src: string,
-): Promise<{ frame: Buffer; checksum: number }> {
-  const [compressed, checksum] = await Promise.all([
-    compressBuffer(input, level).catch((err: unknown) => {
-      throw new TickdbError(
-        'INTERNAL',
-        `zstd compression of frame #${index + 1} of ${src} failed: ${nativeMessage(err)}`,
-        {
-          path: src,
-          cause: err,
-        },
-      );
-    }),
-    xxh64Low32Async(input),
-  ]);
-  try {
-    return { frame: sealFrame(compressed, input.length, checksum), checksum };
-  } catch (err) {
-    throw new TickdbError(
-      'INTERNAL',
-      `zstd produced an unexpected frame #${index + 1} for ${src}: ${nativeMessage(err)}`,
-      {
-        path: src,
-        cause: err,
-      },
-    );
+function compressFailure(src: string, failure: FrameFailure): TickdbError {
+  if (failure.stage === 'read') {
+    return ioError('read', src, Object.assign(new Error(failure.message), { code: failure.code }));
   }
+  return new TickdbError(
+    'INTERNAL',
+    `zstd compression of frame #${failure.index + 1} of ${src} failed: ${failure.message}`,
+    { path: src },
+  );
 }
 
 async function openOutput(path: string): Promise<FileHandle> {
@@ -112,19 +87,20 @@ async function openOutput(path: string): Promise<FileHandle> {
 
 /**
  * Compresses `src` into `dst` as standard zstd: independent frames of at most `frameBytes` of input each (so they can
- * be compressed, and later decompressed, in parallel; see `planFrames`), each with its content size and checksum, then
- * a seek table (zstd seekable format) in a skippable frame that `zstd -d` ignores.
+ * be compressed, and later decompressed, in parallel; see `planFrames`), each with its content size and checksum
+ * (written by libzstd), then a seek table (zstd seekable format) in a skippable frame that `zstd -d` ignores.
  *
  * - `dst` is written exactly as named, created or truncated: the caller passes its `*.tmp` path, renames it after
  *   verifying it (`decompressFile(dst, null, ...)` against `sourceSha256`) and fsyncs the directory.
- * - Up to `concurrencyFor(threads)` frames are compressed at once on libuv's pool while the main thread reads the
- *   next frame and hashes; frames are written in order. Memory stays about threads x frameBytes x 2 (inputs in
- *   flight plus their outputs) plus libzstd's contexts (about 100 MB each at level 19); the file is never held whole.
- * - SHA-256 of the input is computed as it is read, that of the output as it is written; the output is flushed to
+ * - Frames are compressed on `effectiveThreads(threads)` worker threads (frame-pool.ts), each reading its frame from
+ *   the file; the main thread hashes each frame's input and writes the frames in order. Memory stays flat across
+ *   frames: per thread, libzstd's context (about 100 MB at level 19) and a reused input and output buffer of
+ *   `frameBytes` each; the file is never held whole.
+ * - SHA-256 of the input is computed in frame order, that of the output as it is written; the output is flushed to
  *   disk in the background every 8 MiB written and fsynced before the promise resolves.
- * - Aborting through `signal` rejects with `signal.reason` (an AbortError by default) at the next frame boundary,
- *   leaving a partial `dst` that the caller deletes. Native calls already running finish in the background and
- *   their output is dropped. Any other failure also leaves a partial `dst` for the caller to delete.
+ * - Aborting through `signal` rejects with `signal.reason` (an AbortError by default) at once; the workers stop
+ *   within one 4 MiB compression step, leaving a partial `dst` that the caller deletes. Any other failure also
+ *   leaves a partial `dst` for the caller to delete.
  * - Read errors name `src`, write and fsync errors name `dst` (ENOSPC/EDQUOT as NO_SPACE), as TickdbError.
  */
 export async function compressFile(src: string, dst: string, opts: CompressOptions): Promise<CompressResult> {
@@ -136,7 +112,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
       `frameBytes must be an integer from ${MIN_FRAME_BYTES} to ${MAX_FRAME_BYTES}, got ${frameBytes}`,
     );
   }
-  const concurrency = concurrencyFor(opts.threads);
+  const threads = effectiveThreads(opts.threads);
   assertDistinct(src, dst);
   const { signal, onProgress } = opts;
   signal?.throwIfAborted();
@@ -144,6 +120,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
   const { handle: input, size } = await openWithSize(src);
   let output: FileHandle | undefined;
   let flusher: BackgroundFlusher | undefined;
+  let pool: FramePool | undefined;
   try {
     output = await openOutput(dst);
     const out = output;
@@ -151,50 +128,54 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     // burst) ends up in a journal commit that a writer's fsync must wait for (measured: 68 ms waits in the writer).
     const flush = new BackgroundFlusher(out, dst, FLUSH_EVERY_BYTES);
     flusher = flush;
-    const plan = planFrames(size, frameBytes, concurrency);
+    const plan = planFrames(size, frameBytes, threads);
+    pool = await FramePool.start(
+      { mode: 'compress', fd: input.fd, level: opts.level, slotBytes: plan.frameBytes },
+      Math.min(threads, plan.frames),
+    );
     const sourceHash = createHash('sha256');
     const zstHash = createHash('sha256');
     const entries: SeekTableEntry[] = [];
-    const inFlight: FrameJob[] = [];
-    let readPos = 0;
     let writePos = 0;
     let bytesDone = 0;
 
-    const writeOldest = async (): Promise<void> => {
-      const job = inFlight.shift();
-      if (job === undefined) return;
-      const { frame, checksum } = await job.result;
-      signal?.throwIfAborted();
-      await writeAt(out, frame, writePos, dst);
-      flush.wrote(frame.length);
-      zstHash.update(frame);
-      writePos += frame.length;
-      entries.push({ compressedSize: frame.length, decompressedSize: job.inputBytes, checksum });
-      bytesDone += job.inputBytes;
-      onProgress?.({ bytesIn: bytesDone, totalBytes: size });
-    };
-
-    for (let i = 0; i < plan.frames; i++) {
-      signal?.throwIfAborted();
-      const want = Math.min(plan.frameBytes, size - readPos);
-      const chunk = await readAt(input, readPos, want, src);
-      if (chunk.length !== want) {
-        throw new TickdbError(
-          'IO',
-          `${src} shrank while it was being compressed (read ${readPos + chunk.length} of ${size} bytes)`,
-          {
-            path: src,
-          },
-        );
+    async function* jobs(): AsyncGenerator<FrameJob> {
+      for (let index = 0; index < plan.frames; index++) {
+        const offset = index * plan.frameBytes;
+        yield { index, offset, length: Math.min(plan.frameBytes, size - offset) };
       }
-      sourceHash.update(chunk);
-      readPos += want;
-      const result = compressFrame(chunk, opts.level, i, src);
-      result.catch(() => undefined); // awaited in order by writeOldest; this keeps an early failure from being "unhandled"
-      inFlight.push({ inputBytes: want, result });
-      if (inFlight.length >= concurrency) await writeOldest();
     }
-    while (inFlight.length > 0) await writeOldest();
+    await pool.run(
+      jobs(),
+      async (made, buffers) => {
+        const want = Math.min(plan.frameBytes, size - bytesDone);
+        if (made.inputBytes !== want) {
+          throw new TickdbError(
+            'IO',
+            `${src} shrank while it was being compressed (read ${bytesDone + made.inputBytes} of ${size} bytes)`,
+            {
+              path: src,
+            },
+          );
+        }
+        sourceHash.update(buffers.input.subarray(0, made.inputBytes));
+        const frame = buffers.output.subarray(0, made.bytes);
+        await writeAt(out, frame, writePos, dst);
+        flush.wrote(frame.length);
+        zstHash.update(frame);
+        writePos += frame.length;
+        // The frame's Content_Checksum (its last 4 bytes) is the low 32 bits of XXH64 of its content: the seek table's.
+        entries.push({
+          compressedSize: frame.length,
+          decompressedSize: made.inputBytes,
+          checksum: frame.readUInt32LE(frame.length - 4),
+        });
+        bytesDone += made.inputBytes;
+        onProgress?.({ bytesIn: bytesDone, totalBytes: size });
+      },
+      (failure) => compressFailure(src, failure),
+      signal,
+    );
 
     const grown = (await readAt(input, size, 1, src)).length > 0;
     if (grown) {
@@ -211,8 +192,10 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
       zstSha256: zstHash.digest('hex'),
       zstBytes: writePos,
       frames: entries.length,
+      threads: pool.size,
     };
   } finally {
+    await pool?.close();
     await input.close().catch(() => undefined);
     await flusher?.settle();
     if (output !== undefined) await output.close().catch(() => undefined);

@@ -1,5 +1,5 @@
-import { writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
 
@@ -51,19 +51,6 @@ export async function writeAt(fh: FileHandle, data: Uint8Array, position: number
   }
 }
 
-/**
- * `writeAt` on the calling thread, for a writer that hashes what it writes in cache-sized slices (see
- * decompress-file.ts): an async write per slice would hand each to libuv's pool and wait for the round trip.
- */
-export function writeAtSync(fh: FileHandle, data: Uint8Array, position: number, path: string): void {
-  let done = 0;
-  try {
-    while (done < data.length) done += writeSync(fh.fd, data, done, data.length - done, position + done);
-  } catch (err) {
-    throw ioError('write', path, err);
-  }
-}
-
 export async function fsyncFile(fh: FileHandle, path: string): Promise<void> {
   try {
     await fh.sync();
@@ -72,23 +59,15 @@ export async function fsyncFile(fh: FileHandle, path: string): Promise<void> {
   }
 }
 
-/** The size of libuv's thread pool as libuv reads it (UV_THREADPOOL_SIZE at first use; 4 by default, max 1024). */
-export function threadPoolSize(): number {
-  const n = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
-  return Number.isFinite(n) && n > 0 ? Math.min(n, 1024) : 4;
-}
-
 /**
- * How many frames are (de)compressed at once for `threads` requested: the native calls each hold one thread of
- * libuv's pool for as long as a frame takes (seconds at level 19), and that pool also serves every fs call of the
- * process, so one pool thread is always left free for I/O: min(threads, pool size - 1), at least 1. With the
- * default pool of 4, at most 3 frames run at once; a host that wants 4 sets UV_THREADPOOL_SIZE=5 or more before
- * Node starts its pool (in the service unit, or first thing in the entry script).
+ * The worker threads that (de)compress a file for `threads` configured (compressionThreads): the configured value,
+ * up to the number of cores of the host (a thread more than the cores only adds contexts of about 100 MB each at
+ * level 19, and the switching between them). Unrelated to libuv's pool, which the frames no longer use.
  */
-export function concurrencyFor(threads: number): number {
+export function effectiveThreads(threads: number, cores = availableParallelism()): number {
   if (!Number.isInteger(threads) || threads < 1)
     throw new TickdbError('USAGE', `threads must be a positive integer, got ${threads}`);
-  return Math.max(1, Math.min(threads, threadPoolSize() - 1));
+  return Math.max(1, Math.min(threads, cores));
 }
 
 /** Refuses an output path that is the input itself (opening it for writing would truncate the input). */

@@ -1,7 +1,7 @@
 /**
  * The zstd frame format (RFC 8878, section 3.1), as much of it as tickdb needs without decoding: frame and block
- * headers, so that frame boundaries can be found by walking block headers, and `sealFrame`, which gives a frame
- * made by the native binding the content size and content checksum that the binding does not write.
+ * headers, so that the frames of a file made by the `zstd` CLI can be found by walking block headers
+ * (frame-scan.ts) and decoded in parallel. Content size and checksum of tickdb's own frames are written by libzstd.
  */
 
 export const ZSTD_MAGIC = 0xfd2fb528;
@@ -13,7 +13,6 @@ export const MAX_FRAME_HEADER_BYTES = 18;
 export const BLOCK_HEADER_BYTES = 3;
 /** Block_Maximum_Size: no block carries more than 128 KiB. */
 export const MAX_BLOCK_BYTES = 128 * 1024;
-const CHECKSUM_BYTES = 4;
 
 export function isSkippableMagic(magic: number): boolean {
   return (magic & SKIPPABLE_MAGIC_MASK) >>> 0 === SKIPPABLE_MAGIC_BASE;
@@ -76,65 +75,4 @@ export function parseBlockHeader(b: Uint8Array, at: number): BlockHeader | strin
   if (type === 3) return 'reserved block type';
   if (size > MAX_BLOCK_BYTES) return `block size ${size} exceeds the 128 KiB maximum`;
   return { last, type, contentBytes: type === 1 ? 1 : size };
-}
-
-/**
- * Walks the blocks of an in-memory frame that starts at b[0]; returns the offset just past its last block
- * (before any content checksum), or a description of the problem.
- */
-export function blocksEnd(b: Uint8Array, header: FrameHeader): number | string {
-  let at = header.headerBytes;
-  for (;;) {
-    if (at + BLOCK_HEADER_BYTES > b.length) return 'ends inside a block header';
-    const block = parseBlockHeader(b, at);
-    if (typeof block === 'string') return block;
-    at += BLOCK_HEADER_BYTES + block.contentBytes;
-    if (at > b.length) return 'ends inside a block';
-    if (block.last) return at;
-  }
-}
-
-/**
- * Gives a single frame made by the native binding its Frame_Content_Size and Content_Checksum (the low 32 bits of
- * XXH64 of the content, computed by the caller), so that `zstd -t`, `zstd -l` and every decoder can check it.
- * Blocks are copied unchanged: only the descriptor byte changes, the size field is inserted after the window
- * descriptor, and the checksum is appended. A frame that already has a checksum is returned as is.
- * Throws a plain Error when `frame` is not exactly one well-formed zstd frame of `contentSize` bytes.
- */
-export function sealFrame(frame: Buffer, contentSize: number, checksumLow32: number): Buffer {
-  if (frame.length < 4 || frame.readUInt32LE(0) !== ZSTD_MAGIC) throw new Error('not a zstd frame');
-  const header = parseFrameHeader(frame);
-  if (typeof header === 'string') throw new Error(`bad frame header: ${header}`);
-  if (header.contentSize !== undefined && header.contentSize !== contentSize) {
-    throw new Error(`frame declares ${header.contentSize} bytes, expected ${contentSize}`);
-  }
-  const end = blocksEnd(frame, header);
-  if (typeof end === 'string') throw new Error(`bad frame: ${end}`);
-  const expectedLength = end + (header.hasChecksum ? CHECKSUM_BYTES : 0);
-  if (expectedLength !== frame.length) {
-    throw new Error(`frame is ${frame.length} bytes but its blocks end at ${expectedLength}: not exactly one frame`);
-  }
-  if (header.hasChecksum) return frame;
-
-  let descriptor = ((frame[4] as number) | 0x04) >>> 0; // Content_Checksum_flag
-  let fcs = Buffer.alloc(0);
-  if (header.fcsBytes === 0) {
-    // Frame_Content_Size_flag 2 (4 bytes) or 3 (8 bytes); the header is not single-segment, so flag 0 means none.
-    if (contentSize < 2 ** 32) {
-      fcs = Buffer.alloc(4);
-      fcs.writeUInt32LE(contentSize, 0);
-      descriptor = (descriptor & 0x3f) | 0x80;
-    } else {
-      fcs = Buffer.alloc(8);
-      fcs.writeBigUInt64LE(BigInt(contentSize), 0);
-      descriptor = (descriptor & 0x3f) | 0xc0;
-    }
-  }
-  const sealed = Buffer.allocUnsafe(frame.length + fcs.length + CHECKSUM_BYTES);
-  let at = frame.copy(sealed, 0, 0, header.fcsOffset); // magic, descriptor, window descriptor, dictionary id
-  sealed[4] = descriptor;
-  at += fcs.copy(sealed, at);
-  at += frame.copy(sealed, at, header.fcsOffset);
-  sealed.writeUInt32LE(checksumLow32 >>> 0, at);
-  return sealed;
 }

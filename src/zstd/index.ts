@@ -5,5 +5,5 @@ export { decompressFile } from './decompress-file.js';
 export type { DecompressOptions, DecompressResult } from './decompress-file.js';
 export { readSeekTable } from './seek-table.js';
 export type { SeekTable, SeekTableEntry } from './seek-table.js';
-export { concurrencyFor, threadPoolSize } from './file-io.js';
-export { compressBuffer, decompressBuffer, MAX_LEVEL, MIN_LEVEL } from './native.js';
+export { effectiveThreads } from './file-io.js';
+export { MAX_LEVEL, MIN_LEVEL } from './engine.js';

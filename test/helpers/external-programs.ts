@@ -17,6 +17,7 @@ export const PROGRAM_PACKAGES = {
   python3: 'python3',
   setpriv: 'util-linux',
   mkfifo: 'coreutils',
+  xxhsum: 'xxhash',
 } as const satisfies Record<string, string>;
 
 export type ExternalProgram = keyof typeof PROGRAM_PACKAGES;

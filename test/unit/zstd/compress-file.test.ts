@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TickdbError } from '../../../src/errors.js';
 import { compressFile, planFrames } from '../../../src/zstd/compress-file.js';
 import { decompressFile } from '../../../src/zstd/decompress-file.js';
 import { parseFrameHeader } from '../../../src/zstd/frame-header.js';
-import { compressBuffer } from '../../../src/zstd/native.js';
 import { readSeekTable } from '../../../src/zstd/seek-table.js';
 import { makeTempDir, tickLikeData, zstdCli, zstdCliStatus } from './fixtures.js';
 
@@ -20,26 +20,46 @@ beforeAll(async () => {
 });
 afterAll(async () => cleanup());
 
-describe('native binding', () => {
-  it('takes the level into account (level 19 smaller than level 3)', async () => {
-    const data = tickLikeData(MiB, 7);
-    const [l3, l19] = await Promise.all([compressBuffer(data, 3), compressBuffer(data, 19)]);
-    expect(l19.length).toBeLessThan(l3.length * 0.95);
+describe('frames written by libzstd', () => {
+  it('carry their content size and content checksum, the checksum also in the seek table', async () => {
+    const data = tickLikeData(3 * MiB + 5, 4);
+    const src = join(dir, 'frames.db');
+    const zst = join(dir, 'frames.zst');
+    await writeFile(src, data);
+    await compressFile(src, zst, { level: 3, threads: 2, frameBytes: MiB });
+    const file = await readFile(zst);
+    const table = await readSeekTable(zst);
+    let at = 0;
+    for (const e of table?.entries ?? []) {
+      const frame = file.subarray(at, at + e.compressedSize);
+      expect(parseFrameHeader(frame)).toMatchObject({ hasChecksum: true, contentSize: e.decompressedSize });
+      expect(frame.readUInt32LE(frame.length - 4)).toBe(e.checksum);
+      at += e.compressedSize;
+    }
+    expect(table?.entries.length).toBe(4);
   });
 
-  it('writes frames without checksum or content size (tickdb adds them)', async () => {
-    const frame = await compressBuffer(tickLikeData(100_000), 3);
-    const header = parseFrameHeader(frame);
-    expect(typeof header).toBe('object');
-    if (typeof header === 'object') {
-      expect(header.hasChecksum).toBe(false);
-      expect(header.contentSize).toBeUndefined();
-    }
+  it('a wrong content checksum is caught by our decoder and by zstd -t', async () => {
+    const zst = join(dir, 'frames.zst');
+    const bad = join(dir, 'bad-checksum.zst');
+    const file = Buffer.from(await readFile(zst));
+    const first = (await readSeekTable(zst))?.entries[0]?.compressedSize ?? 0;
+    file[first - 1] = (file[first - 1] ?? 0) ^ 0x01; // the first frame's checksum, last byte
+    await writeFile(bad, file);
+    await expect(decompressFile(bad, null, { threads: 2 })).rejects.toMatchObject({
+      code: 'CORRUPT',
+      message: expect.stringMatching(/frame 1 .*checksum/),
+    });
+    expect(zstdCliStatus(['-t', '-q', bad]).status).not.toBe(0);
   });
 
   it('rejects a level outside 1..22', async () => {
-    await expect(compressBuffer(Buffer.from('x'), 0)).rejects.toBeInstanceOf(TickdbError);
-    await expect(compressBuffer(Buffer.from('x'), 23)).rejects.toBeInstanceOf(TickdbError);
+    const src = join(dir, 'level-range.db');
+    await writeFile(src, 'x');
+    await expect(compressFile(src, join(dir, 'l0.zst'), { level: 0, threads: 1 })).rejects.toBeInstanceOf(TickdbError);
+    await expect(compressFile(src, join(dir, 'l23.zst'), { level: 23, threads: 1 })).rejects.toBeInstanceOf(
+      TickdbError,
+    );
   });
 });
 
@@ -94,12 +114,18 @@ describe('compressFile', () => {
         zstSha256: sha256(zstBytes),
         zstBytes: zstBytes.length,
         frames: expectedFrames,
+        threads: Math.min(3, availableParallelism(), expectedFrames),
       });
       expect(progress.at(-1)).toBe(size);
 
       // Our decoder, without and with an output file.
       const verify = await decompressFile(zst, null, { threads: 2 });
-      expect(verify).toEqual({ sha256: sha256(data), bytes: size, frames: expectedFrames });
+      expect(verify).toEqual({
+        sha256: sha256(data),
+        bytes: size,
+        frames: expectedFrames,
+        threads: Math.min(2, availableParallelism(), expectedFrames),
+      });
       const out = join(dir, `rt-${size}.out`);
       expect(await decompressFile(zst, out, { threads: 2 })).toEqual(verify);
       expect(sha256(await readFile(out))).toBe(sha256(data));

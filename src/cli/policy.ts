@@ -25,6 +25,9 @@ function formatPolicy(view: PolicyView): string {
     if (f.field === 'datasets') return [f.field, `${view.datasets.length} (below)`, f.source];
     if (f.field === 'legalHolds')
       return [f.field, `${view.legalHolds.length}${view.legalHolds.length > 0 ? ' (below)' : ''}`, f.source];
+    if (f.effective !== undefined && f.effective !== f.value) {
+      return [f.field, `${shown(f.value)} (in use: ${shown(f.effective)}, one per core at most)`, f.source];
+    }
     return [f.field, shown(f.value), f.source];
   });
   lines.push(formatTable(['field', 'value', 'source'], rows), '');

@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import { configSchema, effectiveThresholds, type JobName, type LegalHold, type Thresholds } from '../config/schema.js';
 import type { TierDirs } from '../layout/tiers.js';
+import { effectiveThreads } from '../zstd/index.js';
 import { nextRuns } from './next-runs.js';
 
 /** One configuration field, its effective value and where that value came from. */
@@ -10,6 +11,8 @@ export interface FieldView {
   value: unknown;
   /** `file PATH`, `env VAR`, `flag --x`, or `default`. */
   source: string;
+  /** The value in use when it differs from the configured one's meaning (compressionThreads: capped at the cores). */
+  effective?: unknown;
 }
 
 export interface ThresholdView {
@@ -77,6 +80,9 @@ function fieldViews(loaded: LoadedConfig): FieldView[] {
     if (isPlainObject(value)) {
       for (const [sub, v] of Object.entries(value))
         out.push({ field: `${key}.${sub}`, value: v, source: sourceOf(loaded.sources, `${key}.${sub}`) });
+    } else if (key === 'compressionThreads' && typeof value === 'number') {
+      // Frames are (de)compressed on this many worker threads, up to the host's cores (src/zstd/file-io.ts).
+      out.push({ field: key, value, source: sourceOf(loaded.sources, key), effective: effectiveThreads(value) });
     } else {
       out.push({ field: key, value, source: sourceOf(loaded.sources, key) });
     }

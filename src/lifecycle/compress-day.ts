@@ -84,6 +84,7 @@ export async function compressDay(step: CompressStep, ctx: ExecContext): Promise
           zstBytes: made.zstBytes,
           level: step.level,
           frames: made.frames,
+          threads: made.threads,
           ...(step.early !== undefined ? { reason: step.early } : {}),
         },
       },
@@ -91,7 +92,7 @@ export async function compressDay(step: CompressStep, ctx: ExecContext): Promise
     );
     const ratio = made.sourceBytes === 0 ? 0 : made.zstBytes / made.sourceBytes;
     return done(
-      `compressed ${step.source} -> ${step.dest} (${(ratio * 100).toFixed(1)}%, ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `compressed ${step.source} -> ${step.dest} (${(ratio * 100).toFixed(1)}%, ${((Date.now() - started) / 1000).toFixed(1)} s, ${made.frames} frames on ${made.threads} threads)`,
     );
   } catch (err) {
     await unlink(tmp).catch(() => undefined);

@@ -16,7 +16,8 @@ export function faultRequested(name: string): boolean {
 
 /**
  * Crash injection: when `TICKDB_FAULT` names this point (e.g. `compress:after-rename`), the process dies at once
- * with SIGKILL, as a power cut would leave it.
+ * with SIGKILL, as a crash would leave it. (The kernel keeps what it wrote: a SIGKILL is not a power cut; the
+ * order of the fsyncs is checked by test/reliability/durability-trace.test.ts.)
  */
 export function faultPoint(name: string): void {
   if (wanted(name)) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { link, open, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TickdbError, errnoOf, ioError } from '../errors.js';
+import { faultPoint } from '../fault.js';
 import { lockPath, type TierDirs } from '../layout/tiers.js';
 import { isLiveHolder, ownHolder, parseLockInfo, type LockInfo } from './lock-holder.js';
 
@@ -103,6 +104,7 @@ async function takeOver(path: string, seen: FileInstance, me: LockInfo): Promise
   for (let level = 1; level <= CLAIM_LEVELS; level++) {
     const claim = `${prefix}${level}`;
     if (await createExclusive(claim, me)) {
+      faultPoint('lock:after-claim');
       try {
         const now = await readInstance(path);
         if (now === undefined || !sameInstance(now, seen)) return 'changed';

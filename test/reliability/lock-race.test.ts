@@ -1,9 +1,9 @@
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/cli.js';
+import { runCli, tempDir } from '../helpers/cli.js';
 
 /**
  * The tree lock under a takeover race (issue 15, item 1): 16 processes at once find the lock of a dead holder, 50
@@ -109,4 +109,21 @@ describe("16 processes race to take over a dead holder's lock", () => {
     expect(overlaps).toEqual([]);
     expect(takenOver).toBe(ROUNDS);
   }, 120_000);
+
+  it('a contender killed while holding its claim on the stale lock does not block the takeover', () => {
+    const root = join(dir, 'killed-claimant');
+    mkdirSync(join(root, 'db'), { recursive: true });
+    const stale = { pid: deadPid(), startedAt: '2026-03-10T00:00:00.000Z', command: 'run --once', host: hostname() };
+    writeFileSync(join(root, 'db', 'tickdb.lock'), `${JSON.stringify(stale)}\n`);
+    const args = ['rotate', '--root', root, '--now', '2026-03-10T12:00:00Z'];
+    const killed = runCli(args, { env: { TICKDB_FAULT: 'lock:after-claim' } });
+    expect(killed.signal).toBe('SIGKILL');
+    const claims = (): string[] => readdirSync(join(root, 'db')).filter((n) => n.startsWith('tickdb.lock.takeover-'));
+    expect(claims()).toEqual([expect.stringMatching(/-1$/)]); // its claim, left behind; the stale lock still there
+    expect(JSON.parse(readFileSync(join(root, 'db', 'tickdb.lock'), 'utf8'))).toMatchObject({ pid: stale.pid });
+    const next = runCli(args);
+    expect(next.code, next.stdout + next.stderr).toBe(0); // claimed the next level, took the lock over
+    expect(claims()).toEqual([]);
+    expect(readdirSync(join(root, 'db')).filter((n) => n.includes('tickdb.lock'))).toEqual([]);
+  });
 });

@@ -36,8 +36,17 @@ export function inventoryCommand(runtime: CliRuntime): Command {
       } else {
         ctx.out(
           `${formatTable(
-            ['day', 'dataset', 'tier', 'kind', 'size', 'state', 'path'],
-            entries.map((e) => [e.day, e.dataset, e.tier, e.kind, formatBytes(e.bytes), e.state, e.path]),
+            ['day', 'dataset', 'tier', 'kind', 'size', 'state', 'parquet', 'path'],
+            entries.map((e) => [
+              e.day,
+              e.dataset,
+              e.tier,
+              e.kind,
+              formatBytes(e.bytes),
+              e.state,
+              e.exportedAt === null ? '-' : 'exported',
+              e.path,
+            ]),
           )}\n${entries.length} files, ${formatBytes(entries.reduce((s, e) => s + e.bytes, 0))}\n`,
         );
       }

@@ -21,6 +21,10 @@ export interface InventoryEntry {
   compressedAt: string | null;
   archivedAt: string | null;
   quarantine: string | null;
+  /** The day's verified Parquet file in the research lake, when exported (DESIGN 15). */
+  parquetPath: string | null;
+  parquetSha256: string | null;
+  exportedAt: string | null;
 }
 
 function entryFor(file: TierFile, metadata: Metadata): InventoryEntry {
@@ -42,6 +46,9 @@ function entryFor(file: TierFile, metadata: Metadata): InventoryEntry {
     compressedAt: rec?.compressedAt ?? null,
     archivedAt: rec?.archivedAt ?? null,
     quarantine: rec?.quarantine?.reason ?? null,
+    parquetPath: rec?.parquet?.path ?? null,
+    parquetSha256: rec?.parquet?.sha256 ?? null,
+    exportedAt: rec?.parquet?.exportedAt ?? null,
   };
 }
 
@@ -80,4 +87,7 @@ export const INVENTORY_COLUMNS = [
   'compressedAt',
   'archivedAt',
   'quarantine',
+  'parquetPath',
+  'parquetSha256',
+  'exportedAt',
 ] as const satisfies readonly (keyof InventoryEntry)[];

@@ -100,6 +100,14 @@ describe.skipIf(!needProgram('sqlite3'))('tickdb export', () => {
       expect(audit.find((l) => l.day === d.day)).toMatchObject({ path: d.path, sha256: digest });
     }
     expect(readdirSync(join(lake(), 'dataset=ticks', 'date=2026-03-05')).sort()).toEqual(['part-0.parquet']);
+    // inventory shows the export state of each file's day.
+    const inv = runCli(['inventory', '--json', '--root', tree.root, '--now', NOW], { env: ENV });
+    expect(inv.code, inv.stderr).toBe(0);
+    const entries = parseJson<
+      { day: string; tier: string; parquetPath: string | null; parquetSha256: string | null }[]
+    >(inv.stdout);
+    const day5 = entries.find((e) => e.day === '2026-03-05' && e.tier === 'archive');
+    expect(day5).toMatchObject({ parquetPath: partFile('2026-03-05'), parquetSha256: sha256(partFile('2026-03-05')) });
 
     // The types a reader sees: TIMESTAMP(NANOS, UTC), its INT64 copy, DOUBLE, INT64, UTF8; ZSTD pages.
     const schema = await duck<{ name: string; type: string; logical_type: string | null }>(
@@ -194,5 +202,21 @@ describe.skipIf(!needProgram('sqlite3'))('tickdb export', () => {
       '2026-03-02',
       '2026-03-03',
     ]);
+    // status names them (a WARNING for a week after the purge), with the counts as performance data.
+    const status = runCli(['status', '--json', '--root', tree.root, '--now', NOW], {
+      env: { ...ENV, TICKDB_EXPORT_DIR: lake() },
+    });
+    const checks = parseJson<{
+      checks: { name: string; status: string; day?: string; message: string }[];
+      perfdata: string;
+    }>(status.stdout);
+    const exportChecks = checks.checks.filter((c) => c.name === 'export');
+    expect(exportChecks.map((c) => [c.status, c.day])).toEqual([
+      ['WARNING', '2026-03-01'],
+      ['WARNING', '2026-03-02'],
+      ['WARNING', '2026-03-03'],
+    ]);
+    expect(checks.perfdata).toContain('exported_days=27');
+    expect(checks.perfdata).toContain('purged_unexported_days=3');
   });
 });

@@ -17,7 +17,8 @@ export type CheckName =
   | 'metadata'
   | 'audit'
   | 'wal'
-  | 'drill';
+  | 'drill'
+  | 'export';
 
 /** The order checks are run and printed in. */
 export const CHECK_ORDER: readonly CheckName[] = [
@@ -34,6 +35,7 @@ export const CHECK_ORDER: readonly CheckName[] = [
   'audit',
   'wal',
   'drill',
+  'export',
 ];
 
 export interface CheckResult {

@@ -12,6 +12,7 @@ import {
 } from './check-result.js';
 import { checkBusyDays, checkToday, checkTomorrow } from './day-checks.js';
 import { checkDiskSpace } from './disk-space.js';
+import { checkExport } from './export-checks.js';
 import type { StatusFacts } from './facts.js';
 import { checkAudit, checkQuarantine } from './integrity-checks.js';
 import { checkAgent, checkJobFailures, checkRotation } from './job-checks.js';
@@ -90,6 +91,7 @@ export function buildStatusReport(facts: StatusFacts): StatusReport {
     guarded('audit', () => checkAudit(facts)),
     guarded('wal', () => checkWal(facts)),
     guarded('drill', () => checkDrill(facts)),
+    guarded('export', () => checkExport(facts)),
   ];
   const order = (c: CheckResult): number => CHECK_ORDER.indexOf(c.name);
   const checks = outputs

@@ -30,7 +30,8 @@ export async function collectOpsMetrics(src: OpsSources): Promise<OpsMetrics> {
     const file = src.scan.days.get(dayKey(prefix, today))?.db;
     if (file === undefined) return [];
     const a = assessWal(samples, prefix, today, src.now);
-    const pastThreshold = !a.stale && a.growth !== undefined && a.growth.toFrames > AUTOCHECKPOINT_FRAMES;
+    const pastThreshold =
+      !a.stale && a.growth !== undefined && a.growth.toFrames > AUTOCHECKPOINT_FRAMES && a.checkpointBehind;
     return [
       {
         dataset: prefix,

@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { endianness } from 'node:os';
 import { errnoOf, ioError } from '../errors.js';
 
 /**
@@ -30,6 +31,11 @@ export interface WalFacts {
   pageSize?: number;
   /** Frames of the current generation up to the last commit (SQLite's mxFrame). */
   committedFrames: number;
+  /**
+   * Frames the last checkpoint copied back into the database (nBackfill, from the `-shm` of the same generation);
+   * absent when there is no `-shm` to read. Below `committedFrames`, checkpoints are behind.
+   */
+  backfilledFrames?: number;
 }
 
 /** The SQLite library that last wrote the database, from the header's SQLITE_VERSION_NUMBER (offset 96). */
@@ -167,6 +173,33 @@ async function openIfExists(path: string): Promise<FileHandle | undefined> {
   }
 }
 
+/** The wal-index header (two copies of 48 bytes) and WalCkptInfo, whose first field is nBackfill (sqlite's wal.c). */
+const SHM_HEADER_BYTES = 136;
+const SHM_SALT_OFFSET = 32;
+const SHM_BACKFILL_OFFSET = 96;
+
+/**
+ * nBackfill from the `-shm` (the wal-index, in the host's byte order), when it describes the same generation as the
+ * `-wal` (its salts are the WAL header's bytes). A plain read: no lock, and nothing mapped.
+ */
+async function readBackfill(shmPath: string, generation: WalGeneration): Promise<number | undefined> {
+  const handle = await openIfExists(shmPath);
+  if (handle === undefined) return undefined;
+  try {
+    const header = await readAt(handle, 0, SHM_HEADER_BYTES);
+    if (header.length < SHM_HEADER_BYTES) return undefined;
+    const sameSalts =
+      header.readUInt32BE(SHM_SALT_OFFSET) === generation.salt1 &&
+      header.readUInt32BE(SHM_SALT_OFFSET + 4) === generation.salt2;
+    if (!sameSalts) return undefined;
+    return endianness() === 'LE' ? header.readUInt32LE(SHM_BACKFILL_OFFSET) : header.readUInt32BE(SHM_BACKFILL_OFFSET);
+  } catch (err) {
+    throw ioError('read', shmPath, err);
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * The `-wal` of `dbPath` (size, generation, committed frames) and the SQLite version that last wrote the database:
  * page 1 of the newest committed transaction in the `-wal` when there is one, else the database file's header.
@@ -192,6 +225,8 @@ export async function readWal(dbPath: string, previous?: WalScanState): Promise<
               pageSize: state.pageSize,
               committedFrames: state.committedFrames,
             };
+      const backfilled = state === undefined ? undefined : await readBackfill(`${dbPath}-shm`, state.generation);
+      if (backfilled !== undefined) wal.backfilledFrames = backfilled;
     } catch (err) {
       throw ioError('read', walPath, err);
     } finally {

@@ -30,6 +30,7 @@ export class WalSampler {
         walBytes: r.wal.walBytes,
         committedFrames: r.wal.committedFrames,
         ...(r.wal.generation !== undefined ? { generation: r.wal.generation } : {}),
+        ...(r.wal.backfilledFrames !== undefined ? { backfilledFrames: r.wal.backfilledFrames } : {}),
         ...(r.writer !== undefined ? { writer: r.writer } : {}),
       });
     }

@@ -27,6 +27,11 @@ export interface WalAssessment {
   growth?: { since: string; fromFrames: number; toFrames: number; fromBytes: number; toBytes: number };
   /** Grew for STARVATION_MS or more past AUTOCHECKPOINT_FRAMES. */
   starved: boolean;
+  /**
+   * The newest sample's checkpoint has not copied every committed frame back (nBackfill below mxFrame), or the -shm
+   * could not tell. A WAL that is fully backfilled but not yet restarted (no write since) is not starved.
+   */
+  checkpointBehind: boolean;
   writer?: WriterVersion;
   /** The writer's SQLite is older than 3.51.3 and the header says so validly. */
   writerTooOld: boolean;
@@ -52,12 +57,21 @@ export function assessWal(samples: readonly WalSample[], dataset: string, day: s
     .filter((s) => s.dataset === dataset && s.day === day && Date.parse(s.at) <= now.getTime())
     .sort((a, b) => a.at.localeCompare(b.at));
   const newest = mine.at(-1);
-  const base: WalAssessment = { dataset, day, stale: true, growingMs: 0, starved: false, writerTooOld: false };
+  const base: WalAssessment = {
+    dataset,
+    day,
+    stale: true,
+    growingMs: 0,
+    starved: false,
+    checkpointBehind: false,
+    writerTooOld: false,
+  };
   if (newest === undefined) return base;
   const writer = newest.writer ?? [...mine].reverse().find((s) => s.writer !== undefined)?.writer;
   const result: WalAssessment = {
     ...base,
     sampledAt: newest.at,
+    checkpointBehind: newest.backfilledFrames === undefined || newest.backfilledFrames < newest.committedFrames,
     stale: now.getTime() - Date.parse(newest.at) > SAMPLE_FRESH_MS,
     ...(writer !== undefined ? { writer } : {}),
     writerTooOld: writer?.valid === true && writer.number < SAFE_WRITER_VERSION,
@@ -80,6 +94,10 @@ export function assessWal(samples: readonly WalSample[], dataset: string, day: s
       fromBytes: first.walBytes,
       toBytes: newest.walBytes,
     },
-    starved: !result.stale && growingMs >= STARVATION_MS && newest.committedFrames > AUTOCHECKPOINT_FRAMES,
+    starved:
+      !result.stale &&
+      result.checkpointBehind &&
+      growingMs >= STARVATION_MS &&
+      newest.committedFrames > AUTOCHECKPOINT_FRAMES,
   };
 }

@@ -12,6 +12,8 @@ export interface WalSample {
   at: string;
   walBytes: number;
   committedFrames: number;
+  /** nBackfill from the -shm: frames the last checkpoint copied back (absent without a -shm). */
+  backfilledFrames?: number;
   generation?: WalGeneration;
   writer?: WriterVersion;
 }

@@ -62,6 +62,27 @@ describe('readWal', () => {
     }
   });
 
+  it('reads from the -shm how far the last checkpoint got: held back by a reader, complete without one', async () => {
+    const path = join(dir, 'g.db');
+    const db = openWal(path, 200);
+    const reader = new Database(path, { readonly: true });
+    try {
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM ticks').get();
+      insert(db, 500);
+      db.pragma('wal_checkpoint(PASSIVE)');
+      const held = await readWal(path);
+      expect(held.wal.backfilledFrames).toBeLessThan(held.wal.committedFrames);
+      reader.exec('COMMIT');
+      db.pragma('wal_checkpoint(PASSIVE)');
+      const done = await readWal(path);
+      expect(done.wal.backfilledFrames).toBe(done.wal.committedFrames);
+    } finally {
+      reader.close();
+      db.close();
+    }
+  });
+
   it('resumes from a previous scan of the same generation and reaches the same answer as a fresh one', async () => {
     const path = join(dir, 'c.db');
     const db = openWal(path, 500);

@@ -39,6 +39,13 @@ describe('assessWal', () => {
     });
   });
 
+  it('is not starvation when the last checkpoint copied every frame back (the WAL restarts at the next write)', () => {
+    const s = [sample(0, 900), sample(30, 1500), sample(61, 2200, 1, { backfilledFrames: 2200 })];
+    expect(assessWal(s, 'ticks', DAY, now(62))).toMatchObject({ checkpointBehind: false, starved: false });
+    const behind = [sample(0, 900), sample(61, 2200, 1, { backfilledFrames: 120 })];
+    expect(assessWal(behind, 'ticks', DAY, now(62))).toMatchObject({ checkpointBehind: true, starved: true });
+  });
+
   it('is not starvation when a checkpoint reset the WAL (a new generation) within the hour', () => {
     const s = [sample(0, 900), sample(30, 1000, 2), sample(61, 2200, 2)];
     const a = assessWal(s, 'ticks', DAY, now(62));

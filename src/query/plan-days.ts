@@ -18,7 +18,7 @@ function readableCopies(files: DayFiles, rec: DayRecord | undefined): TierFile[]
 }
 
 function missingNote(files: DayFiles | undefined, rec: DayRecord | undefined): string | undefined {
-  if (rec?.state === 'purged') return `purged${rec.purgedAt !== undefined ? ` ${rec.purgedAt.slice(0, 10)}` : ''}`;
+  if (rec?.state === 'purged') return `purged${rec.purgedAt !== undefined ? ` on ${rec.purgedAt.slice(0, 10)}` : ''}`;
   if (files?.backup !== undefined)
     return `only a backup is left (${files.backup.path}): tickdb restore ${files.backup.day} --from backup`;
   return undefined;

@@ -2,7 +2,7 @@
  * `npm run bench`: the performance targets of DESIGN section 8 and issues 4-5, measured on the real CLI against
  * the `sqlite3`, `cp` and `zstd` CLIs in the same run, on one generated day of at least 200 MB.
  *
- *   npm run bench [-- --mb 210] [--reps 3] [--work DIR] [--json] [--rotation-only]
+ *   npm run bench [-- --mb 210] [--reps 3] [--work DIR] [--json] [--rotation-only] [--query-only] [--query-mb 50]
  *
  * 1. rotation: `tickdb rotate` sealing + backing up the day, vs `sqlite3 DB "PRAGMA integrity_check"` + `cp`
  *    (target <= 1.5x), with a writer inserting into today meanwhile (its longest waits: target < 50 ms);
@@ -31,6 +31,7 @@ import {
   writerAlone,
   type WriterStats,
 } from './bench-cli.js';
+import { benchQuery, formatBenchQuery } from './bench-query.js';
 
 const NOW = '2026-03-10T06:00:00Z';
 const TODAY = '2026-03-10';
@@ -83,6 +84,8 @@ async function main(): Promise<void> {
       work: { type: 'string' },
       json: { type: 'boolean', default: false },
       'rotation-only': { type: 'boolean', default: false },
+      'query-only': { type: 'boolean', default: false },
+      'query-mb': { type: 'string', default: '50' },
     },
   });
   const reps = Number(values.reps);
@@ -91,7 +94,17 @@ async function main(): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
+  const queryBench = async (): Promise<void> => {
+    const q = await benchQuery(work, { mb: Number(values['query-mb']), reps }, log);
+    process.stdout.write(
+      values.json === true ? `${JSON.stringify({ query: q }, null, 2)}\n` : `\n${formatBenchQuery(q)}\n`,
+    );
+  };
   try {
+    if (values['query-only'] === true) {
+      await queryBench();
+      return;
+    }
     // The day, as the writer leaves it: WAL mode, unsealed. About 78.6 bytes a tick with the index.
     const rows = Math.round((Number(values.mb) * MiB) / 78.6);
     const pristineRoot = join(work, 'pristine');
@@ -228,6 +241,7 @@ async function main(): Promise<void> {
     };
     if (values.json === true) process.stdout.write(`${JSON.stringify(f, null, 2)}\n`);
     else process.stdout.write(report(f));
+    await queryBench();
   } finally {
     if (values.work === undefined) rmSync(work, { recursive: true, force: true });
   }

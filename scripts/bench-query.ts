@@ -1,0 +1,230 @@
+/**
+ * The `tickdb query` benchmark of issue 19, part of `npm run bench` (alone: `npm run bench -- --query-only`).
+ *
+ * 1. One symbol over a window of each of 30 days of ~50 MB (10 sealed `.db`, 20 `.db.zst`: 10 in db/, 10 in the
+ *    archive), first run (empty query cache) and cached run, against a shell loop of `zstd -d` + `sqlite3` per day
+ *    measured in the same run (targets on 2 cores: first run <= 0.6x the loop, cached run <= 0.1x). Best of --reps.
+ * 2. A writer inserting 500 ticks/s into today while `tickdb query` scans today again and again, then the same
+ *    writer alone for as long (the control): no failed insert, p99 < 50 ms, max no worse than the control's.
+ */
+import { copyFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { addDays, dayRange, dayStartMs } from '../src/layout/day.js';
+import {
+  best,
+  ratio,
+  settleDisk,
+  startWriter,
+  timeCommand,
+  timeTickdb,
+  writerAlone,
+  type WriterStats,
+} from './bench-cli.js';
+
+const MiB = 1024 * 1024;
+const TODAY = '2026-04-10';
+const NOW = `${TODAY}T06:00:00Z`;
+const FIRST = addDays(TODAY, -30);
+const LAST = addDays(TODAY, -1);
+/** 08:30 to 08:35 UTC of each day (the simulated ticks fill the first half of the day). */
+const WINDOW = { from: 30_600n, to: 30_900n };
+const SQL = `SELECT ts, bid, ask, last, volume FROM ticks WHERE symbol = :sym AND ts >= :day_start_ns + ${WINDOW.from}000000000 AND ts < :day_start_ns + ${WINDOW.to}000000000 ORDER BY ts`;
+
+export interface BenchQueryResult {
+  days: number;
+  dayMiB: number;
+  rows: number;
+  loopMs: number;
+  firstMs: number;
+  cachedMs: number;
+  firstMaxRssMiB: number;
+  scans: number;
+  writer: WriterStats;
+  writerAlone: WriterStats;
+}
+
+const file = (root: string, tier: string, day: string, ext: string): string =>
+  join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}${ext}`);
+
+/** The shell loop an investigator runs today: for each day, decompress it if needed, then sqlite3. */
+function loopScript(root: string, scratch: string): string {
+  const lines = ['set -e'];
+  for (const day of dayRange(FIRST, LAST)) {
+    const start = BigInt(dayStartMs(day)) * 1_000_000n;
+    const sql = `SELECT ts, bid, ask, last, volume FROM ticks WHERE symbol = 'AAPL' AND ts >= ${start + WINDOW.from * 1_000_000_000n} AND ts < ${start + WINDOW.to * 1_000_000_000n} ORDER BY ts;`;
+    const db = file(root, 'db', day, '.db');
+    const zst = [file(root, 'db', day, '.db.zst'), file(root, 'archive', day, '.db.zst')];
+    lines.push(
+      `if [ -f ${db} ]; then D=${db}; else for Z in ${zst.join(' ')}; do [ -f $Z ] && zstd -d -q -f $Z -o ${scratch}; done; D=${scratch}; fi`,
+    );
+    lines.push(`sqlite3 -csv $D "${sql}" >> ${scratch}.csv`);
+  }
+  return lines.join('\n');
+}
+
+export async function benchQuery(
+  work: string,
+  opts: { mb: number; reps: number },
+  log: (line: string) => void,
+): Promise<BenchQueryResult> {
+  const root = join(work, 'query-root');
+  const cache = join(work, 'query-cache');
+  const config = join(work, 'query-config.json');
+  // Ages 1-10 sealed, 11-20 compressed in db/, 21-30 in the archive; level 3 keeps the set-up short (the level
+  // changes the decompression little); no backups, which the benchmark does not read.
+  writeFileSync(
+    config,
+    JSON.stringify({
+      compressAfterDays: 11,
+      archiveAfterDays: 21,
+      purgeAfterDays: 400,
+      backupRetentionDays: 0,
+      compressionLevel: 3,
+      queryCache: { dir: cache, maxBytes: 8 * 1024 * MiB },
+    }),
+  );
+  const rows = Math.round((opts.mb * MiB) / 78.6);
+  log(`query: simulating 30 days of ${rows} ticks (~${opts.mb} MB each), then sealing and compressing 20 of them ...`);
+  const sim = timeTickdb(
+    [
+      'simulate',
+      '--days',
+      '30',
+      '--rows',
+      String(rows),
+      '--root',
+      root,
+      '--config',
+      config,
+      '--now',
+      NOW,
+      '--log-level',
+      'warn',
+    ],
+    {},
+    work,
+  );
+  if (sim.code !== 0) throw new Error(`simulate failed: ${sim.stderr}`);
+  const run = timeTickdb(
+    ['run', '--once', '--root', root, '--config', config, '--now', NOW, '--log-level', 'warn'],
+    {},
+    work,
+  );
+  if (run.code !== 0) throw new Error(`run --once failed: ${run.stdout} ${run.stderr}`);
+  const dayMiB = statSync(file(root, 'db', LAST, '.db')).size / MiB;
+
+  const scratch = join(work, 'query-loop.db');
+  const script = join(work, 'query-loop.sh');
+  writeFileSync(script, loopScript(root, scratch));
+  const out = join(work, 'query-out.csv');
+  const query = [
+    'query',
+    SQL,
+    '--param',
+    'sym=AAPL',
+    '--from',
+    FIRST,
+    '--to',
+    LAST,
+    '--format',
+    'csv',
+    '-o',
+    out,
+    '--force',
+    '--root',
+    root,
+    '--config',
+    config,
+    '--now',
+    NOW,
+    '--log-level',
+    'warn',
+  ];
+  const loop: number[] = [];
+  const first: { ms: number; rss: number }[] = [];
+  const cached: number[] = [];
+  let resultRows = 0;
+  for (let i = 0; i < opts.reps; i++) {
+    rmSync(`${scratch}.csv`, { force: true });
+    loop.push(timeCommand('bash', [script]));
+    rmSync(cache, { recursive: true, force: true });
+    settleDisk();
+    const a = timeTickdb(query, {}, work);
+    if (a.code !== 0) throw new Error(`tickdb query failed: ${a.stderr}`);
+    first.push({ ms: a.ms, rss: a.maxRssMiB });
+    const b = timeTickdb(query, {}, work);
+    if (b.code !== 0) throw new Error(`tickdb query failed: ${b.stderr}`);
+    cached.push(b.ms);
+    resultRows = readFileSync(out, 'utf8').trimEnd().split('\r\n').length - 1;
+    const loopRows = readFileSync(`${scratch}.csv`, 'utf8').trimEnd().split('\n').length;
+    if (resultRows !== loopRows)
+      throw new Error(`tickdb query returned ${resultRows} rows, the shell loop ${loopRows}`);
+    log(
+      `query ${i + 1}/${opts.reps}: loop ${loop[i]?.toFixed(0)} ms, first ${a.ms.toFixed(0)} ms, cached ${b.ms.toFixed(0)} ms (${resultRows} rows)`,
+    );
+  }
+
+  // Today: a day's worth of ticks in WAL mode, the writer inserting, and full scans of it one after the other.
+  const today = file(root, 'db', TODAY, '.db');
+  copyFileSync(file(root, 'db', LAST, '.db'), today);
+  rmSync(`${today}-wal`, { force: true });
+  const scanArgs = [
+    'query',
+    'SELECT symbol, count(*) AS n, sum(volume) AS volume FROM ticks GROUP BY symbol',
+    '--from',
+    TODAY,
+    '--format',
+    'csv',
+    '--root',
+    root,
+    '--config',
+    config,
+    '--now',
+    NOW,
+    '--log-level',
+    'warn',
+  ];
+  settleDisk();
+  log('query: scans of today beside a writer inserting 500 ticks/s ...');
+  const writer = await startWriter(today, 500);
+  const t0 = performance.now();
+  let scans = 0;
+  while (performance.now() - t0 < 15_000) {
+    const r = timeTickdb(scanArgs, {}, work);
+    if (r.code !== 0) throw new Error(`scan of today failed: ${r.stderr}`);
+    scans++;
+  }
+  const during = await writer.stop();
+  const ms = performance.now() - t0;
+  log('query: the writer alone, as long (control) ...');
+  settleDisk();
+  const alone = await writerAlone(join(work, 'control-query.db'), ms);
+  const best1 = first.reduce((x, y) => (x.ms <= y.ms ? x : y));
+  return {
+    days: 30,
+    dayMiB,
+    rows: resultRows,
+    loopMs: best(loop),
+    firstMs: best1.ms,
+    firstMaxRssMiB: best1.rss,
+    cachedMs: best(cached),
+    scans,
+    writer: during,
+    writerAlone: alone,
+  };
+}
+
+const check = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
+const waits = (w: WriterStats): string =>
+  `${w.inserts} inserts, ${w.failures} failed, p99 ${w.p99Ms.toFixed(1)} ms, max ${w.maxMs.toFixed(1)} ms, ${w.over50Ms} over 50 ms`;
+
+export function formatBenchQuery(r: BenchQueryResult): string {
+  return [
+    `query: one symbol, 08:30-08:35 of each of ${r.days} days of ${r.dayMiB.toFixed(1)} MiB (10 sealed, 10 .zst in db/, 10 in archive/), ${r.rows} rows`,
+    `  zstd -d + sqlite3, shell loop      ${r.loopMs.toFixed(0)} ms`,
+    `  tickdb query, empty cache          ${r.firstMs.toFixed(0)} ms, peak RSS ${r.firstMaxRssMiB.toFixed(0)} MiB  ${ratio(r.firstMs, r.loopMs)}x  (target <= 0.6x: ${check(r.firstMs <= 0.6 * r.loopMs)})`,
+    `  tickdb query, cached               ${r.cachedMs.toFixed(0)} ms  ${ratio(r.cachedMs, r.loopMs)}x  (target <= 0.1x: ${check(r.cachedMs <= 0.1 * r.loopMs)})`,
+    `  writer beside ${String(r.scans).padEnd(3)} scans of today    ${waits(r.writer)} (targets: none failed, p99 < 50 ms, max <= control: ${check(r.writer.failures === 0 && r.writer.p99Ms < 50 && r.writer.maxMs <= r.writerAlone.maxMs)})`,
+    `  writer alone, as long (control)    ${waits(r.writerAlone)}`,
+  ].join('\n');
+}

@@ -20,6 +20,7 @@ export function agentSchedules(
     purge: { pattern: s.purge },
     status: { pattern: s.status },
     drill: { pattern: s.drill },
+    export: { pattern: s.export },
   };
 }
 

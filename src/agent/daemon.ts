@@ -244,6 +244,8 @@ export class Agent {
       });
     } else if (job === 'drill') {
       this.queue.enqueue('drill', () => this.ops.drill(`slot ${slot.toISOString()}`));
+    } else if (job === 'export') {
+      this.queue.enqueue('export', () => this.ops.exportLake(`slot ${slot.toISOString()}`));
     } else {
       this.enqueueJobs([job], job, `slot ${slot.toISOString()}`);
     }

@@ -2,6 +2,11 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/schema.js';
 import { describeError, isTickdbError } from '../errors.js';
 import { drillTree } from '../drill/drill-tree.js';
+import { exportDays, scheduledRange } from '../export/export-days.js';
+import { lakeRoot } from '../export/lake-path.js';
+import { dayOf } from '../layout/day.js';
+import { isInsideTier } from '../layout/locate-day.js';
+import { readMetadata } from '../store/metadata.js';
 import { isLow, readDiskFacts } from '../lifecycle/disk-facts.js';
 import { WalSampler } from '../wal/sample-wal.js';
 import type { AgentContext } from './lifecycle-pass.js';
@@ -57,6 +62,61 @@ export class OpsPass {
       );
     }
     await this.o.writeMetrics();
+  }
+
+  /**
+   * The scheduled Parquet export (DESIGN 15): every recorded day from the oldest to `export.afterDays` before today
+   * that has no export yet goes to the lake; nothing when `export` is not configured. Failures are logged, the
+   * other days go on.
+   */
+  async exportLake(why: string): Promise<void> {
+    const { dirs, clock, logger } = this.o.ctx;
+    const config = this.o.config();
+    const lake = config.export;
+    if (lake === undefined || this.o.signal.aborted || config.dryRun) return;
+    const root = lakeRoot(lake.dir);
+    if (isInsideTier(dirs, root) || root === dirs.root) {
+      logger.error({ job: 'export', path: root }, `export.dir ${root} is inside the tree; nothing exported`);
+      return;
+    }
+    try {
+      const { metadata } = await readMetadata(dirs, clock.now());
+      const days = Object.values(metadata.days).map((d) => d.day);
+      const range = scheduledRange(days, dayOf(clock.now()), lake.afterDays);
+      if (range === undefined) return;
+      const started = performance.now();
+      const report = await exportDays(
+        { config, dirs, clock },
+        {
+          ...range,
+          datasets: config.datasets,
+          onlyUnexported: true,
+          settings: {
+            root,
+            rowGroupRows: lake.rowGroupRows,
+            compressionLevel: lake.compressionLevel,
+            threads: config.compressionThreads,
+            force: false,
+          },
+        },
+      );
+      for (const d of report.days) {
+        if (d.status === 'exported' || d.status === 'failed')
+          logger[d.status === 'failed' ? 'error' : 'info'](
+            { job: 'export', day: `${d.dataset}/${d.day}`, status: d.status, path: d.path },
+            d.message,
+          );
+      }
+      logger[report.ok ? 'info' : 'error'](
+        { job: 'export', reason: why, counts: report.counts, ms: Math.round(performance.now() - started) },
+        report.ok ? 'export finished' : 'export failed for some days',
+      );
+    } catch (err) {
+      logger.error(
+        { job: 'export', path: isTickdbError(err) ? err.path : undefined, err: describeError(err) },
+        `export failed: ${describeError(err)}`,
+      );
+    }
   }
 
   /**

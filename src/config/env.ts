@@ -33,6 +33,7 @@ const ENV_FIELDS: Record<string, FieldKind> = {
   'diskSpace.critFreePercent': 'number',
   'queryCache.dir': 'string',
   'queryCache.maxBytes': 'number',
+  'schedules.export': 'string',
   'export.dir': 'string',
   'export.afterDays': 'number',
   'export.rowGroupRows': 'number',

@@ -74,6 +74,8 @@ export const schedulesSchema = z.strictObject({
   status: cronString.default('0 * * * *'),
   /** The restore drill (src/drill): weekly, Sunday 04:00 UTC, after the nightly jobs. */
   drill: cronString.default('0 4 * * 0'),
+  /** The Parquet export (DESIGN 15): daily at 03:00 UTC, after the nightly jobs; nothing unless `export` is set. */
+  export: cronString.default('0 3 * * *'),
 });
 
 /** The research lake (DESIGN 15): where `tickdb export` and the scheduled export job write Parquet. */

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Config, DatasetConfig } from '../config/schema.js';
-import { dayRange, type Day } from '../layout/day.js';
+import { addDays, dayRange, type Day } from '../layout/day.js';
 import { scanTiers } from '../layout/scan.js';
 import { dayKey, type TierDirs } from '../layout/tiers.js';
 import { DayStore } from '../lifecycle/day-store.js';
@@ -14,6 +14,8 @@ export interface ExportRequest {
   datasets: readonly DatasetConfig[];
   settings: ExportSettings;
   onDay?: (done: number, total: number, current: string) => void;
+  /** Only days with no recorded export (the scheduled job): recorded files are not re-hashed every night. */
+  onlyUnexported?: boolean;
 }
 
 export interface ExportReport {
@@ -21,6 +23,17 @@ export interface ExportReport {
   ok: boolean;
   days: (DayExport | (Omit<DayExport, 'status'> & { status: 'failed'; code: string }))[];
   counts: Record<string, number>;
+}
+
+/** The days the scheduled job looks at: from the oldest recorded day to `afterDays` before today. */
+export function scheduledRange(
+  days: readonly Day[],
+  today: Day,
+  afterDays: number,
+): { from: Day; to: Day } | undefined {
+  const to = addDays(today, -afterDays);
+  const from = days.reduce<Day | undefined>((min, d) => (min === undefined || d < min ? d : min), undefined);
+  return from === undefined || from > to ? undefined : { from, to };
 }
 
 /**
@@ -46,6 +59,10 @@ export async function exportDays(
   for (const ds of request.datasets) {
     for (const day of days) {
       request.onDay?.(done, total, `${ds.prefix} ${day}`);
+      if (request.onlyUnexported === true && store.get(ds.prefix, day)?.parquet !== undefined) {
+        done++;
+        continue;
+      }
       const spec = {
         prefix: ds.prefix,
         tableName: ds.tableName,

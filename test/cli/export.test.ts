@@ -4,6 +4,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
+import { OpsPass } from '../../src/agent/ops-pass.js';
+import { offsetClock } from '../../src/clock.js';
+import { configSchema } from '../../src/config/schema.js';
+import { tierDirs } from '../../src/layout/tiers.js';
+import { createLogger } from '../../src/log.js';
 import { parseJson, runCli } from '../helpers/cli.js';
 import { needProgram } from '../helpers/external-programs.js';
 import { usePristineTree } from '../helpers/pristine-tree.js';
@@ -218,5 +223,33 @@ describe.skipIf(!needProgram('sqlite3'))('tickdb export', () => {
     ]);
     expect(checks.perfdata).toContain('exported_days=27');
     expect(checks.perfdata).toContain('purged_unexported_days=3');
+  });
+
+  it("the agent's scheduled export sends every unexported day up to export.afterDays to the lake, once", async () => {
+    const config = configSchema.parse({
+      root: tree.root,
+      compressionLevel: 3,
+      compressAfterDays: 3,
+      archiveAfterDays: 10,
+      export: { dir: lake(), afterDays: 2 },
+    });
+    const dirs = tierDirs(config);
+    const ops = new OpsPass({
+      ctx: { config, dirs, clock: offsetClock(new Date(NOW)), logger: createLogger('silent') },
+      config: () => config,
+      signal: new AbortController().signal,
+      writeMetrics: async () => undefined,
+      enqueue: () => undefined,
+    });
+    await ops.exportLake('test slot');
+    // afterDays 2: yesterday (2026-03-30) waits for the next night.
+    const exported = Object.entries(metadataDays()).filter(([, d]) => d.parquet !== undefined);
+    expect(exported.map(([k]) => k).sort()).toEqual(
+      Array.from({ length: 29 }, (_, i) => `ticks/2026-03-${String(i + 1).padStart(2, '0')}`),
+    );
+    expect(existsSync(partFile('2026-03-30'))).toBe(false);
+    const lines = auditLines().length;
+    await ops.exportLake('test slot again');
+    expect(auditLines()).toHaveLength(lines);
   });
 });

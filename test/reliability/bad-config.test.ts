@@ -70,6 +70,7 @@ const SCHEDULES: Record<string, unknown> = {
   purge: ['* * * * *'],
   status: 60,
   drill: 7,
+  export: 8,
 };
 const DISK: Record<string, unknown> = { warnFreePercent: '15', critFreePercent: true };
 const QUERY_CACHE: Record<string, unknown> = { dir: 5, maxBytes: '4G' };

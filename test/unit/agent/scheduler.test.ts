@@ -24,6 +24,7 @@ function harness(start: string, schedules?: Record<Job, ScheduleEntry>) {
           purge: '30 2 * * *',
           status: '0 * * * *',
           drill: '0 4 * * 0',
+          export: '0 5 * * *',
         },
         graceMinutes: 15,
       }),

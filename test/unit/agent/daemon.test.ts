@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
@@ -91,6 +92,35 @@ describe('Agent (in process, fake clock)', () => {
     await t.agent.idle();
     expect(t.metrics()).toContain('tickdb_metrics_timestamp_seconds 1773151200');
     expect(t.lines.filter((l) => / started$/.test(l.msg)).length).toBe(linesBefore);
+  });
+
+  it("samples today's WAL at start and every 5 minutes, and runs the restore drill at its slot", async () => {
+    const t = setup('2026-03-10T13:00:00Z', { TICKDB_SCHEDULES_DRILL: '0 5 * * *' });
+    cleanups.push(t.tmp.cleanup, () => t.agent.stop());
+    await t.agent.start();
+    await t.agent.idle();
+    const samples = (): { at: string; day: string }[] =>
+      (
+        JSON.parse(readFileSync(join(t.dirs.db, 'wal_samples.json'), 'utf8')) as {
+          samples: { at: string; day: string }[];
+        }
+      ).samples;
+    expect(samples().map((s) => s.day)).toEqual(['2026-03-10']);
+    t.time.advanceTo('2026-03-10T13:05:00Z');
+    await t.agent.idle();
+    expect(samples().map((s) => s.at.slice(11, 16))).toEqual(['13:00', '13:05']);
+
+    t.time.advanceTo('2026-03-11T00:15:00Z'); // rotate: 2026-03-10 sealed and backed up
+    await t.agent.idle();
+    expect(t.metrics()).not.toContain('tickdb_drill_last_run_ok');
+    t.time.advanceTo('2026-03-11T05:00:00Z');
+    await t.agent.idle();
+    const drill = t.lines.find((l) => l.job === 'drill' && /^drill (finished|failed)/.test(l.msg));
+    expect(drill).toMatchObject({ msg: 'drill finished', ok: true, days: 1 });
+    const copies = t.lines.filter((l) => l.job === 'drill' && l.day === 'ticks/2026-03-10').map((l) => l.tier);
+    expect(copies.sort()).toEqual(['backup', 'db']);
+    expect(t.metrics()).toContain('tickdb_drill_last_run_ok 1');
+    expect(t.metrics()).toMatch(/^tickdb_drill_last_success_timestamp_seconds \d+$/m);
   });
 
   it('logs a failing job, counts it in the metrics, keeps running, and retries at the next slot', async () => {

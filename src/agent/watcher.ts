@@ -36,6 +36,7 @@ export function watchTiers(options: TierWatcherOptions): TierWatcher {
   const watcher = watch([dirs.db, dirs.archive, dirs.backup], {
     ignoreInitial: true,
     persistent: true,
+    followSymlinks: false, // a link in a tier is reported by the scan, never followed (DESIGN 3)
     ignored: (path: string) => isIgnoredByWatcher(path),
   });
   watcher.on('all', (event, path) => {

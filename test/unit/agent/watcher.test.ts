@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -90,5 +90,31 @@ describe('watchTiers', () => {
     const events = logged.map((l) => JSON.parse(l) as { path?: string }).map((l) => l.path ?? '');
     expect(events.some((p) => p.endsWith('ticks_2026-01-03.db.zst'))).toBe(true);
     expect(events.filter((p) => /-wal$|rotation_metadata|audit\.jsonl/.test(p))).toEqual([]);
+  });
+
+  it("never follows a symlink in a tier: changes under its target are not the tier's", async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const dirs = tierDirs({ root: join(tmp.dir, 'root') });
+    const month = join(dirs.db, '2026', '03');
+    mkdirSync(month, { recursive: true });
+    const outside = join(tmp.dir, 'outside');
+    mkdirSync(outside);
+    symlinkSync(outside, join(month, 'ticks_2026-03-05.db')); // a directory link named like a day (issue 15, 15a)
+    const logged: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (s: string) => logged.push(s) });
+    const watcher = watchTiers({ dirs, logger, debounceMs: 50, onChange: () => undefined });
+    cleanups.push(() => watcher.close());
+    const paths = (): string[] => logged.map((l) => (JSON.parse(l) as { path?: string }).path ?? '');
+    let n = 0;
+    await waitUntil('the watcher to be listening', () => {
+      writeFileSync(join(outside, `f${n}`), 'x'); // under the link's target: must never be seen
+      writeFileSync(join(month, `ticks_2026-03-0${(n++ % 3) + 1}.db`), 'x');
+      return paths().some((p) => p.startsWith(month) && /ticks_2026-03-0[123]\.db$/.test(p));
+    });
+    writeFileSync(join(outside, 'later'), 'x');
+    writeFileSync(join(month, 'ticks_2026-03-04.db'), 'x'); // after the write under the target: a barrier
+    await waitUntil('the barrier file', () => paths().some((p) => p.endsWith('ticks_2026-03-04.db')));
+    expect(paths().filter((p) => p.startsWith(outside) || p.includes('ticks_2026-03-05.db/'))).toEqual([]);
   });
 });

@@ -2,6 +2,14 @@ import { resolve, win32 } from 'node:path';
 import { TickdbError } from '../errors.js';
 import type { TierDirs } from '../layout/tiers.js';
 import { tickdbBinPath } from './locate.js';
+import {
+  LAUNCHD_DAEMONS_DIR,
+  type LaunchdOptions,
+  MACOS_BIN_PLACEHOLDER,
+  MACOS_DEFAULT_USER,
+  MACOS_LOG_DIR,
+  MACOS_NODE_PLACEHOLDER,
+} from './launchd-plist.js';
 import { DEFAULT_GROUP, DEFAULT_USER, type ServiceOptions, type ServicePlatform } from './options.js';
 import { WINDOWS_DEFAULT_ACCOUNT, type WinswOptions } from './winsw-xml.js';
 import { windowsDefaultRoot, windowsHome } from './windows-path.js';
@@ -34,18 +42,21 @@ export const WINDOWS_NODE_PLACEHOLDER = 'C:\\Program Files\\nodejs\\node.exe';
 export const WINDOWS_BIN_PLACEHOLDER = 'C:\\Program Files\\tickdb\\bin\\tickdb.js';
 
 export function defaultPlatform(host: HostFacts = currentHost()): ServicePlatform {
-  return host.platform === 'win32' ? 'windows' : 'linux';
+  if (host.platform === 'win32') return 'windows';
+  return host.platform === 'darwin' ? 'macos' : 'linux';
 }
 
 /**
  * Linux: the tiers of the loaded configuration (the config's root resolved to absolute, `--root` winning), the
- * config file that was loaded, this node and this installation's launcher.
+ * config file that was loaded, this node and this installation's launcher. `rootFromConfig`: the root is the config
+ * file's own absolute `root`, so the unit leaves `--root` out and reads it from the file.
  */
 export function linuxServiceOptions(
   flags: ServiceFlags,
   dirs: TierDirs,
   configFile: string | undefined,
   host: HostFacts = currentHost(),
+  rootFromConfig = false,
 ): ServiceOptions {
   return {
     root: dirs.root,
@@ -57,6 +68,30 @@ export function linuxServiceOptions(
     group: flags.group ?? DEFAULT_GROUP,
     nodePath: flags.node === undefined ? host.execPath : resolve(flags.node),
     tickdbBin: flags.tickdbBin === undefined ? tickdbBinPath() : resolve(flags.tickdbBin),
+    ...(rootFromConfig ? { rootFromConfig } : {}),
+  };
+}
+
+/**
+ * macOS: the tiers of the loaded configuration, as on Linux; the account `_tickdb`; logs in /Library/Logs/tickdb.
+ * On a Mac this node and this launcher, elsewhere the usual install locations unless `--node` / `--tickdb-bin` say.
+ */
+export function macosServiceOptions(
+  flags: ServiceFlags,
+  dirs: TierDirs,
+  configFile: string | undefined,
+  host: HostFacts = currentHost(),
+  rootFromConfig = false,
+): LaunchdOptions {
+  const onMac = host.platform === 'darwin';
+  const linux = linuxServiceOptions(flags, dirs, configFile, host, rootFromConfig);
+  return {
+    ...linux,
+    user: flags.user ?? MACOS_DEFAULT_USER,
+    group: flags.group ?? MACOS_DEFAULT_USER,
+    nodePath: flags.node !== undefined || onMac ? linux.nodePath : MACOS_NODE_PLACEHOLDER,
+    tickdbBin: flags.tickdbBin !== undefined || onMac ? linux.tickdbBin : MACOS_BIN_PLACEHOLDER,
+    logDir: MACOS_LOG_DIR,
   };
 }
 
@@ -87,6 +122,7 @@ export function unitDirFor(platform: ServicePlatform, flags: ServiceFlags, host:
   // A folder on this host, whatever the target platform: resolved as this OS does.
   if (flags.unitDir !== undefined) return resolve(flags.unitDir);
   if (platform === 'linux') return DEFAULT_SYSTEMD_UNIT_DIR;
+  if (platform === 'macos') return LAUNCHD_DAEMONS_DIR;
   if (host.platform === 'win32') return win32.join(windowsHome(host.env), 'service');
   throw new TickdbError('USAGE', 'installing the Windows service from another OS needs --unit-dir DIR', {
     hint: 'or run `tickdb service print --platform windows` and copy the XML to %ProgramData%\\tickdb\\service\\tickdb.xml',

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { SERVICE_NAME, type ServiceOptions, type ServicePlatform } from './options.js';
 import { removeServiceFile, writeServiceFile, type ServiceFileChange } from './service-file.js';
 import type { SystemctlAvailability } from './systemctl.js';
+import { DROP_IN_DIR, DROP_IN_FILE } from './systemd-dropin.js';
 import { SYSTEMD_UNIT_FILE, readWritePaths } from './systemd-unit.js';
 import { WINSW_XML_FILE } from './winsw-xml.js';
 
@@ -143,4 +145,51 @@ export function linuxWarnings(opts: ServiceOptions, exists: (path: string) => bo
     }
   }
   return warnings;
+}
+
+/**
+ * Beside a packaged unit: writes `tickdb.service.d/tickdb-service-install.conf` in the unit folder (creating the
+ * folder) and reloads systemd. Enabling is the package's business; the next step is a restart.
+ */
+export async function installDropIn(content: string, opts: ServiceChangeOptions): Promise<ServiceReport> {
+  const dir = join(opts.unitDir, DROP_IN_DIR);
+  if (!opts.dryRun) await mkdir(dir, { recursive: true });
+  const { path, change } =
+    opts.dryRun && !existsSync(dir)
+      ? { path: join(dir, DROP_IN_FILE), change: 'created' as const }
+      : await writeServiceFile(dir, DROP_IN_FILE, content, opts.dryRun);
+  const systemctl = await runAll(opts.systemctl, [['daemon-reload']], opts.dryRun);
+  return {
+    platform: 'linux',
+    action: 'install',
+    path,
+    change,
+    dryRun: opts.dryRun,
+    systemctl,
+    systemctlSkipped: opts.systemctl.reason,
+    warnings: [],
+    next: [
+      ...(systemctl.length === 0 ? ['systemctl daemon-reload'] : []),
+      `systemctl restart ${UNIT}`,
+      `systemctl cat ${UNIT}  (the packaged unit, then this drop-in)`,
+    ],
+  };
+}
+
+/** Removes the drop-in (the packaged unit stays: removing it is the package manager's job) and reloads systemd. */
+export async function uninstallDropIn(opts: ServiceChangeOptions): Promise<ServiceReport> {
+  const dir = join(opts.unitDir, DROP_IN_DIR);
+  const { path, change } = await removeServiceFile(dir, DROP_IN_FILE, opts.dryRun);
+  const systemctl = await runAll(opts.systemctl, [['daemon-reload']], opts.dryRun);
+  return {
+    platform: 'linux',
+    action: 'uninstall',
+    path,
+    change,
+    dryRun: opts.dryRun,
+    systemctl,
+    systemctlSkipped: opts.systemctl.reason,
+    warnings: [],
+    next: [`systemctl restart ${UNIT}  (the packaged unit stays; apt remove tickdb removes it)`],
+  };
 }

@@ -11,7 +11,7 @@ export const STOP_TIMEOUT_SECONDS = 45;
 /** The agent's exit status for bad usage or an invalid configuration: restarting cannot fix it. */
 export const CONFIG_ERROR_EXIT = 2;
 
-export type ServicePlatform = 'linux' | 'windows';
+export type ServicePlatform = 'linux' | 'windows' | 'macos';
 
 /** What both generators need. Paths are for the target platform (POSIX for linux, win32 for windows). */
 export interface ServiceOptions {
@@ -31,6 +31,11 @@ export interface ServiceOptions {
   nodePath: string;
   /** Absolute path of tickdb's `bin/tickdb.js`. */
   tickdbBin: string;
+  /**
+   * The root is the config file's own (absolute) `root`: the service reads it from there, without `--root`, so that
+   * editing the file is enough (the packaged unit). Otherwise (a flag, the environment, the default) `--root` is passed.
+   */
+  rootFromConfig?: boolean | undefined;
 }
 
 /** Control characters cannot be carried by a unit file or an XML attribute; no sane path has them. */

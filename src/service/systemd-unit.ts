@@ -40,15 +40,20 @@ export function readWritePaths(
  * mistake to see at once); the other tiers are marked optional (`-`), so that an archive on a NAS that is not
  * mounted costs the archive job, not the agent: it keeps sealing and compressing, and `status` reports it.
  */
-function readWriteLines(opts: ServiceOptions): string[] {
+export function readWriteLines(opts: ServiceOptions): string[] {
   const root = absolutePosixPath('root', opts.root);
   return readWritePaths(opts).map((p) => `ReadWritePaths=${pathWord(p === root ? p : `-${p}`)}`);
 }
 
-/** The `ExecStart=` command line: node, the launcher, `run`, the root and the config file. */
+/**
+ * The `ExecStart=` command line: node, the launcher, `run`, the root (unless the config file gives it) and the config
+ * file.
+ */
 export function execStart(opts: ServiceOptions): string {
   const node = execPathWord(absolutePosixPath('nodePath', opts.nodePath));
-  const words = [absolutePosixPath('tickdbBin', opts.tickdbBin), 'run', '--root', absolutePosixPath('root', opts.root)];
+  const words = [absolutePosixPath('tickdbBin', opts.tickdbBin), 'run'];
+  const root = absolutePosixPath('root', opts.root);
+  if (opts.rootFromConfig !== true || opts.configFile === undefined) words.push('--root', root);
   if (opts.configFile !== undefined) words.push('--config', absolutePosixPath('configFile', opts.configFile));
   return [node, ...words.map(execWord)].join(' ');
 }

@@ -1,0 +1,147 @@
+// The release tree of `npm run package` (scripts/package.ts): what /opt/tickdb holds, and what the tarball unpacks to.
+//
+//   bin/tickdb        the launcher (packaging/bin/tickdb): runs bin/tickdb.js with node/bin/node
+//   bin/tickdb.js     the CLI, loading dist/bundle
+//   node/             the Node runtime (bin/node, LICENSE)
+//   node_modules/     the production dependencies, native addons built for that runtime
+//   scripts/          install-linux.sh, uninstall-linux.sh (tarball installs)
+//   package.json, README.md, CHANGELOG.md, docs/
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from './package-run.js';
+
+export interface TreeOptions {
+  repo: string;
+  /** The unpacked runtime (package-runtime.ts). */
+  runtime: string;
+  runtimeVersion: string;
+  /** Where the tree is built (created, replaced). */
+  dir: string;
+  /** Keeps built node_modules between builds, keyed by the lock file and the runtime. */
+  cacheDir: string;
+}
+
+const COPIED = [
+  'bin/tickdb.js',
+  'dist/bundle',
+  'package.json',
+  'package-lock.json',
+  'README.md',
+  'CHANGELOG.md',
+  'docs',
+];
+const SCRIPTS = ['install-linux.sh', 'uninstall-linux.sh'];
+
+/**
+ * `npm ci --omit=dev` without install scripts (they would fetch prebuilt addons from outside the registry), then
+ * `npm rebuild --build-from-source` with the carried runtime first in PATH and its headers as nodedir, so that
+ * node-gyp compiles better-sqlite3 for that runtime's ABI. N-API addons are rebuilt too (no cost when prebuilt).
+ * The result is cached: the compile takes minutes on two busy cores.
+ */
+async function productionModules(opts: TreeOptions): Promise<string> {
+  const lock = await readFile(join(opts.repo, 'package-lock.json'));
+  const key = createHash('sha256').update(lock).update(opts.runtimeVersion).digest('hex').slice(0, 16);
+  const cached = join(opts.cacheDir, `node_modules-${key}`);
+  if (existsSync(join(cached, 'node_modules', '.package-lock.json'))) return join(cached, 'node_modules');
+  const work = `${cached}.tmp`;
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  for (const f of ['package.json', 'package-lock.json']) await cp(join(opts.repo, f), join(work, f));
+  const env = {
+    ...process.env,
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+  };
+  run('npm', ['ci', '--omit=dev', '--ignore-scripts'], { cwd: work, env });
+  run('npm', ['rebuild', '--build-from-source'], {
+    cwd: work,
+    stream: true,
+    env: {
+      ...env,
+      PATH: `${join(opts.runtime, 'bin')}:${process.env.PATH ?? ''}`,
+      npm_config_nodedir: opts.runtime,
+      npm_config_jobs: '2',
+    },
+  });
+  await rm(cached, { recursive: true, force: true });
+  await cp(work, cached, { recursive: true, verbatimSymlinks: true });
+  await rm(work, { recursive: true, force: true });
+  return join(cached, 'node_modules');
+}
+
+/**
+ * The compiler's objects, the sqlite sources, the test extension, dotfiles and web pages of the dependencies:
+ * nothing loads them. The addon is stripped, and nothing in node_modules is executable: only the carried node
+ * runs, and it loads them.
+ */
+async function trimBuildLeftovers(modules: string): Promise<void> {
+  const sqlite = join(modules, 'better-sqlite3');
+  for (const p of [
+    'deps',
+    'src',
+    'build/deps',
+    'build/Release/obj',
+    'build/Release/obj.target',
+    'build/Release/.deps',
+    'build/Release/test_extension.node',
+    'build/Release/sqlite3.a',
+  ]) {
+    await rm(join(sqlite, p), { recursive: true, force: true });
+  }
+  run('find', [
+    modules,
+    '-type',
+    'f',
+    '(',
+    '-name',
+    '.npmignore',
+    '-o',
+    '-name',
+    '.eslintrc*',
+    '-o',
+    '-name',
+    '.gitattributes',
+    '-o',
+    '-name',
+    '.travis.yml',
+    '-o',
+    '-name',
+    '*.html',
+    ')',
+    '-delete',
+  ]);
+  run('find', [modules, '-type', 'f', '-name', '*.node', '-exec', 'strip', '--strip-unneeded', '{}', '+']);
+  run('chmod', ['-R', 'a-x+X', modules]);
+}
+
+export async function buildTree(opts: TreeOptions): Promise<void> {
+  await rm(opts.dir, { recursive: true, force: true });
+  await mkdir(join(opts.dir, 'node', 'bin'), { recursive: true });
+  await mkdir(join(opts.dir, 'scripts'), { recursive: true });
+  for (const p of COPIED) {
+    if (existsSync(join(opts.repo, p))) await cp(join(opts.repo, p), join(opts.dir, p), { recursive: true });
+  }
+  for (const s of SCRIPTS) await cp(join(opts.repo, 'scripts', s), join(opts.dir, 'scripts', s));
+  await chmod(join(opts.dir, 'bin', 'tickdb.js'), 0o644);
+  await cp(join(opts.repo, 'packaging', 'bin', 'tickdb'), join(opts.dir, 'bin', 'tickdb'));
+  await chmod(join(opts.dir, 'bin', 'tickdb'), 0o755);
+  await cp(join(opts.runtime, 'bin', 'node'), join(opts.dir, 'node', 'bin', 'node'));
+  await cp(join(opts.runtime, 'LICENSE'), join(opts.dir, 'node', 'LICENSE'));
+  await cp(await productionModules(opts), join(opts.dir, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+  await trimBuildLeftovers(join(opts.dir, 'node_modules'));
+  // The tree runs on its own: the carried node, the rebuilt addons (a database is opened), no Node in PATH.
+  const bare = { PATH: '/usr/bin:/bin', HOME: opts.dir };
+  const version = run(join(opts.dir, 'bin', 'tickdb'), ['--version'], { env: bare }).trim();
+  const sqlite = run(
+    join(opts.dir, 'node', 'bin', 'node'),
+    [
+      '-e',
+      "const D = require('better-sqlite3'); console.log(new D(':memory:').prepare('select sqlite_version() v').get().v)",
+    ],
+    { cwd: opts.dir, env: bare },
+  ).trim();
+  process.stdout.write(`package: tree runs: tickdb ${version}, node v${opts.runtimeVersion}, sqlite ${sqlite}\n`);
+}

@@ -70,7 +70,12 @@ fi
 if [[ "${dry_run}" -eq 0 && "${EUID}" -ne 0 ]]; then
   die "run as root (sudo), or with --dry-run to see the commands"
 fi
-node_bin="$(command -v node)" || die "node is not in PATH (Node 20 or later is needed)"
+# The release tarball carries its own runtime (node/bin/node); a checkout uses the system's.
+if [[ -x "${tickdb_home}/node/bin/node" ]]; then
+  node_bin="${tickdb_home}/node/bin/node"
+else
+  node_bin="$(command -v node)" || die "node is not in PATH (Node 20 or later is needed)"
+fi
 [[ -f "${tickdb_home}/dist/bundle/main.js" ]] || die "tickdb is not built in ${tickdb_home}: run npm ci there first"
 
 group="${user}"

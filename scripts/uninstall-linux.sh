@@ -54,7 +54,11 @@ run() {
 if [[ "${dry_run}" -eq 0 && "${EUID}" -ne 0 ]]; then
   die "run as root (sudo), or with --dry-run to see the commands"
 fi
-node_bin="$(command -v node)" || die "node is not in PATH"
+if [[ -x "$(dirname "${tickdb_bin}")/../node/bin/node" ]]; then
+  node_bin="$(dirname "${tickdb_bin}")/../node/bin/node"
+else
+  node_bin="$(command -v node)" || die "node is not in PATH"
+fi
 
 # 1. The unit.
 if [[ -f "${unit_dir}/tickdb.service" ]]; then

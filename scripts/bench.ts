@@ -2,7 +2,7 @@
  * `npm run bench`: the performance targets of DESIGN section 8 and issues 4-5, measured on the real CLI against
  * the `sqlite3`, `cp` and `zstd` CLIs in the same run, on one generated day of at least 200 MB.
  *
- *   npm run bench [-- --mb 210] [--reps 3] [--work DIR] [--json] [--rotation-only] [--query-only] [--query-mb 50]
+ *   npm run bench [-- --mb 210] [--reps 3] [--work DIR] [--json] [--rotation-only] [--query-only] [--query-mb 50] [--export-only] [--export-mb 210]
  *
  * 1. rotation: `tickdb rotate` sealing + backing up the day, vs `sqlite3 DB "PRAGMA integrity_check"` + `cp`
  *    (target <= 1.5x), with a writer inserting into today meanwhile (its longest waits: target < 50 ms);
@@ -31,6 +31,7 @@ import {
   writerAlone,
   type WriterStats,
 } from './bench-cli.js';
+import { benchExport, formatBenchExport } from './bench-export.js';
 import { benchQuery, formatBenchQuery } from './bench-query.js';
 
 const NOW = '2026-03-10T06:00:00Z';
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
       'rotation-only': { type: 'boolean', default: false },
       'query-only': { type: 'boolean', default: false },
       'query-mb': { type: 'string', default: '50' },
+      'export-only': { type: 'boolean', default: false },
+      'export-mb': { type: 'string', default: '210' },
     },
   });
   const reps = Number(values.reps);
@@ -100,7 +103,17 @@ async function main(): Promise<void> {
       values.json === true ? `${JSON.stringify({ query: q }, null, 2)}\n` : `\n${formatBenchQuery(q)}\n`,
     );
   };
+  const exportBench = async (): Promise<void> => {
+    const e = await benchExport(work, { mb: Number(values['export-mb']), reps }, log);
+    process.stdout.write(
+      values.json === true ? `${JSON.stringify({ export: e }, null, 2)}\n` : `\n${formatBenchExport(e)}\n`,
+    );
+  };
   try {
+    if (values['export-only'] === true) {
+      await exportBench();
+      return;
+    }
     if (values['query-only'] === true) {
       await queryBench();
       return;
@@ -242,6 +255,7 @@ async function main(): Promise<void> {
     if (values.json === true) process.stdout.write(`${JSON.stringify(f, null, 2)}\n`);
     else process.stdout.write(report(f));
     await queryBench();
+    await exportBench();
   } finally {
     if (values.work === undefined) rmSync(work, { recursive: true, force: true });
   }

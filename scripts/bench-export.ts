@@ -1,0 +1,77 @@
+/**
+ * The `tickdb export` benchmark of issue 20, part of `npm run bench` (alone: `npm run bench -- --export-only`).
+ *
+ * One sealed day of about --export-mb MiB: `tickdb export --force` (read ordered by symbol and ts, Parquet with
+ * ZSTD, DuckDB's verification, rename and record) against `sqlite3` reading the same rows in the same order to
+ * /dev/null, measured in the same run. Targets (issue 20): at least 100 MB/s of SQLite input on 2 cores, peak RSS
+ * under 1 GB on a 1 GiB day (run with --export-mb 1024 for that one). Best of --reps.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { addDays } from '../src/layout/day.js';
+import { best, ratio, settleDisk, timeCommand, timeTickdb } from './bench-cli.js';
+
+const MiB = 1024 * 1024;
+const TODAY = '2026-05-10';
+const NOW = `${TODAY}T12:00:00Z`;
+const DAY = addDays(TODAY, -1);
+
+export interface BenchExportResult {
+  dbBytes: number;
+  rows: number;
+  parquetBytes: number;
+  exportMs: number;
+  exportMaxRssMiB: number;
+  sqlite3Ms: number;
+}
+
+export async function benchExport(
+  work: string,
+  options: { mb: number; reps: number },
+  log: (line: string) => void,
+): Promise<BenchExportResult> {
+  const root = join(work, 'export-root');
+  const lake = join(work, 'export-lake');
+  const rows = Math.round((options.mb * MiB) / 78.6);
+  log(`export: generating ${rows} ticks for ${DAY} ...`);
+  const sim = timeTickdb(['simulate', '--days', '1', '--rows', String(rows), '--root', root, '--now', NOW], {}, work);
+  if (sim.code !== 0) throw new Error(`simulate failed: ${sim.stderr}`);
+  const rot = timeTickdb(['rotate', '--root', root, '--now', NOW, '--log-level', 'warn'], {}, work);
+  if (rot.code !== 0) throw new Error(`rotate failed: ${rot.stderr}`);
+  const db = join(root, 'db', DAY.slice(0, 4), DAY.slice(5, 7), `ticks_${DAY}.db`);
+  const dbBytes = statSync(db).size;
+  const exportMs: number[] = [];
+  const sqlite3Ms: number[] = [];
+  let maxRss = 0;
+  for (let i = 0; i < options.reps; i++) {
+    settleDisk();
+    const sql = 'SELECT * FROM ticks ORDER BY symbol, ts, rowid';
+    sqlite3Ms.push(timeCommand('sh', ['-c', `sqlite3 -readonly '${db}' '${sql}' > /dev/null`]));
+    settleDisk();
+    const args = ['export', '--from', DAY, '--to', DAY, '--dir', lake, '--root', root, '--now', NOW, '--force'];
+    const r = timeTickdb([...args, '--log-level', 'warn'], {}, work);
+    if (r.code !== 0) throw new Error(`export failed: ${r.stderr}${r.stdout}`);
+    exportMs.push(r.ms);
+    maxRss = Math.max(maxRss, r.maxRssMiB);
+    log(`export: rep ${i + 1}: tickdb export ${Math.round(r.ms)} ms, sqlite3 ${Math.round(sqlite3Ms[i] ?? 0)} ms`);
+  }
+  const parquet = join(lake, 'dataset=ticks', `date=${DAY}`, 'part-0.parquet');
+  return {
+    dbBytes,
+    rows,
+    parquetBytes: statSync(parquet).size,
+    exportMs: best(exportMs),
+    exportMaxRssMiB: maxRss,
+    sqlite3Ms: best(sqlite3Ms),
+  };
+}
+
+export function formatBenchExport(r: BenchExportResult): string {
+  const mbps = (bytes: number, ms: number): string => `${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s`;
+  return [
+    `export of one sealed day: ${(r.dbBytes / MiB).toFixed(1)} MiB, ${r.rows} rows -> ${(r.parquetBytes / MiB).toFixed(1)} MiB of Parquet`,
+    `  tickdb export (read, write, verify, record)  ${Math.round(r.exportMs)} ms  ${mbps(r.dbBytes, r.exportMs)}  peak RSS ${Math.round(r.exportMaxRssMiB)} MiB`,
+    `  sqlite3, same rows in the same order          ${Math.round(r.sqlite3Ms)} ms  ${mbps(r.dbBytes, r.sqlite3Ms)}`,
+    `  ratio ${ratio(r.exportMs, r.sqlite3Ms)}; target >= 100 MB/s: ${r.dbBytes / 1e6 / (r.exportMs / 1000) >= 100 ? 'met' : 'NOT met'}`,
+  ].join('\n');
+}

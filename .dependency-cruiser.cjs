@@ -6,7 +6,7 @@
 const LEVELS = [
   ['fs', 'layout'], // durable file primitives; day <-> path naming and tier scans
   ['config'], // schema, environment, load
-  ['sqlite', 'zstd', 'store'], // engines; the state stores (metadata, audit, lock)
+  ['sqlite', 'zstd', 'store', 'archive-target'], // engines; the state stores (metadata, audit, lock); the S3 archive
   ['lifecycle', 'simulate', 'wal'], // the planner and the steps; samples of today's WAL
   // status, verify, inventory, analyze (read-only views); query across the tiers; the Parquet research lake; drills
   ['inspect', 'query', 'export', 'drill'],

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'BUSY' // a writer still holds a database
   | 'REFUSED' // a guard forbids the operation (purge limits, legal hold, overwrite)
   | 'NOT_FOUND'
+  | 'REMOTE' // the S3 archive refused an operation (credentials, permission, object lock)
+  | 'OFFLINE' // the S3 archive cannot be reached (after retries): a backlog, not a failure of the day
   | 'INTERNAL';
 
 export interface TickdbErrorOptions {

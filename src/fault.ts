@@ -27,6 +27,21 @@ export function faultPoint(name: string): void {
 }
 
 /**
+ * A number given to a test hook: `TICKDB_FAULT=NAME:N` (e.g. `s3-retention-seconds:5`) gives N; undefined when the
+ * hook is not set. Like the other faults, for tests only.
+ */
+export function faultNumber(name: string): number | undefined {
+  const list = process.env.TICKDB_FAULT;
+  if (list === undefined || list === '') return undefined;
+  for (const item of list.split(',')) {
+    if (!item.startsWith(`${name}:`)) continue;
+    const n = Number(item.slice(name.length + 1));
+    if (Number.isFinite(n)) return n;
+  }
+  return undefined;
+}
+
+/**
  * Full-disk injection: when `TICKDB_FAULT` names `enospc:SITE` (`enospc:compress`, `enospc:copy`,
  * `enospc:state`), the write of `path` at that site fails as it would on a full filesystem: an ENOSPC system
  * error, reported the way a real one is (TickdbError NO_SPACE naming the file). Every write at the site fails, as

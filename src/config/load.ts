@@ -107,8 +107,11 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
         file === undefined ? 'fix the value named above' : `fix the value named above in ${file} or the environment`,
     });
   }
-  refuseOverlappingTiers(result.data, sources);
-  return { config: result.data, file, sources };
+  const config = result.data;
+  // archiveTarget {type: "filesystem", dir} is archiveDir written in full: the tiers read archiveDir.
+  if (config.archiveTarget?.type === 'filesystem') config.archiveDir = config.archiveTarget.dir;
+  refuseOverlappingTiers(config, sources);
+  return { config, file, sources };
 }
 
 /** Tier paths equal to or inside one another are a CONFIG error naming both fields (DESIGN: tiers). */

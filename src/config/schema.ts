@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDay } from '../layout/day.js';
+import { archiveTargetSchema } from './archive-target-schema.js';
 
 export const DEFAULT_SCHEMA_SQL = [
   'CREATE TABLE IF NOT EXISTS ticks (',
@@ -120,6 +121,7 @@ export const configSchema = z
     graceMinutes: z.number().int().min(0).max(1440).default(15),
     schedules: schedulesSchema.default(() => schedulesSchema.parse({})),
     archiveDir: z.string().min(1).optional(),
+    archiveTarget: archiveTargetSchema.optional(),
     backupDir: z.string().min(1).optional(),
     metricsFile: z.string().min(1).optional(),
     diskSpace: diskSpaceSchema.default(() => diskSpaceSchema.parse({})),
@@ -184,6 +186,11 @@ export const configSchema = z
         `"to" (${h.to ?? ''}) is before "from" (${h.from ?? ''})`,
       );
     });
+    check(
+      c.archiveDir === undefined || c.archiveTarget === undefined,
+      ['archiveTarget'],
+      'set either archiveDir (the short form of a filesystem target) or archiveTarget, not both',
+    );
   });
 
 export type Config = z.output<typeof configSchema>;

@@ -34,6 +34,7 @@ const TOP: Record<string, unknown> = {
   graceMinutes: null,
   schedules: 'daily',
   archiveDir: 7,
+  archiveTarget: 's3',
   backupDir: false,
   metricsFile: ['m.prom'],
   diskSpace: 15,

@@ -2,7 +2,9 @@ import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { TickdbError } from '../errors.js';
-import { isInsideTier, locateCompressedDay } from '../layout/locate-day.js';
+import { isInsideTier, locateCompressedDay, type LocatedFile } from '../layout/locate-day.js';
+import { fetchRemoteDay } from '../inspect/fetch-remote.js';
+import { remoteOnlyRecord } from '../inspect/remote-day.js';
 import { scanTiers } from '../layout/scan.js';
 import { dayKey } from '../layout/tiers.js';
 import { inspectDatabase } from '../sqlite/inspect-database.js';
@@ -38,8 +40,14 @@ export function decompressCommand(runtime: CliRuntime): Command {
         ctx.dirs,
         ctx.config.datasets.map((d) => d.prefix),
       );
-      const src = locateCompressedDay(scan, arg, dataset);
-      if (!(await pathExists(src.path)))
+      const { metadata } = await readMetadata(ctx.dirs, ctx.now);
+      // A day whose only copy is in the S3 archive (DESIGN 12) is downloaded next to the output, verified, and read.
+      const remote = remoteOnlyRecord(scan, metadata, arg, dataset);
+      const src: LocatedFile =
+        remote !== undefined
+          ? { path: remote.remote?.key ?? '', dataset: remote.dataset, day: remote.day }
+          : locateCompressedDay(scan, arg, dataset);
+      if (remote === undefined && !(await pathExists(src.path)))
         throw new TickdbError('NOT_FOUND', `${src.path} does not exist`, { path: src.path });
       const name =
         src.day !== undefined && src.dataset !== undefined
@@ -57,13 +65,21 @@ export function decompressCommand(runtime: CliRuntime): Command {
           hint: 'use --force or -o another file',
         });
       }
-      const { metadata } = await readMetadata(ctx.dirs, ctx.now);
       const rec =
         src.dataset !== undefined && src.day !== undefined ? metadata.days[dayKey(src.dataset, src.day)] : undefined;
       const tmp = tmpPathFor(out);
       const progress = progressReporter(`decompress ${src.day ?? basename(src.path)}`);
       const started = Date.now();
+      const fetched = remote === undefined ? undefined : `${tmp}.zst`;
+      const source =
+        remote?.remote === undefined
+          ? src.path
+          : `s3://${remote.remote.bucket}/${remote.remote.key} (version ${remote.remote.versionId})`;
       try {
+        if (remote !== undefined && fetched !== undefined) {
+          await fetchRemoteDay(ctx.config, remote, fetched);
+          src.path = fetched;
+        }
         const result = await decompressFile(src.path, tmp, {
           threads: ctx.config.compressionThreads,
           fsync: sync,
@@ -75,7 +91,7 @@ export function decompressCommand(runtime: CliRuntime): Command {
           if (result.sha256 !== rec.sha256) {
             throw new TickdbError(
               'CORRUPT',
-              `${src.path} decompresses to SHA-256 ${result.sha256}, not the recorded ${rec.sha256}`,
+              `${source} decompresses to SHA-256 ${result.sha256}, not the recorded ${rec.sha256}`,
               {
                 path: src.path,
                 hint: 'the stored copy is damaged: run `tickdb verify --deep` and restore the day from its backup if one exists',
@@ -103,7 +119,7 @@ export function decompressCommand(runtime: CliRuntime): Command {
         await rename(tmp, out);
         if (sync) await fsyncDir(dirname(out));
         const doc = {
-          source: src.path,
+          source,
           output: out,
           day: src.day ?? null,
           bytes: result.bytes,
@@ -113,11 +129,12 @@ export function decompressCommand(runtime: CliRuntime): Command {
           seconds: (Date.now() - started) / 1000,
         };
         if (ctx.json) printJson(ctx, doc);
-        else ctx.out(`${out}: ${formatBytes(result.bytes)} from ${src.path}, verified by ${verifiedBy}\n`);
+        else ctx.out(`${out}: ${formatBytes(result.bytes)} from ${source}, verified by ${verifiedBy}\n`);
         return 0;
       } finally {
         progress.done();
-        for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) await unlink(f).catch(() => undefined);
+        for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`, ...(fetched ? [fetched] : [])])
+          await unlink(f).catch(() => undefined);
       }
     }),
   );

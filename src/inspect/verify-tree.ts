@@ -89,6 +89,11 @@ function checksFor(key: string, rec: DayRecord, dirs: TierDirs, notes: VerifyNot
       path: rec.quarantine?.path,
       message: `${key} is quarantined (${rec.quarantine?.reason ?? 'no reason recorded'}); not checked until released`,
     });
+  } else if (rec.remote !== undefined) {
+    notes.push({
+      key,
+      message: `${key} is in the S3 archive (s3://${rec.remote.bucket}/${rec.remote.key}, version ${rec.remote.versionId}); no local file to check`,
+    });
   } else if (rec.state === 'live') {
     out.push({ key, rec, path: at('db', 'db'), role: 'live' });
   } else if (rec.state === 'sealed') {

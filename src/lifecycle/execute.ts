@@ -5,6 +5,8 @@ import { compressDay } from './compress-day.js';
 import type { ExecContext, StepOutcome } from './exec-context.js';
 import { precreateDay } from './precreate-day.js';
 import { purgeBackup, purgeDay } from './purge-day.js';
+import { purgeRemote } from './purge-remote.js';
+import { uploadDay } from './upload-day.js';
 import { cleanupTmp, finishPending, quarantineStep } from './recover.js';
 import { backupDay, sealDay } from './seal-day.js';
 import { stepKey, type Step } from './step-types.js';
@@ -38,6 +40,10 @@ function runStep(step: Step, ctx: ExecContext): Promise<StepOutcome> {
       return purgeDay(step, ctx);
     case 'purge-backup':
       return purgeBackup(step, ctx);
+    case 'upload':
+      return uploadDay(step, ctx);
+    case 'purge-remote':
+      return purgeRemote(step, ctx);
   }
 }
 
@@ -71,6 +77,10 @@ export function describeStep(step: Step): string {
       return `purge ${step.dataset}/${step.day}: delete ${step.paths.join(', ')} (${step.reason})`;
     case 'purge-backup':
       return `delete backup ${step.path} (${step.reason})`;
+    case 'upload':
+      return `upload ${step.source} to the S3 archive, verify it, then remove the local copy unless kept`;
+    case 'purge-remote':
+      return `purge ${step.dataset}/${step.day}: delete S3 object ${step.key} version ${step.versionId}${step.retainUntil ? ` (retained until ${step.retainUntil})` : ''} (${step.reason})`;
   }
 }
 
@@ -81,7 +91,7 @@ export function describeStep(step: Step): string {
  */
 export async function executePlan(steps: readonly Step[], ctx: ExecContext, dryRun: boolean): Promise<StepResult[]> {
   const results: StepResult[] = [];
-  const stopped = new Set<string>();
+  const stopped = new Map<string, StepOutcome['status']>();
   for (const step of steps) {
     const key = stepKey(step);
     const path = 'path' in step ? step.path : 'source' in step ? step.source : undefined;
@@ -103,10 +113,9 @@ export async function executePlan(steps: readonly Step[], ctx: ExecContext, dryR
       continue;
     }
     if (key !== undefined && stopped.has(key)) {
-      results.push({
-        step,
-        outcome: { status: 'skipped', message: `skipped: an earlier step for ${key} did not complete` },
-      });
+      // A purge waiting for its retention date keeps the day's local copy too, quietly (it was reported once).
+      const status = stopped.get(key) === 'deferred' ? 'deferred' : 'skipped';
+      results.push({ step, outcome: { status, message: `skipped: an earlier step for ${key} did not complete` } });
       continue;
     }
     let outcome: StepOutcome;
@@ -116,13 +125,15 @@ export async function executePlan(steps: readonly Step[], ctx: ExecContext, dryR
     } catch (err) {
       outcome = { status: 'failed', message: describeError(err) };
     }
-    if (outcome.status !== 'done' && key !== undefined) stopped.add(key);
+    if (outcome.status !== 'done' && key !== undefined) stopped.set(key, outcome.status);
     const level =
       outcome.status === 'failed' || outcome.status === 'quarantined'
         ? 'error'
-        : outcome.status === 'busy'
+        : outcome.status === 'busy' || outcome.status === 'backlog'
           ? 'warn'
-          : 'info';
+          : outcome.status === 'deferred'
+            ? 'debug'
+            : 'info';
     log[level]({ status: outcome.status }, outcome.message);
     results.push({ step, outcome });
   }

@@ -5,6 +5,7 @@ import { dayKey, dayPath, type TierDirs } from '../layout/tiers.js';
 import type { DayRecord, Metadata } from '../store/metadata-types.js';
 import { holdFor } from './legal-hold.js';
 import { type DiskFacts, type EarlyRelief, earlyRelief } from './plan-early.js';
+import { planRemoteOnly, purgeRemoteStep, s3PlanOf, uploadStep, type S3Plan } from './plan-remote.js';
 import type { LifecycleJob, Plan, PlanNote, Step } from './step-types.js';
 
 export interface PlanInput {
@@ -72,6 +73,7 @@ export function plan(input: PlanInput): Plan {
   const oddDays = planOddEntries(scan, notes);
 
   const purgeSteps: Step[] = [];
+  const s3 = s3PlanOf(config);
   const keys = [...scan.days.keys()].sort();
   for (const key of keys) {
     const files = scan.days.get(key);
@@ -139,6 +141,12 @@ export function plan(input: PlanInput): Plan {
     } else if (age >= t.purgeAfterDays) {
       if (want('purge')) {
         const paths = allFiles(files);
+        // The bucket's version first: while its retention holds, the executor stops the day there (local copy kept).
+        const remote =
+          record === undefined
+            ? undefined
+            : purgeRemoteStep(base, record, `age ${age} >= purgeAfterDays ${t.purgeAfterDays}`, true);
+        if (remote !== undefined) purgeSteps.push(remote);
         purgeSteps.push({
           ...base,
           kind: 'purge',
@@ -155,11 +163,12 @@ export function plan(input: PlanInput): Plan {
       continue;
     }
     const planned = steps.length;
-    v.place = planChain(v, t, { dirs, want, graceOver, steps, notes, early });
+    v.place = planChain(v, t, { dirs, want, graceOver, steps, notes, early, s3 });
     const copyMadeNow = steps.slice(planned).some((s) => s.kind === 'compress' || s.kind === 'adopt-zst');
     planBackupPurge(v, t.backupRetentionDays, want, purgeSteps, copyMadeNow);
   }
 
+  if (s3 !== undefined) planRemoteOnly({ ...input, want }, today, datasets, purgeSteps, notes);
   if (want('rotate')) planPrecreate(input, today, steps, oddDays);
   guardPurge(input, today, purgeSteps, notes, steps);
   steps.sort((a, b) => JOB_ORDER[a.job] - JOB_ORDER[b.job]);
@@ -174,6 +183,8 @@ interface ChainContext {
   notes: PlanNote[];
   /** Days to move before their age asks for it: the db tier is low on space. */
   early: EarlyRelief;
+  /** With an S3 archive target: days past archiveAfterDays are uploaded instead of moved to archive/. */
+  s3?: S3Plan | undefined;
 }
 
 /**
@@ -232,7 +243,13 @@ function planChain(v: DayView, t: ReturnType<typeof effectiveThresholds>, c: Cha
       level: t.compressionLevel,
       ...(early !== undefined ? { early } : {}),
     });
-    return toArchive ? 'archive' : 'zst';
+    if (!toArchive) return 'zst';
+    // into the archive tier (with an S3 target, uploaded from there in this run)
+    if (c.s3 !== undefined && c.want('archive')) {
+      const up = uploadStep(base, v.record, dayPath(c.dirs, 'archive', prefix, day, 'zst'), 0, c.s3, true);
+      if (up !== undefined) c.steps.push(up);
+    }
+    return 'archive';
   }
   const adoptJob = v.place === 'zst' ? 'compress' : 'archive';
   if (!hasVerifiedZst(v.record, primary)) {
@@ -241,6 +258,12 @@ function planChain(v: DayView, t: ReturnType<typeof effectiveThresholds>, c: Cha
   }
   const early = age < t.archiveAfterDays ? c.early.archive.get(key) : undefined;
   const archiveDue = age >= t.archiveAfterDays || early !== undefined;
+  if (c.s3 !== undefined) {
+    if (!archiveDue || !c.want('archive')) return v.place;
+    const up = uploadStep(base, v.record, primary.path, primary.bytes, c.s3, false);
+    if (up !== undefined) c.steps.push(up);
+    return v.place;
+  }
   if (v.place === 'zst' && archiveDue && c.want('archive')) {
     c.steps.push({
       ...base,

@@ -9,6 +9,8 @@ import { loadMetadataForUpdate, readMetadata, type MetadataRead } from '../store
 import type { JobOutcome, Metadata } from '../store/metadata-types.js';
 import { rebuildMetadata } from '../store/rebuild-metadata.js';
 import { DayStore } from './day-store.js';
+import type { RemoteArchive } from './exec-context.js';
+import { openRemote } from './open-remote.js';
 import { readDiskFacts } from './disk-facts.js';
 import type { ExecContext } from './exec-context.js';
 import { executePlan, type StepResult } from './execute.js';
@@ -77,6 +79,22 @@ async function loadOrRebuild(
  * by a crash are finished (or rolled back) first and the plan is made again, so that one run completes the work.
  */
 export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Promise<JobsReport> {
+  // The S3 archive (DESIGN 12) is opened only by jobs that use it, and never by a dry run; its bucket is checked
+  // before anything is read or written (a missing bucket or lock is a configuration error).
+  const usesRemote = !options.dryRun && options.jobs.some((j) => j === 'archive' || j === 'purge');
+  const remote = usesRemote ? await openRemote(ctx.config, ctx.logger) : undefined;
+  try {
+    return await runJobsWith(ctx, options, remote);
+  } finally {
+    remote?.target.close();
+  }
+}
+
+async function runJobsWith(
+  ctx: RunJobsContext,
+  options: RunJobsOptions,
+  remote: RemoteArchive | undefined,
+): Promise<JobsReport> {
   const now = ctx.clock.now();
   const { metadata, keptAside, rebuilt } = await loadOrRebuild(ctx, now, options.dryRun);
   const store = new DayStore(ctx.dirs, metadata, ctx.clock);
@@ -94,6 +112,7 @@ export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Pro
     currentHolds: options.currentHolds ?? (() => ctx.config.legalHolds),
     signal: options.signal,
     onProgress: options.onProgress,
+    remote,
   };
   const planNow = async (): Promise<{ scan: TierScan; p: Plan }> => {
     const scan = await scanTiers(

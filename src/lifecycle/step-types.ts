@@ -81,6 +81,24 @@ export interface ArchiveStep extends DayStepBase {
   early?: string;
 }
 
+/** Uploads a day's verified `.db.zst` to the S3 archive (or finishes an upload a crash interrupted). */
+export interface UploadStep extends DayStepBase {
+  kind: 'upload';
+  source: string;
+  bytes: number;
+}
+
+/** Purges a day whose only copy is in the S3 archive: the object version, once its retention has passed. */
+export interface PurgeRemoteStep extends DayStepBase {
+  kind: 'purge-remote';
+  key: string;
+  versionId: string;
+  retainUntil?: string | undefined;
+  /** The day also has local files (a kept local copy), which the day's local purge step deletes after this one. */
+  localToo: boolean;
+  reason: string;
+}
+
 export interface PurgeStep extends DayStepBase {
   kind: 'purge';
   paths: string[];
@@ -105,6 +123,8 @@ export type Step =
   | AdoptZstStep
   | CompressStep
   | ArchiveStep
+  | UploadStep
+  | PurgeRemoteStep
   | PurgeStep
   | PurgeBackupStep;
 

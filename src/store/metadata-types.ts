@@ -53,6 +53,12 @@ export interface DayRecord {
   parquet?: ParquetRecord;
   /** The last restore drill of the day (src/drill): each stored copy restored and checked. */
   drill?: DrillRecord;
+  /** The day's `.db.zst` in the S3 archive (DESIGN 12): written once, verified by reading it back. */
+  remote?: RemoteRecord;
+  /** An upload under way (intent recorded before it starts): a restart finds whether it completed. */
+  pendingUpload?: { bucket: string; key: string; at: string };
+  /** The purge found the object still under retention until this date; reported once, retried each run. */
+  purgeDeferredUntil?: string;
 }
 
 /** What a restore drill found for each copy of a day. */
@@ -60,6 +66,23 @@ export interface DrillRecord {
   at: string;
   ok: boolean;
   copies: { tier: string; location: string; ok: boolean; message: string }[];
+}
+
+/** One object version in the S3 archive. */
+export interface RemoteRecord {
+  target: 's3';
+  bucket: string;
+  key: string;
+  versionId: string;
+  etag: string;
+  bytes: number;
+  /** SHA-256 of the object's bytes as read back (equal to the day's zstSha256). */
+  sha256: string;
+  lockMode?: 'COMPLIANCE' | 'GOVERNANCE';
+  retainUntil?: string;
+  legalHold?: boolean;
+  uploadedAt: string;
+  verifiedAt: string;
 }
 
 export interface JobOutcome {
@@ -77,6 +100,12 @@ export interface AuditCheckpoint {
   count: number;
 }
 
+/** Totals of the S3 archive, for the metrics (counters survive restarts). */
+export interface RemoteTotals {
+  uploadedBytes: number;
+  uploadFailures: number;
+}
+
 export interface Metadata {
   schemaVersion: typeof METADATA_SCHEMA_VERSION;
   tool: 'tickdb';
@@ -84,6 +113,8 @@ export interface Metadata {
   days: Record<string, DayRecord>;
   jobs: Record<string, JobOutcome>;
   audit: AuditCheckpoint;
+  /** Absent until the first upload to an S3 archive. */
+  remoteTotals?: RemoteTotals;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);

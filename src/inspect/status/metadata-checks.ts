@@ -51,6 +51,9 @@ function checkRecords(f: Facts, problems: CheckResult[]): void {
       }
       continue;
     }
+    // A day in the S3 archive has no local file to find (or a kept copy where it was): the backlog check and
+    // `verify` look at the bucket.
+    if (rec.remote !== undefined) continue;
     const want = expectedCopy(rec);
     if (want === undefined) continue;
     const path = dayPath(f.dirs, want.tier, rec.dataset, rec.day, want.kind);

@@ -18,6 +18,12 @@ export const PROGRAM_PACKAGES = {
   setpriv: 'util-linux',
   mkfifo: 'coreutils',
   xxhsum: 'xxhash',
+  radosgw: 'radosgw',
+  'ceph-mon': 'ceph-mon',
+  'ceph-osd': 'ceph-osd',
+  'radosgw-admin': 'ceph-common',
+  ceph: 'ceph-common',
+  monmaptool: 'ceph-base',
 } as const satisfies Record<string, string>;
 
 export type ExternalProgram = keyof typeof PROGRAM_PACKAGES;

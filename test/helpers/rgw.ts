@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { REPO } from './cli.js';
+
+const SCRIPT = join(REPO, 'scripts', 'ceph-rgw.sh');
+
+/** A throwaway Ceph cluster with radosgw on loopback (scripts/ceph-rgw.sh), for one test file. */
+export interface Rgw {
+  endpoint: string;
+  dir: string;
+  /** Credentials for the spawned CLI: only the standard AWS environment variables. */
+  env: Record<string, string>;
+  client: S3Client;
+  createBucket(name: string, objectLock: boolean): Promise<void>;
+  /** radosgw alone stopped / started again (the monitor and the OSD keep every bucket). */
+  stopGateway(): void;
+  startGateway(): void;
+  stop(): void;
+}
+
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const a = s.address();
+        s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
+      });
+    });
+    if (port > 0 && (port < 6800 || port > 7300)) return port; // 6800-7300: the OSD's own ports
+  }
+}
+
+function script(...args: string[]): string {
+  const r = spawnSync('bash', [SCRIPT, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, CEPH_MEMSTORE_BYTES: String(2 * 1024 ** 3) },
+  });
+  if (r.status !== 0) throw new Error(`scripts/ceph-rgw.sh ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+export async function startRgw(): Promise<Rgw> {
+  const dir = mkdtempSync(join(tmpdir(), 'tickdb-rgw-'));
+  const port = await freePort();
+  let out: string;
+  try {
+    out = script('start', dir, String(port));
+  } catch (err) {
+    spawnSync('bash', [SCRIPT, 'stop', dir]);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const vars = Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=', 2) as [string, string]),
+  );
+  const endpoint = vars.S3_ENDPOINT ?? `http://127.0.0.1:${port}`;
+  const env = {
+    AWS_ACCESS_KEY_ID: vars.S3_ACCESS_KEY ?? 'AK',
+    AWS_SECRET_ACCESS_KEY: vars.S3_SECRET_KEY ?? 'SK',
+    // No shared credentials file or instance role in tests: the environment is the one source.
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
+    AWS_CONFIG_FILE: join(dir, 'no-config'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return {
+    endpoint,
+    dir,
+    env,
+    client,
+    async createBucket(name, objectLock) {
+      await client.send(new CreateBucketCommand({ Bucket: name, ObjectLockEnabledForBucket: objectLock }));
+    },
+    stopGateway: () => void script('stop-gateway', dir),
+    startGateway: () => void script('start-gateway', dir),
+    stop() {
+      client.destroy();
+      script('stop', dir);
+    },
+  };
+}

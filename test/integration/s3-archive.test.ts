@@ -1,0 +1,374 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJson, runCli, spawnCli, tempDir } from '../helpers/cli.js';
+import { needProgram } from '../helpers/external-programs.js';
+import { startRgw, type Rgw } from '../helpers/rgw.js';
+
+interface Remote {
+  bucket: string;
+  key: string;
+  versionId: string;
+  etag: string;
+  bytes: number;
+  sha256: string;
+  lockMode?: string;
+  retainUntil?: string;
+}
+interface Rec {
+  state: string;
+  rows?: number;
+  zstSha256?: string;
+  zstBytes?: number;
+  remote?: Remote;
+  pendingUpload?: unknown;
+  purgeDeferredUntil?: string;
+}
+
+const LOCKED = 'ticks-archive';
+const PLAIN = 'no-lock';
+const HAVE_CEPH = needProgram(
+  'radosgw',
+  'ceph-mon',
+  'ceph-osd',
+  'radosgw-admin',
+  'ceph',
+  'monmaptool',
+  'sqlite3',
+  'zstd',
+);
+
+const dayOffset = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+const metadata = (root: string): Record<string, Rec> =>
+  (JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as { days: Record<string, Rec> }).days;
+const auditEvents = (root: string): Array<Record<string, unknown>> =>
+  readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+async function objectSha(
+  rgw: Rgw,
+  bucket: string,
+  key: string,
+  versionId: string,
+): Promise<{ sha256: string; bytes: number }> {
+  const r = await rgw.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  const h = createHash('sha256');
+  let bytes = 0;
+  for await (const c of r.Body as AsyncIterable<Buffer>) {
+    h.update(c);
+    bytes += c.length;
+  }
+  return { sha256: h.digest('hex'), bytes };
+}
+
+/** A legacy day of `mib` MiB that does not compress (random blobs), as the older scripts' `zstd` left it in db/. */
+function legacyZstDay(root: string, day: string, mib: number): string {
+  const dir = join(root, 'db', day.slice(0, 4), day.slice(5, 7));
+  spawnSync('mkdir', ['-p', dir]);
+  const db = join(dir, `ticks_${day}.db`);
+  const sql = [
+    'CREATE TABLE ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL, ask REAL, bid_size INTEGER, ask_size INTEGER, last REAL, volume INTEGER);',
+    "INSERT INTO ticks VALUES (1, 'AAPL', 1.0, 1.1, 1, 1, 1.05, 10);",
+    'CREATE TABLE pad (b BLOB);',
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${mib}) INSERT INTO pad SELECT randomblob(1048576) FROM n;`,
+  ].join('\n');
+  const s = spawnSync('sqlite3', [db], { input: sql, encoding: 'utf8' });
+  if (s.status !== 0) throw new Error(s.stderr);
+  const z = spawnSync('zstd', ['-1', '-q', '--rm', db, '-o', `${db}.zst`], { encoding: 'utf8' });
+  if (z.status !== 0) throw new Error(z.stderr);
+  return `${db}.zst`;
+}
+
+describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
+  let rgw: Rgw;
+  const tmp = tempDir('tickdb-s3-');
+  let n = 0;
+
+  beforeAll(async () => {
+    rgw = await startRgw();
+    await rgw.createBucket(LOCKED, true);
+    await rgw.createBucket(PLAIN, false);
+  });
+  afterAll(() => {
+    rgw?.stop();
+    tmp.cleanup();
+  });
+
+  /** A fresh root and config; `target` overrides fields of archiveTarget. */
+  function setup(policy: Record<string, unknown> = {}, target: Record<string, unknown> = {}) {
+    n += 1;
+    const root = join(tmp.dir, `r${n}`);
+    const config = join(tmp.dir, `c${n}.json`);
+    const write = (p: Record<string, unknown>, t: Record<string, unknown>): void =>
+      writeFileSync(
+        config,
+        JSON.stringify({
+          root,
+          compressAfterDays: 2,
+          archiveAfterDays: 3,
+          purgeAfterDays: 10,
+          compressionLevel: 3,
+          ...p,
+          archiveTarget: {
+            type: 's3',
+            endpoint: rgw.endpoint,
+            bucket: LOCKED,
+            prefix: `{host}/run${n}/`,
+            forcePathStyle: true,
+            objectLock: { mode: 'COMPLIANCE' },
+            partSizeMib: 5,
+            ...t,
+          },
+        }),
+      );
+    write(policy, target);
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      runCli([...args, '--config', config, '--log-level', 'warn'], { env: { ...rgw.env, ...env } });
+    return { root, config, cli, rewrite: write };
+  }
+
+  it('converges: archived days only in the bucket, locked until their purge date, recorded, readable', async () => {
+    const { root, cli } = setup();
+    const now = new Date().toISOString();
+    expect(cli(['simulate', '--days', '6', '--rows', '2000', '--now', now]).code).toBe(0);
+    const run = cli(['run', '--once', '--json', '--now', now]);
+    expect(run.code, run.stderr).toBe(0);
+    const days = metadata(root);
+    for (const age of [3, 4, 5, 6]) {
+      const day = dayOffset(age);
+      const rec = days[`ticks/${day}`];
+      expect(rec?.state).toBe('archived');
+      const remote = rec?.remote as Remote;
+      expect(remote.key).toMatch(
+        new RegExp(`/run\\d+/ticks/${day.slice(0, 4)}/${day.slice(5, 7)}/ticks_${day}\\.db\\.zst$`),
+      );
+      for (const tier of ['db', 'archive'])
+        expect(existsSync(join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db.zst`))).toBe(false);
+      // The server's view: the version is there, COMPLIANCE until day + purgeAfterDays (00:00 UTC), same bytes.
+      const head = await rgw.client.send(
+        new HeadObjectCommand({ Bucket: LOCKED, Key: remote.key, VersionId: remote.versionId }),
+      );
+      expect(head.ObjectLockMode).toBe('COMPLIANCE');
+      const purgeDate = new Date(Date.parse(`${day}T00:00:00Z`) + 10 * 86_400_000).toISOString();
+      expect(head.ObjectLockRetainUntilDate?.toISOString()).toBe(purgeDate);
+      expect(remote.retainUntil).toBe(purgeDate);
+      expect(head.ETag?.replaceAll('"', '')).toBe(remote.etag);
+      expect(await objectSha(rgw, LOCKED, remote.key, remote.versionId)).toEqual({
+        sha256: rec?.zstSha256,
+        bytes: rec?.zstBytes,
+      });
+      const audit = auditEvents(root).find((e) => e.event === 'archived' && e.day === day);
+      expect(audit).toMatchObject({
+        versionId: remote.versionId,
+        etag: remote.etag,
+        key: remote.key,
+        zstSha256: rec?.zstSha256,
+      });
+      // Every row readable back through tickdb decompress (downloaded, verified against the recorded hashes).
+      const out = join(tmp.dir, `out-${n}-${day}.db`);
+      const dec = cli(['decompress', day, '-o', out, '--json']);
+      expect(dec.code, dec.stderr).toBe(0);
+      expect(parseJson<{ source: string; verifiedBy: string }>(dec.stdout).source).toContain(`s3://${LOCKED}/`);
+      const count = spawnSync('sqlite3', ['-readonly', out, 'SELECT count(*) FROM ticks'], { encoding: 'utf8' });
+      expect(Number(count.stdout.trim())).toBe(rec?.rows);
+    }
+    // The days younger than archiveAfterDays stay local.
+    expect(days[`ticks/${dayOffset(2)}`]?.state).toBe('compressed');
+    expect(days[`ticks/${dayOffset(2)}`]?.remote).toBeUndefined();
+    // A second run has nothing left to upload and leaves the bucket as it is.
+    const again = cli(['run', '--once', '--json', '--now', now]);
+    expect(again.code).toBe(0);
+    expect(
+      parseJson<{ results: Array<{ step: { kind: string } }> }>(again.stdout).results.filter(
+        (r) => r.step.kind === 'upload',
+      ),
+    ).toEqual([]);
+  });
+
+  it('a wrong secret key fails fast (exit 1 naming the bucket); the day stays local', () => {
+    const { root, cli } = setup();
+    const now = new Date().toISOString();
+    expect(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now]).code).toBe(0);
+    const r = cli(['run', '--once', '--now', now], { AWS_SECRET_ACCESS_KEY: 'wrong' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`bucket ${LOCKED}`);
+    expect(r.stderr).toMatch(/credentials are not accepted/);
+    expect(Object.values(metadata(root)).some((d) => d.remote !== undefined)).toBe(false);
+  });
+
+  it('a bucket without Object Lock, while the config asks for it, exits 2 naming the bucket', () => {
+    const { cli } = setup({}, { bucket: PLAIN });
+    const now = new Date().toISOString();
+    expect(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now]).code).toBe(0);
+    const r = cli(['archive', '--now', now]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`bucket ${PLAIN} has no Object Lock`);
+  });
+
+  it('setting both archiveDir and archiveTarget exits 2', () => {
+    const { config, cli } = setup();
+    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), archiveDir: '/tmp/x' }));
+    const r = cli(['policy']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/archiveTarget/);
+  });
+
+  it('COMPLIANCE: a purge due before the retention date is refused and reported once; the version stays', async () => {
+    const { root, cli, rewrite } = setup();
+    const now = new Date().toISOString();
+    expect(cli(['simulate', '--days', '7', '--rows', '1000', '--now', now]).code).toBe(0);
+    expect(cli(['run', '--once', '--now', now]).code).toBe(0);
+    const day = dayOffset(6);
+    const remote = metadata(root)[`ticks/${day}`]?.remote as Remote;
+    expect(remote.retainUntil).toBe(new Date(Date.parse(`${day}T00:00:00Z`) + 10 * 86_400_000).toISOString());
+    // purgeAfterDays shrinks to 5: day-6 is due, but its object is locked until day + 10 (never shortened).
+    rewrite({ purgeAfterDays: 5 }, {});
+    for (let run = 0; run < 2; run++) {
+      const r = cli(['purge', '--json', '--now', now]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const deferred = auditEvents(root).filter((e) => e.event === 'purge-deferred' && e.day === day);
+    expect(deferred).toHaveLength(1); // reported once, not every run
+    expect(deferred[0]).toMatchObject({ retainUntil: remote.retainUntil, versionId: remote.versionId });
+    expect(metadata(root)[`ticks/${day}`]?.state).toBe('archived');
+    const still = await rgw.client.send(
+      new HeadObjectCommand({ Bucket: LOCKED, Key: remote.key, VersionId: remote.versionId }),
+    );
+    expect(still.VersionId).toBe(remote.versionId);
+  });
+
+  it('COMPLIANCE with a short retention (test hook): the server refuses the delete until its date, then it goes', async () => {
+    const { root, cli } = setup();
+    const now = new Date();
+    expect(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now.toISOString()]).code).toBe(0);
+    const hook = { TICKDB_FAULT: 's3-retention-seconds:4' };
+    expect(cli(['run', '--once', '--now', now.toISOString()], hook).code).toBe(0);
+    const day = dayOffset(3);
+    const remote = metadata(root)[`ticks/${day}`]?.remote as Remote;
+    const until = Date.parse(remote.retainUntil ?? '');
+    expect(until).toBeGreaterThan(Date.now());
+    // Not even the bucket's owner can delete the version now.
+    await expect(
+      rgw.client.send(new DeleteObjectCommand({ Bucket: LOCKED, Key: remote.key, VersionId: remote.versionId })),
+    ).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
+    // tickdb's clock says the day is due (--now 11 days on); the server, on its own clock, still refuses.
+    const later = new Date(now.getTime() + 11 * 86_400_000).toISOString();
+    const refused = cli(['purge', '--now', later]);
+    expect(refused.code, refused.stderr).toBe(0);
+    expect(metadata(root)[`ticks/${day}`]?.state).toBe('archived');
+    expect(auditEvents(root).filter((e) => e.event === 'purge-refused' && e.day === day)).toHaveLength(1);
+    // The server's retention ends on the real clock: wait for that instant (the only clock tickdb cannot inject).
+    while (Date.now() <= until + 1000) await new Promise((r) => setTimeout(r, 250));
+    const purged = cli(['purge', '--now', later]);
+    expect(purged.code, purged.stderr).toBe(0);
+    const rec = metadata(root)[`ticks/${day}`];
+    expect(rec?.state).toBe('purged');
+    expect(rec?.remote).toBeUndefined();
+    await expect(
+      rgw.client.send(new HeadObjectCommand({ Bucket: LOCKED, Key: remote.key, VersionId: remote.versionId })),
+    ).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
+    const events = auditEvents(root)
+      .filter((e) => e.day === day)
+      .map((e) => e.event);
+    // The purge line is written before the delete; the server's refusal follows it; then the purge that went, and
+    // the day's local purge (its backup) after the bucket's version.
+    expect(events.slice(-4)).toEqual(['remote-purged', 'purge-refused', 'remote-purged', 'purged']);
+  });
+
+  it('kill -9 during a multipart upload: the next run aborts the leftover upload and archives the day', async () => {
+    const { root, cli, config } = setup({}, { queueSize: 1 });
+    const day = dayOffset(5);
+    legacyZstDay(root, day, 40);
+    const now = new Date().toISOString();
+    const child = spawnCli(['run', '--once', '--config', config, '--now', now, '--log-level', 'warn'], {
+      env: rgw.env,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Wait until the upload is under way with at least one part stored, then kill the process outright.
+    let killed = false;
+    for (let i = 0; i < 1200 && !killed; i++) {
+      const ups = await rgw.client.send(new ListMultipartUploadsCommand({ Bucket: LOCKED, Prefix: `` }));
+      const up = ups.Uploads?.find((u) => u.Key?.endsWith(`ticks_${day}.db.zst`));
+      if (up?.UploadId !== undefined) {
+        const parts = await rgw.client.send(
+          new ListPartsCommand({ Bucket: LOCKED, Key: up.Key, UploadId: up.UploadId }),
+        );
+        if ((parts.Parts?.length ?? 0) >= 1) {
+          child.kill('SIGKILL');
+          killed = true;
+        }
+      }
+      if (!killed) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(killed, `the upload never started: ${stderr}`).toBe(true);
+    await exited;
+    const rec0 = metadata(root)[`ticks/${day}`];
+    expect(rec0?.pendingUpload).toBeDefined(); // the intent was recorded before the upload
+    expect(rec0?.remote).toBeUndefined();
+    const left = await rgw.client.send(new ListMultipartUploadsCommand({ Bucket: LOCKED }));
+    expect(left.Uploads?.some((u) => u.Key?.endsWith(`ticks_${day}.db.zst`))).toBe(true);
+
+    const again = cli(['run', '--once', '--now', now]);
+    expect(again.code, again.stderr).toBe(0);
+    const after = await rgw.client.send(new ListMultipartUploadsCommand({ Bucket: LOCKED }));
+    expect(after.Uploads?.some((u) => u.Key?.endsWith(`ticks_${day}.db.zst`)) ?? false).toBe(false);
+    const rec = metadata(root)[`ticks/${day}`];
+    expect(rec?.state).toBe('archived');
+    expect(rec?.pendingUpload).toBeUndefined();
+    const remote = rec?.remote as Remote;
+    expect(remote.bytes).toBeGreaterThan(40 * 1024 * 1024);
+    expect(await objectSha(rgw, LOCKED, remote.key, remote.versionId)).toEqual({
+      sha256: rec?.zstSha256,
+      bytes: rec?.zstBytes,
+    });
+    expect(existsSync(join(root, 'db', day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db.zst`))).toBe(false);
+  });
+
+  it('radosgw stopped mid-run: the days wait locally (backlog, exit 0), and go once it is back', () => {
+    const { root, cli } = setup();
+    const now = new Date().toISOString();
+    expect(cli(['simulate', '--days', '5', '--rows', '1000', '--now', now]).code).toBe(0);
+    rgw.stopGateway();
+    try {
+      const r = cli(['run', '--once', '--json', '--now', now]);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = parseJson<{ results: Array<{ step: { kind: string }; outcome: { status: string } }> }>(r.stdout);
+      const uploads = doc.results.filter((x) => x.step.kind === 'upload');
+      expect(uploads.length).toBe(3);
+      expect(uploads.every((x) => x.outcome.status === 'backlog')).toBe(true);
+      for (const age of [3, 4, 5]) {
+        const day = dayOffset(age);
+        expect(existsSync(join(root, 'archive', day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db.zst`))).toBe(true);
+        expect(metadata(root)[`ticks/${day}`]?.remote).toBeUndefined();
+      }
+    } finally {
+      rgw.startGateway();
+    }
+    const r2 = cli(['run', '--once', '--now', now]);
+    expect(r2.code, r2.stderr).toBe(0);
+    for (const age of [3, 4, 5]) {
+      const day = dayOffset(age);
+      expect(metadata(root)[`ticks/${day}`]?.remote?.versionId).toBeDefined();
+      expect(existsSync(join(root, 'archive', day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db.zst`))).toBe(false);
+    }
+  });
+});

@@ -13,6 +13,8 @@ export interface RemoteArchive {
   config: S3TargetConfig;
   /** Set once the server could not be reached: the run's other uploads wait (backlog) without trying again. */
   offline?: TickdbError | undefined;
+  /** Set when the bucket check was refused (credentials, permission): every S3 step fails with it (exit 1). */
+  refused?: TickdbError | undefined;
 }
 
 /** What executing a step needs; built once per run by runJobs. */

@@ -1,9 +1,11 @@
 import { TickdbError } from '../errors.js';
 import type { ExecContext, RemoteArchive, StepOutcome } from './exec-context.js';
 
+/** The run's S3 archive; throws the bucket check's refusal (credentials, permission) so that the step fails. */
 export function remoteOf(ctx: ExecContext): RemoteArchive {
   if (ctx.remote === undefined)
     throw new TickdbError('INTERNAL', 'an S3 step was planned without an S3 archive target');
+  if (ctx.remote.refused !== undefined) throw ctx.remote.refused;
   return ctx.remote;
 }
 

@@ -204,7 +204,12 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`bucket ${LOCKED}`);
     expect(r.stderr).toMatch(/credentials are not accepted/);
-    expect(Object.values(metadata(root)).some((d) => d.remote !== undefined)).toBe(false);
+    // The other jobs went on (sealed, compressed into the local archive tier); nothing reached the bucket.
+    const days = metadata(root);
+    expect(Object.values(days).some((d) => d.remote !== undefined)).toBe(false);
+    const day = dayOffset(3);
+    expect(days[`ticks/${day}`]?.state).toBe('archived');
+    expect(existsSync(join(root, 'archive', day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db.zst`))).toBe(true);
   });
 
   it('a bucket without Object Lock, while the config asks for it, exits 2 naming the bucket', () => {

@@ -257,7 +257,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
     const { root, cli } = setup();
     const now = new Date();
     expect(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now.toISOString()]).code).toBe(0);
-    const hook = { TICKDB_FAULT: 's3-retention-seconds:4' };
+    const hook = { TICKDB_FAULT: 's3-retention-seconds:15' };
     expect(cli(['run', '--once', '--now', now.toISOString()], hook).code).toBe(0);
     const day = dayOffset(3);
     const remote = metadata(root)[`ticks/${day}`]?.remote as Remote;

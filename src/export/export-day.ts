@@ -1,4 +1,4 @@
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
 import { tmpPathFor } from '../fs/atomic-write.js';
@@ -60,6 +60,13 @@ function* damaged(batches: Iterable<RowBatch>, column: number): Generator<RowBat
   }
 }
 
+/** `.*.tmp` files an interrupted export left in the day's folder (the tree lock makes this run the only writer). */
+async function removeLeftovers(dir: string): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (name.startsWith('.') && name.endsWith('.tmp')) await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
+
 const EXPORTABLE = new Set(['sealed', 'compressed', 'archived']);
 
 /** A recorded export that is still the file on disk: same path, same SHA-256. */
@@ -109,6 +116,7 @@ export async function exportDay(
   await mkdir(dirname(dest), { recursive: true }).catch((err: unknown) => {
     throw ioError('create', dirname(dest), err);
   });
+  await removeLeftovers(dirname(dest));
   const tmp = tmpPathFor(dest);
   let scratch: string | undefined;
   try {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
@@ -162,11 +162,16 @@ describe.skipIf(!needProgram('sqlite3'))('tickdb export', () => {
     expect(parseJson<Report>(again.stdout).counts).toEqual({ skipped: 30 });
     expect(auditLines()).toHaveLength(auditCount);
     for (const [d, b] of Object.entries(before)) expect(statSync(partFile(d)).mtimeMs).toBe(b.mtime);
+    // What a killed export leaves (its temporary file, a decompressed scratch copy) goes with the next export of the day.
+    const dayDir = join(lake(), 'dataset=ticks', 'date=2026-03-02');
+    writeFileSync(join(dayDir, '.part-0.parquet.999999.tmp'), 'torn');
+    writeFileSync(join(dayDir, '.ticks_2026-03-02.999999.db.tmp'), 'torn');
     const forced = exportCli(['--force']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(parseJson<Report>(forced.stdout).counts).toEqual({ exported: 30 });
     expect(auditLines().filter((l) => l.event === 'exported')).toHaveLength(60);
     for (const [d, b] of Object.entries(before)) expect(sha256(partFile(d))).toBe(b.sha);
+    expect(readdirSync(dayDir)).toEqual(['part-0.parquet']);
   });
 
   it('a verification mismatch is an error naming the day, and leaves no file behind', () => {

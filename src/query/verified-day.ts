@@ -1,7 +1,7 @@
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
 import { sha256File } from '../fs/sha256.js';
-import { decompressFile } from '../zstd/index.js';
+import { decompressFile, decompressFileHere } from '../zstd/index.js';
 import { commitEntry, touchEntry, type CacheSpec } from './query-cache.js';
 import type { DaySource, Materialize } from './query-types.js';
 
@@ -15,6 +15,14 @@ import type { DaySource, Materialize } from './query-types.js';
 export type VerifiedDay =
   | { kind: 'path'; path: string; via: string; temporary?: boolean; quickCheck?: boolean }
   | { kind: 'bytes'; bytes: Buffer; via: string; quickCheck?: boolean };
+
+/**
+ * One day among several (threads = 1): decoded on this worker thread, whose decoder and buffers serve day after day.
+ * A day alone gets the frame workers of `decompressFile`, which decode its frames in parallel.
+ */
+function decode(src: string, dst: string, threads: number): Promise<{ sha256: string; bytes: number }> {
+  return threads > 1 ? decompressFile(src, dst, { threads }) : decompressFileHere(src, dst);
+}
 
 function mismatch(source: DaySource, what: string): TickdbError {
   return new TickdbError('VERIFY', `${source.path} ${what}`, {
@@ -58,7 +66,7 @@ async function decompressInto(
   threads: number,
 ): Promise<{ sha256: string; bytes: number }> {
   try {
-    return await decompressFile(source.path, tmpPath, { threads });
+    return await decode(source.path, tmpPath, threads);
   } catch (err) {
     await unlink(tmpPath).catch(() => undefined);
     throw err;
@@ -102,7 +110,7 @@ async function decompressed(
 async function inMemory(source: DaySource, tmpPath: string, threads: number): Promise<VerifiedDay> {
   let bytes: Buffer;
   try {
-    const digest = await decompressFile(source.path, tmpPath, { threads });
+    const digest = await decode(source.path, tmpPath, threads);
     bytes = await readFile(tmpPath).catch((err: unknown) => {
       throw ioError('read', tmpPath, err);
     });

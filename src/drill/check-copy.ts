@@ -94,7 +94,12 @@ export async function checkCopy(copy: StoredCopy, rec: DayRecord, ctx: CheckCopy
       if (ctx.remote === undefined) throw new Error('no remote tier is configured');
       const local = join(ctx.scratchDir, `${rec.dataset}_${rec.day}.download.db.zst`);
       try {
-        await ctx.remote.download(copy, local, ctx.signal);
+        try {
+          await ctx.remote.download(rec, local, ctx.signal);
+        } catch (err) {
+          if (isTickdbError(err) && err.code === 'CORRUPT') throw new BadCopy(`download: ${err.message}`);
+          throw err;
+        }
         rows = await checkCompressed(local, rec, ctx);
       } finally {
         await rm(local, { force: true });

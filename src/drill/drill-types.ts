@@ -14,17 +14,15 @@ export interface StoredCopy {
 }
 
 /**
- * The remote tier's side of a drill (the seam for the S3 archive target): whether it holds a day, and a verified
- * local copy of its `.db.zst` bytes. Local tiers need none of this.
+ * The remote tier's side of a drill (the seam for the S3 archive target): the copy the metadata records there, and
+ * its bytes. Local tiers need none of this.
  */
 export interface RemoteCopySource {
   readonly tier: 's3';
-  /** Whether the metadata says the remote tier holds the day (no request: the scheduled drill asks it of every day). */
-  holds(rec: DayRecord): boolean;
-  /** The object of a day, if the remote tier has one. */
-  locate(dataset: string, day: Day): Promise<StoredCopy | undefined>;
-  /** Writes the object's bytes to `dest` (a scratch file the drill removes). */
-  download(copy: StoredCopy, dest: string, signal?: AbortSignal): Promise<void>;
+  /** The remote copy of a day as the metadata records it (no request), if there is one. */
+  copyOf(rec: DayRecord): StoredCopy | undefined;
+  /** Writes the copy's bytes to `dest` (a scratch file the drill removes); CORRUPT when they do not match the record. */
+  download(rec: DayRecord, dest: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** What restoring one copy showed. */

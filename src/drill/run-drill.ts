@@ -48,17 +48,15 @@ export interface DrillReport {
 
 const LOCAL_TIERS: readonly CopyTier[] = ['db', 'backup', 'archive'];
 
-async function copiesOf(ctx: DrillContext, rec: DayRecord): Promise<StoredCopy[]> {
+/** The copies of a day its record vouches for: the local ones, and the remote tier's when one is configured. */
+function copiesOf(ctx: DrillContext, rec: DayRecord): StoredCopy[] {
   const local = localCopies(rec, ctx.scan.days.get(dayKey(rec.dataset, rec.day)));
-  const remote = ctx.remote === undefined ? undefined : await ctx.remote.locate(rec.dataset, rec.day);
+  const remote = ctx.remote?.copyOf(rec);
   return remote === undefined ? local : [...local, remote];
 }
 
 /** The day and copies of a drill by hand; refused (exit 1, naming the day) when there is nothing to drill. */
-async function targetOf(
-  ctx: DrillContext,
-  target: { dataset: string; day: Day },
-): Promise<{ key: string; copies: StoredCopy[] }[]> {
+function targetOf(ctx: DrillContext, target: { dataset: string; day: Day }): { key: string; copies: StoredCopy[] }[] {
   const key = dayKey(target.dataset, target.day);
   const rec = ctx.store.get(target.dataset, target.day);
   if (rec === undefined) {
@@ -71,7 +69,7 @@ async function targetOf(
     throw new TickdbError('REFUSED', `${key} cannot be drilled: ${why}`, {
       hint: 'see `tickdb status` and `tickdb quarantine list`',
     });
-  const copies = await copiesOf(ctx, rec);
+  const copies = copiesOf(ctx, rec);
   if (copies.length === 0) {
     throw new TickdbError('NOT_FOUND', `no stored copy of ${key} was found (state ${rec.state})`, {
       hint: 'run `tickdb verify` to see which file is missing; `tickdb restore DAY --from backup` puts a lost day back',
@@ -81,21 +79,14 @@ async function targetOf(
 }
 
 /** The scheduled drill's days: one per tier, weighted towards the oldest. */
-async function scheduledTargets(
-  ctx: DrillContext,
-  random: () => number,
-): Promise<{ key: string; copies: StoredCopy[] }[]> {
+function scheduledTargets(ctx: DrillContext, random: () => number): { key: string; copies: StoredCopy[] }[] {
   const today = dayOf(ctx.clock.now());
   const byKey = new Map<string, StoredCopy[]>();
   const candidates: DrillCandidate[] = [];
   for (const rec of Object.values(ctx.store.metadata.days)) {
     const age = ageOf(rec.day, today);
     if (age < 1 || notDrillable(rec) !== undefined) continue;
-    const local = localCopies(rec, ctx.scan.days.get(dayKey(rec.dataset, rec.day)));
-    const copies =
-      ctx.remote?.holds(rec) === true
-        ? [...local, { tier: 's3' as const, kind: 'zst' as const, location: `s3:${dayKey(rec.dataset, rec.day)}` }]
-        : local;
+    const copies = copiesOf(ctx, rec);
     if (copies.length === 0) continue;
     const key = dayKey(rec.dataset, rec.day);
     byKey.set(key, copies);
@@ -105,11 +96,7 @@ async function scheduledTargets(
   const tiers = ctx.remote === undefined ? LOCAL_TIERS : [...LOCAL_TIERS, ctx.remote.tier];
   const out = new Map<string, StoredCopy[]>();
   for (const pick of pickDrillDays(candidates, tiers, random)) {
-    let copy = byKey.get(pick.key)?.find((c) => c.tier === pick.tier);
-    if (copy?.tier === 's3') {
-      const rec = ctx.store.metadata.days[pick.key] as DayRecord;
-      copy = await ctx.remote?.locate(rec.dataset, rec.day);
-    }
+    const copy = byKey.get(pick.key)?.find((c) => c.tier === pick.tier);
     if (copy !== undefined) out.set(pick.key, [...(out.get(pick.key) ?? []), copy]);
   }
   return [...out].map(([key, copies]) => ({ key, copies }));
@@ -157,8 +144,7 @@ async function recordDay(ctx: DrillContext, rec: DayRecord, drill: DayDrill, at:
 export async function runDrill(ctx: DrillContext, req: DrillRequest): Promise<DrillReport> {
   const started = ctx.clock.now();
   const seed = req.seed ?? (started.getTime() ^ (process.pid << 16)) >>> 0;
-  const planned =
-    req.target !== undefined ? await targetOf(ctx, req.target) : await scheduledTargets(ctx, seededRandom(seed));
+  const planned = req.target !== undefined ? targetOf(ctx, req.target) : scheduledTargets(ctx, seededRandom(seed));
   const report: DrillReport = {
     now: started.toISOString(),
     dryRun: req.dryRun,

@@ -317,9 +317,9 @@ export function formatBenchZstd(r: BenchZstdResult): string {
     '',
     `peak RSS of this process: ${r.ours.maxRssMiB.toFixed(0)} MiB (before our compress: ${r.ours.maxRssBeforeMiB.toFixed(0)} MiB)`,
     `compress+verify / zstd -${r.level}:       ${check(r.ratios.compressVsCliSingle, 0.6)}`,
-    `compress+verify / zstd -${r.level} -T0:   ${check(r.ratios.compressVsCliT0, 1.1)}`,
+    `compress+verify / zstd -${r.level} -T0:   ${check(r.ratios.compressVsCliT0, 1.0)}`,
     `size / zstd -${r.level} -T0 size:         ${check(r.ratios.sizeVsCliT0, 1.01)}`,
-    `decompress / zstd -d:              ${check(r.ratios.decompressVsCli, 1.0)}`,
+    `decompress / zstd -d:              ${check(r.ratios.decompressVsCli, 0.8)}`,
     `decompress / (zstd -d + fsync):    ${check(r.ratios.decompressVsCliFsynced, 1.0)}`,
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getPriority } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
 
@@ -44,7 +45,8 @@ describe.runIf(process.platform === 'linux')('priority', () => {
     }
     expect(await exited).toBe(0);
     expect(seen, 'the compression ended before it could be observed').toBeDefined();
-    expect(new Set(seen)).toEqual(new Set([10]));
+    // tickdb lowers itself to nice 10 and never raises a priority: under `nice -n 19 npm test` it stays at 19.
+    expect(new Set(seen)).toEqual(new Set([Math.max(10, getPriority())]));
     expect(readdirSync(month).some((f) => f.endsWith('.db.zst'))).toBe(true);
   });
 });

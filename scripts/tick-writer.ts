@@ -6,7 +6,8 @@
  *
  * Commands on stdin, one per line: `switch PATH` (midnight: open the next day's database, close the old one),
  * `stop` (close and exit). On `stop`, or SIGTERM, it prints one JSON line on stdout: rows committed per file,
- * failed inserts, and the insert latency (p50, p99, max in ms, and how many inserts waited over 50 ms). It prints `ready` on stderr once it writes.
+ * failed inserts, and the insert latency (p50, p99, max in ms, and how many inserts waited over 50 ms). It prints
+ * `ready` on stderr once it writes and listens for both.
  * `--log-slow MS` also prints each insert that took longer, with its wall-clock time, on stderr: to line a stall up
  * with what another process did then (`strace -tt`).
  */
@@ -82,7 +83,6 @@ function main(): void {
         process.stderr.write(`slow insert: ${ms.toFixed(1)} ms, ended ${new Date().toISOString()}\n`);
     }
   }, 10);
-  process.stderr.write('ready\n');
 
   const stop = (): void => {
     if (stopping) return;
@@ -122,6 +122,8 @@ function main(): void {
     }
   });
   process.on('SIGTERM', stop);
+  // Last: a test that acts on `ready` (stop, SIGTERM) must find the handlers in place.
+  process.stderr.write('ready\n');
 }
 
 main();

@@ -16,6 +16,8 @@ export class WriterProcess {
   readonly child: ChildProcessWithoutNullStreams;
   private stderr = '';
   private stdout = '';
+  /** Settles on 'close': the process has exited and its stdio streams are drained ('exit' may come before). */
+  private readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(db: string, rate = 2000) {
     this.child = spawn(
@@ -29,6 +31,7 @@ export class WriterProcess {
     this.child.stdout.on('data', (d: Buffer) => {
       this.stdout += d.toString();
     });
+    this.closed = new Promise((resolve) => this.child.once('close', (code, signal) => resolve({ code, signal })));
   }
 
   /** Resolves once the writer prints `marker` on stderr. */
@@ -47,11 +50,22 @@ export class WriterProcess {
     await this.waitFor(`switched ${path}`);
   }
 
+  /**
+   * Stops the writer (unless it has ended already) and returns the report it printed on stdout, read once its
+   * stdout is drained; a writer that printed none is an error naming how it ended, with its stderr.
+   */
   async stop(): Promise<WriterReport> {
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.child.stdin.write('stop\n');
-    await exited;
-    return JSON.parse(this.stdout.trim().split('\n').pop() ?? '{}') as WriterReport;
+    if (this.child.exitCode === null && this.child.signalCode === null && this.child.stdin.writable) {
+      this.child.stdin.write('stop\n');
+    }
+    const { code, signal } = await this.closed;
+    const last = this.stdout.trim().split('\n').pop() ?? '';
+    if (!last.startsWith('{')) {
+      throw new Error(
+        `the writer printed no report (exit ${code}, signal ${signal}); stderr: ${this.stderr.slice(-2000)}`,
+      );
+    }
+    return JSON.parse(last) as WriterReport;
   }
 
   kill9(): Promise<void> {

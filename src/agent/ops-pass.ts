@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/schema.js';
 import { describeError, isTickdbError } from '../errors.js';
 import { drillTree } from '../drill/drill-tree.js';
+import { s3DrillSource } from './s3-drill-source.js';
 import { exportDays, scheduledRange } from '../export/export-days.js';
 import { lakeRoot } from '../export/lake-path.js';
 import { dayOf } from '../layout/day.js';
@@ -42,7 +43,8 @@ export class OpsPass {
     const started = performance.now();
     logger.info({ job: 'drill', reason: why }, 'drill started');
     try {
-      const r = await drillTree({ config, dirs, clock, signal: this.o.signal }, { dryRun: false });
+      const remote = s3DrillSource(config);
+      const r = await drillTree({ config, dirs, clock, remote, signal: this.o.signal }, { dryRun: false });
       for (const d of r.days) {
         for (const c of d.copies) {
           logger[c.ok ? 'info' : 'error'](

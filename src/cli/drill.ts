@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { dayKey } from '../layout/tiers.js';
+import { s3DrillSource } from '../agent/s3-drill-source.js';
 import { drillTree } from '../drill/drill-tree.js';
 import type { DrillReport } from '../drill/run-drill.js';
 import {
@@ -83,7 +84,13 @@ export function drillCommand(runtime: CliRuntime): Command {
       try {
         report = await withTreeLock(ctx, 'drill', () =>
           drillTree(
-            { config: ctx.config, dirs: ctx.dirs, clock: ctx.clock, onProgress: (t) => progress.update(t) },
+            {
+              config: ctx.config,
+              dirs: ctx.dirs,
+              clock: ctx.clock,
+              remote: s3DrillSource(ctx.config),
+              onProgress: (t) => progress.update(t),
+            },
             {
               ...(target !== undefined ? { target } : {}),
               ...(seed !== undefined ? { seed } : {}),

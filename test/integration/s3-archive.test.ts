@@ -196,6 +196,32 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
     ).toEqual([]);
   });
 
+  it('restore drills reach the bucket: a day only in S3 is downloaded, verified and integrity-checked (DESIGN 16a)', () => {
+    const { root, cli } = setup();
+    const now = new Date().toISOString();
+    expect(cli(['simulate', '--days', '5', '--rows', '2000', '--now', now]).code).toBe(0);
+    expect(cli(['run', '--once', '--now', now]).code).toBe(0);
+    const day = dayOffset(4);
+    const rec = metadata(root)[`ticks/${day}`];
+    expect(rec?.remote).toBeDefined();
+    interface Drill {
+      ok: boolean;
+      days: { day: string; copies: { tier: string; location: string; ok: boolean; message: string }[] }[];
+    }
+    const one = cli(['drill', day, '--json', '--now', now]);
+    expect(one.code, one.stderr).toBe(0);
+    const copies = parseJson<Drill>(one.stdout).days[0]?.copies ?? [];
+    // no local archive copy is kept (keepLocalCopy false): the bucket's, and the backup (younger than 30 days)
+    expect(copies.map((c) => `${c.tier}:${c.ok}`)).toEqual(['backup:true', 's3:true']);
+    const s3 = copies.find((c) => c.tier === 's3');
+    expect(s3?.location).toContain(`s3://${LOCKED}/${rec?.remote?.key}`);
+    expect(s3?.message).toMatch(new RegExp(`restored and verified: integrity ok, ${rec?.rows} rows`));
+    // the scheduled drill counts the bucket as a tier of its own
+    const scheduled = cli(['drill', '--json', '--now', now]);
+    expect(scheduled.code, scheduled.stderr).toBe(0);
+    expect(parseJson<Drill>(scheduled.stdout).days.flatMap((d) => d.copies.map((c) => c.tier))).toContain('s3');
+  });
+
   it('a wrong secret key fails fast (exit 1 naming the bucket); the day stays local', () => {
     const { root, cli } = setup();
     const now = new Date().toISOString();

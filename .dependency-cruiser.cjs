@@ -8,8 +8,9 @@ const LEVELS = [
   ['config'], // schema, environment, load
   ['sqlite', 'zstd', 'store', 'archive-target'], // engines; the state stores (metadata, audit, lock); the S3 archive
   ['lifecycle', 'simulate', 'wal'], // the planner and the steps; samples of today's WAL
-  // status, verify, inventory, analyze (read-only views); query across the tiers; the Parquet research lake; drills
-  ['inspect', 'query', 'export', 'drill'],
+  // status, verify, inventory, analyze (read-only views); the Parquet research lake; drills
+  ['inspect', 'export', 'drill'],
+  ['query'], // query across the tiers (reads the S3 tier through inspect/fetch-remote.ts)
   ['agent', 'service'], // the daemon; the service installers
   ['cli'], // thin commands: parse, call, print
 ];

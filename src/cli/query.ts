@@ -180,6 +180,7 @@ export function queryCommand(runtime: {
           frameBytes: ctx.config.frameSizeMib * 2 ** 20,
           verifySealed: opts.verify === true,
           now: ctx.now,
+          config: ctx.config,
           signal: controller.signal,
         });
         return report(ctx, runtime.stderr, result, (performance.now() - started) / 1000);

@@ -65,7 +65,20 @@ export function planDays(scan: TierScan, metadata: Metadata, dataset: string, da
     }
     const copies = files === undefined ? [] : readableCopies(files, rec);
     const first = copies[0];
-    if (first === undefined) {
+    if (first === undefined && rec?.remote !== undefined && rec.state === 'archived') {
+      // Only in the S3 archive (DESIGN 12): fetched, verified and decompressed like a local .db.zst.
+      const { bucket, key, bytes } = rec.remote;
+      plan.sources.push({
+        kind: 'compressed',
+        day,
+        tier: 's3',
+        path: `s3://${bucket}/${key}`,
+        sha256: rec.sha256,
+        bytes: rec.bytes,
+        zstBytes: bytes,
+        record: rec,
+      });
+    } else if (first === undefined) {
       const note = missingNote(files, rec);
       plan.missing.push(note === undefined ? { day } : { day, note });
     } else if (copies.length > 1) {

@@ -83,7 +83,9 @@ export class QueryPool {
     await Promise.all([...running.map(([w]) => w.terminate()), ...this.idle.map((w) => w.terminate())]);
     for (const [, st] of running) {
       const how = st.job.task.how;
-      if ('tmpPath' in how) await unlink(how.tmpPath).catch(() => undefined);
+      if ('tmpPath' in how) {
+        for (const f of [how.tmpPath, `${how.tmpPath}.zst`]) await unlink(f).catch(() => undefined);
+      }
     }
     this.settle?.reject(reason);
   }

@@ -1,4 +1,6 @@
+import type { Config } from '../config/schema.js';
 import type { Day } from '../layout/day.js';
+import type { DayRecord } from '../store/metadata-types.js';
 
 /** A value bound to a statement or read from one: integers are BigInt so that nanosecond timestamps stay exact. */
 export type SqlValue = bigint | number | string | Buffer | null;
@@ -14,12 +16,14 @@ export type DaySource =
   | {
       kind: 'compressed';
       day: Day;
-      tier: 'db' | 'archive';
+      tier: 'db' | 'archive' | 's3';
       path: string;
       /** The recorded SHA-256 and size of the sealed database the `.zst` decompresses to; absent when unrecorded. */
       sha256: string | undefined;
       bytes: number | undefined;
       zstBytes: number;
+      /** For the S3 tier: the day's record, whose object version is fetched (inspect/fetch-remote.ts). */
+      record?: DayRecord | undefined;
     };
 
 /** A day of the range that has no file to read (listed on stderr, not an error). */
@@ -55,6 +59,8 @@ export interface DayTask {
   params: Record<string, SqlValue>;
   /** Cache folder and its bound, for the eviction that follows a new entry. */
   cache: { dir: string; maxBytes: number } | undefined;
+  /** The configuration, for a day fetched from the S3 archive target. */
+  config?: Config | undefined;
   /** Frames decoded at once for this day. */
   threads: number;
   batchRows: number;

@@ -48,10 +48,10 @@ function quickCheck(db: Database.Database, path: string): void {
  * vanished that way is decompressed again (twice at most).
  */
 async function openDay(task: DayTask): Promise<{ db: Database.Database; day: VerifiedDay }> {
-  const { source, cache, threads } = task;
+  const { source, cache, threads, config } = task;
   let how = task.how;
   for (let attempt = 1; ; attempt++) {
-    const day = await verifiedDay(source, how, cache, threads);
+    const day = await verifiedDay(source, how, cache, threads, config);
     try {
       return { db: open(day), day };
     } catch (err) {

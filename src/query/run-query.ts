@@ -1,5 +1,5 @@
 import { availableParallelism, tmpdir } from 'node:os';
-import type { DatasetConfig } from '../config/schema.js';
+import type { Config, DatasetConfig } from '../config/schema.js';
 import { TickdbError } from '../errors.js';
 import { dayRange, type Day } from '../layout/day.js';
 import { scanTiers } from '../layout/scan.js';
@@ -28,6 +28,8 @@ export interface QueryRequest {
   cache: CacheSpec | undefined;
   memoryBytes: number;
   frameBytes: number;
+  /** The configuration, for days only in the S3 archive target. */
+  config?: Config | undefined;
   /** Hash sealed `.db` files against their record too (otherwise their size is checked). */
   verifySealed: boolean;
   now: Date;
@@ -98,6 +100,7 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
         sql: req.sql,
         params: { ...req.params, ...dayParams(source.day) },
         cache: req.cache,
+        config: source.kind === 'compressed' && source.tier === 's3' ? req.config : undefined,
         threads,
         batchRows: 1000,
       },

@@ -1,5 +1,7 @@
 import { readFile, stat, unlink } from 'node:fs/promises';
+import type { Config } from '../config/schema.js';
 import { TickdbError, ioError } from '../errors.js';
+import { fetchRemoteDay } from '../inspect/fetch-remote.js';
 import { sha256File } from '../fs/sha256.js';
 import { decompressFile, decompressFileHere } from '../zstd/index.js';
 import { commitEntry, touchEntry, type CacheSpec } from './query-cache.js';
@@ -60,13 +62,37 @@ async function inPlace(source: DaySource, verifySha256: boolean): Promise<Verifi
   return { kind: 'path', path: source.path, via: source.kind === 'live' ? 'live, read-only' : 'sealed .db' };
 }
 
+/**
+ * Decodes the day's `.db.zst` into `tmpPath`. A day only in the S3 archive is first fetched to `tmpPath.zst`,
+ * its SHA-256 and size checked against the recorded object (inspect/fetch-remote.ts), then removed once decoded.
+ */
+async function decodeSource(
+  source: DaySource,
+  tmpPath: string,
+  threads: number,
+  config: Config | undefined,
+): Promise<{ sha256: string; bytes: number }> {
+  if (source.kind !== 'compressed' || source.tier !== 's3') return decode(source.path, tmpPath, threads);
+  if (source.record === undefined || config === undefined) {
+    throw new TickdbError('INTERNAL', `${source.day}: an S3 day without its record or configuration`);
+  }
+  const zst = `${tmpPath}.zst`;
+  try {
+    await fetchRemoteDay(config, source.record, zst);
+    return await decode(zst, tmpPath, threads);
+  } finally {
+    await unlink(zst).catch(() => undefined);
+  }
+}
+
 async function decompressInto(
   source: DaySource,
   tmpPath: string,
   threads: number,
+  config: Config | undefined,
 ): Promise<{ sha256: string; bytes: number }> {
   try {
-    return await decode(source.path, tmpPath, threads);
+    return await decodeSource(source, tmpPath, threads, config);
   } catch (err) {
     await unlink(tmpPath).catch(() => undefined);
     throw err;
@@ -80,8 +106,9 @@ async function decompressed(
   entry: string | undefined,
   cache: CacheSpec | undefined,
   threads: number,
+  config: Config | undefined,
 ): Promise<VerifiedDay> {
-  const digest = await decompressInto(source, tmpPath, threads);
+  const digest = await decompressInto(source, tmpPath, threads, config);
   try {
     checkDigest(source, digest.sha256, digest.bytes);
   } catch (err) {
@@ -107,10 +134,15 @@ async function decompressed(
  * files), read back and deleted before SQLite opens the bytes. The scratch name carries host and pid, so a killed
  * query's leftover is removed by the next one (removeStaleTmp).
  */
-async function inMemory(source: DaySource, tmpPath: string, threads: number): Promise<VerifiedDay> {
+async function inMemory(
+  source: DaySource,
+  tmpPath: string,
+  threads: number,
+  config: Config | undefined,
+): Promise<VerifiedDay> {
   let bytes: Buffer;
   try {
-    const digest = await decode(source.path, tmpPath, threads);
+    const digest = await decodeSource(source, tmpPath, threads, config);
     bytes = await readFile(tmpPath).catch((err: unknown) => {
       throw ioError('read', tmpPath, err);
     });
@@ -133,12 +165,13 @@ export async function verifiedDay(
   how: Materialize,
   cache: CacheSpec | undefined,
   threads: number,
+  config?: Config | undefined,
 ): Promise<VerifiedDay> {
   switch (how.mode) {
     case 'in-place':
       return inPlace(source, how.verifySha256);
     case 'memory':
-      return inMemory(source, how.tmpPath, threads);
+      return inMemory(source, how.tmpPath, threads, config);
     case 'cache-hit': {
       if (!how.reverify) return { kind: 'path', path: how.entry, via: 'cache' };
       const digest = await sha256File(how.entry).catch(() => undefined);
@@ -152,9 +185,9 @@ export async function verifiedDay(
         return { kind: 'path', path: how.entry, via: 'cache (hashed again after a reboot)' };
       }
       await unlink(how.entry).catch(() => undefined);
-      return decompressed(source, how.tmpPath, how.entry, cache, threads);
+      return decompressed(source, how.tmpPath, how.entry, cache, threads, config);
     }
     case 'decompress':
-      return decompressed(source, how.tmpPath, how.entry, cache, threads);
+      return decompressed(source, how.tmpPath, how.entry, cache, threads, config);
   }
 }

@@ -8,7 +8,7 @@
 //   package.json, README.md, CHANGELOG.md, docs/
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './package-run.js';
 
@@ -74,8 +74,7 @@ async function productionModules(opts: TreeOptions): Promise<string> {
 
 /**
  * The compiler's objects, the sqlite sources, the test extension, dotfiles and web pages of the dependencies:
- * nothing loads them. The addon is stripped, and nothing in node_modules is executable: only the carried node
- * runs, and it loads them.
+ * nothing loads them. The addon is stripped and not executable (a shared object is loaded, not run).
  */
 async function trimBuildLeftovers(modules: string): Promise<void> {
   const sqlite = join(modules, 'better-sqlite3');
@@ -114,7 +113,17 @@ async function trimBuildLeftovers(modules: string): Promise<void> {
     '-delete',
   ]);
   run('find', [modules, '-type', 'f', '-name', '*.node', '-exec', 'strip', '--strip-unneeded', '{}', '+']);
-  run('chmod', ['-R', 'a-x+X', modules]);
+  run('find', [modules, '-type', 'f', '-name', '*.node', '-exec', 'chmod', '0644', '{}', '+']);
+  // An executable bit on a file that is neither a script nor a program (a package's index.js) means nothing.
+  for (const entry of await readdir(modules, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = join(entry.parentPath, entry.name);
+    if (((await stat(file)).mode & 0o111) === 0) continue;
+    const head = (await readFile(file)).subarray(0, 4);
+    if (head.subarray(0, 2).toString() !== '#!' && !head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
+      await chmod(file, 0o644);
+    }
+  }
 }
 
 export async function buildTree(opts: TreeOptions): Promise<void> {
@@ -125,7 +134,6 @@ export async function buildTree(opts: TreeOptions): Promise<void> {
     if (existsSync(join(opts.repo, p))) await cp(join(opts.repo, p), join(opts.dir, p), { recursive: true });
   }
   for (const s of SCRIPTS) await cp(join(opts.repo, 'scripts', s), join(opts.dir, 'scripts', s));
-  await chmod(join(opts.dir, 'bin', 'tickdb.js'), 0o644);
   await cp(join(opts.repo, 'packaging', 'bin', 'tickdb'), join(opts.dir, 'bin', 'tickdb'));
   await chmod(join(opts.dir, 'bin', 'tickdb'), 0o755);
   await cp(join(opts.runtime, 'bin', 'node'), join(opts.dir, 'node', 'bin', 'node'));

@@ -24,6 +24,13 @@ export const PROGRAM_PACKAGES = {
   'radosgw-admin': 'ceph-common',
   ceph: 'ceph-common',
   monmaptool: 'ceph-base',
+  'systemd-nspawn': 'systemd-container',
+  debootstrap: 'debootstrap',
+  'dpkg-deb': 'dpkg',
+  'dpkg-shlibdeps': 'dpkg-dev',
+  lintian: 'lintian',
+  make: 'make',
+  'g++': 'g++',
 } as const satisfies Record<string, string>;
 
 export type ExternalProgram = keyof typeof PROGRAM_PACKAGES;

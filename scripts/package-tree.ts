@@ -73,23 +73,23 @@ async function productionModules(opts: TreeOptions): Promise<string> {
 }
 
 /**
- * The compiler's objects, the sqlite sources, the test extension, dotfiles and web pages of the dependencies:
- * nothing loads them. The addon is stripped and not executable (a shared object is loaded, not run).
+ * The compiler's objects, the sqlite and zstd sources, the test extension, dotfiles and web pages of the dependencies:
+ * nothing loads them. The addons are stripped and not executable (a shared object is loaded, not run).
  */
 async function trimBuildLeftovers(modules: string): Promise<void> {
-  const sqlite = join(modules, 'better-sqlite3');
-  for (const p of [
-    'deps',
-    'src',
-    'build/deps',
-    'build/Release/obj',
-    'build/Release/obj.target',
-    'build/Release/.deps',
-    'build/Release/test_extension.node',
-    'build/Release/sqlite3.a',
-  ]) {
-    await rm(join(sqlite, p), { recursive: true, force: true });
+  const leftovers = [
+    'better-sqlite3/deps',
+    'better-sqlite3/src',
+    'better-sqlite3/build/deps',
+    'better-sqlite3/build/Release/test_extension.node',
+    'better-sqlite3/build/Release/sqlite3.a',
+    'zstd-napi/deps',
+    'zstd-napi/build/Release/zstd.a',
+  ];
+  for (const addon of ['better-sqlite3', 'zstd-napi']) {
+    for (const p of ['obj', 'obj.target', '.deps']) leftovers.push(`${addon}/build/Release/${p}`);
   }
+  for (const p of leftovers) await rm(join(modules, p), { recursive: true, force: true });
   run('find', [
     modules,
     '-type',

@@ -114,15 +114,17 @@ async function trimBuildLeftovers(modules: string): Promise<void> {
   ]);
   run('find', [modules, '-type', 'f', '-name', '*.node', '-exec', 'strip', '--strip-unneeded', '{}', '+']);
   run('find', [modules, '-type', 'f', '-name', '*.node', '-exec', 'chmod', '0644', '{}', '+']);
-  // An executable bit on a file that is neither a script nor a program (a package's index.js) means nothing.
+  run('find', [modules, '-type', 'f', '-name', '*.so', '-exec', 'strip', '--strip-unneeded', '{}', '+']);
+  // A script (#!) is executable, a program too; anything else is not (a package's index.js, a shared object).
   for (const entry of await readdir(modules, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const file = join(entry.parentPath, entry.name);
-    if (((await stat(file)).mode & 0o111) === 0) continue;
+    const mode = (await stat(file)).mode & 0o777;
     const head = (await readFile(file)).subarray(0, 4);
-    if (head.subarray(0, 2).toString() !== '#!' && !head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
-      await chmod(file, 0o644);
-    }
+    const script = head.subarray(0, 2).toString() === '#!';
+    const program = head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])) && !/\.(node|so)$/.test(entry.name);
+    const wanted = script || program ? 0o755 : 0o644;
+    if (mode !== wanted) await chmod(file, wanted);
   }
 }
 

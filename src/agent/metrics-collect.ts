@@ -1,3 +1,5 @@
+import { uploadBacklog } from '../inspect/archive-backlog.js';
+import { dayOf } from '../layout/day.js';
 import { mkdir, readdir, statfs, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Config } from '../config/schema.js';
@@ -56,6 +58,9 @@ export async function collectMetrics(src: MetricsSources): Promise<MetricsSnapsh
     metadata: read ?? { metadata: emptyMetadata(src.now), found: false },
   });
   const metadata = read?.metadata ?? emptyMetadata(src.now);
+  const totals = metadata.remoteTotals ?? { uploadedBytes: 0, uploadFailures: 0 };
+  const backlog = uploadBacklog(scan, metadata, src.config, dayOf(src.now));
+  const archive = { ...totals, backlogCount: backlog.days.length, backlogDays: backlog.oldestWaitingDays };
   const records = Object.values(metadata.days);
 
   const tiers = datasets.flatMap((dataset) =>
@@ -110,6 +115,7 @@ export async function collectMetrics(src: MetricsSources): Promise<MetricsSnapsh
     metadataOk: read !== undefined && read.problem === undefined,
     agent: src.agent,
     ops,
+    archive,
   };
 }
 

@@ -26,7 +26,10 @@ export async function uploadDay(step: UploadStep, ctx: ExecContext): Promise<Ste
   const bytes = rec?.zstBytes;
   if (sha256 === undefined || bytes === undefined)
     return { status: 'skipped', message: `${step.dataset}/${step.day} has no verified .zst; not archived` };
-  if (remote.offline !== undefined) return backlogOutcome(step, remote.offline);
+  if (remote.offline !== undefined) {
+    countRemote(ctx, 0, 1); // an upload that could not be made counts as failed (the metric), not the day
+    return backlogOutcome(step, remote.offline);
+  }
   const key = target.keyFor(step.dataset, step.day);
   const t = effectiveThresholds(ctx.config, datasetOf(ctx, step.dataset));
   const lockUntil =

@@ -391,11 +391,33 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
         expect(existsSync(join(root, 'archive', day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db.zst`))).toBe(true);
         expect(metadata(root)[`ticks/${day}`]?.remote).toBeUndefined();
       }
+      // status names the backlog: the oldest day (age 5) has waited 2 days: WARNING; 2 days later, past
+      // backlogCritDays (3): CRITICAL. The metrics count the failures and the backlog.
+      type Status = { checks: Array<{ name: string; status: string; message: string }> };
+      const st = parseJson<Status>(cli(['status', '--json', '--now', now]).stdout);
+      const arch = st.checks.find((c) => c.name === 'archive');
+      expect(arch?.status).toBe('WARNING');
+      expect(arch?.message).toContain(`ticks/${dayOffset(5)}`);
+      const later = new Date(Date.parse(now) + 2 * 86_400_000).toISOString();
+      const st2 = parseJson<Status>(cli(['status', '--json', '--now', later]).stdout);
+      expect(st2.checks.find((c) => c.name === 'archive')?.status).toBe('CRITICAL');
+      const prom = readFileSync(join(root, 'metrics', 'tickdb.prom'), 'utf8');
+      expect(prom).toMatch(/^tickdb_archive_backlog 3$/m);
+      expect(prom).toMatch(/^tickdb_archive_backlog_oldest_seconds 172800$/m);
+      expect(Number(/^tickdb_archive_upload_failures_total (\d+)$/m.exec(prom)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(prom).toMatch(/^tickdb_archive_upload_bytes_total 0$/m);
     } finally {
       rgw.startGateway();
     }
     const r2 = cli(['run', '--once', '--now', now]);
     expect(r2.code, r2.stderr).toBe(0);
+    const st3 = parseJson<{ checks: Array<{ name: string; status: string }> }>(
+      cli(['status', '--json', '--now', now]).stdout,
+    );
+    expect(st3.checks.find((c) => c.name === 'archive')?.status).toBe('OK');
+    const prom = readFileSync(join(root, 'metrics', 'tickdb.prom'), 'utf8');
+    expect(prom).toMatch(/^tickdb_archive_backlog 0$/m);
+    expect(Number(/^tickdb_archive_upload_bytes_total (\d+)$/m.exec(prom)?.[1])).toBeGreaterThan(0);
     for (const age of [3, 4, 5]) {
       const day = dayOffset(age);
       expect(metadata(root)[`ticks/${day}`]?.remote?.versionId).toBeDefined();

@@ -18,7 +18,8 @@ export type CheckName =
   | 'audit'
   | 'wal'
   | 'drill'
-  | 'export';
+  | 'export'
+  | 'archive';
 
 /** The order checks are run and printed in. */
 export const CHECK_ORDER: readonly CheckName[] = [
@@ -36,6 +37,7 @@ export const CHECK_ORDER: readonly CheckName[] = [
   'wal',
   'drill',
   'export',
+  'archive',
 ];
 
 export interface CheckResult {

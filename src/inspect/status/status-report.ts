@@ -1,3 +1,4 @@
+import { checkArchive } from './archive-checks.js';
 import { dayOf } from '../../layout/day.js';
 import { checkBacklog, computeBacklog } from './backlog.js';
 import {
@@ -92,6 +93,7 @@ export function buildStatusReport(facts: StatusFacts): StatusReport {
     guarded('wal', () => checkWal(facts)),
     guarded('drill', () => checkDrill(facts)),
     guarded('export', () => checkExport(facts)),
+    guarded('archive', () => checkArchive(facts)),
   ];
   const order = (c: CheckResult): number => CHECK_ORDER.indexOf(c.name);
   const checks = outputs

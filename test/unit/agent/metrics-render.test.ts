@@ -56,7 +56,8 @@ describe('renderMetrics', () => {
     const names = new Set(lines.filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]));
     for (const name of names) {
       expect(name).toMatch(/^tickdb_[a-z_]+$/);
-      expect(lines).toContain(`# TYPE ${name} gauge`);
+      // Gauges, and counters named *_total (the S3 archive's upload bytes and failures).
+      expect(lines).toContain(`# TYPE ${name} ${name?.endsWith('_total') === true ? 'counter' : 'gauge'}`);
       expect(lines.some((l) => l.startsWith(`# HELP ${name} `))).toBe(true);
     }
     expect(text.endsWith('\n')).toBe(true);

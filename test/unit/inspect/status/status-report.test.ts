@@ -37,15 +37,15 @@ describe('status report', () => {
   it('a healthy picture is OK: exit 0, a Nagios summary with perfdata, then one line per check', () => {
     const report = buildStatusReport(facts(NOW, { scan: healthyScan, metadata: healthyMeta }));
     expect(report).toMatchObject({ status: 'OK', exitCode: 0, today: '2026-03-10' });
-    expect(report.summary).toMatch(/^TICKDB OK - all 14 checks passed; last rotation succeeded 12\.8 h ago/);
+    expect(report.summary).toMatch(/^TICKDB OK - all 15 checks passed; last rotation succeeded 12\.8 h ago/);
     expect(report.perfdata).toBe(
       'rotation_age=45900s;90000;176400;0 backlog_days=0;0;3;0 quarantined=0;;0;0 ' +
         'db_free=50%;15:;5:;0;100 backup_free=50%;15:;5:;0;100 archive_free=50%;15:;5:;0;100 days=3;;;0 wal_ticks=0B;1073741824;;0 ' +
-        'exported_days=0;;;0 unexported_sealed_days=1;;;0 purged_unexported_days=0;;;0',
+        'exported_days=0;;;0 unexported_sealed_days=1;;;0 purged_unexported_days=0;;;0 archive_backlog_days=0;;;0',
     );
     const lines = formatStatusText(report).trimEnd().split('\n');
     expect(lines[0]).toBe(`${report.summary} | ${report.perfdata}`);
-    expect(lines).toHaveLength(15);
+    expect(lines).toHaveLength(16);
   });
 
   it('the worst check decides; problems come first, in the summary briefly, and in the JSON with hint, day and path', () => {

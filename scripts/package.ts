@@ -17,7 +17,9 @@ import { buildTree } from './package-tree.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RELEASE = join(REPO, 'release');
-const CACHE = join(RELEASE, '.cache');
+// The runtime and the production tree compiled for it, keyed by their inputs: minutes of compiling to skip.
+// TICKDB_PACKAGE_CACHE puts it outside the checkout (the container test does, so that fresh clones share it).
+const CACHE = process.env.TICKDB_PACKAGE_CACHE ?? join(RELEASE, '.cache');
 
 async function main(): Promise<void> {
   const { version } = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string };

@@ -42,7 +42,15 @@ function ensureRelease(): void {
   const outputs = [DEB, TARBALL].map((f) => join(RELEASE, f));
   const inputs = ['dist/bundle', 'dist/scripts', 'bin', 'packaging', 'package-lock.json'].map((p) => join(REPO, p));
   if (outputs.every((o) => existsSync(o) && statSync(o).mtimeMs > Math.max(...inputs.map(newest)))) return;
-  const r = spawnSync(process.execPath, [join(REPO, 'dist', 'scripts', 'package.js')], { cwd: REPO, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(REPO, 'dist', 'scripts', 'package.js')], {
+    cwd: REPO,
+    encoding: 'utf8',
+    // The compiled production tree is cached beside the container's root file system, outside the checkout.
+    env: {
+      ...process.env,
+      TICKDB_PACKAGE_CACHE: join(process.env.TICKDB_TEST_CACHE ?? '/var/cache/tickdb-test', 'package'),
+    },
+  });
   must(r, 'node dist/scripts/package.js');
 }
 

@@ -106,9 +106,9 @@ describe('tickdb status', () => {
     const r = runCli(['status', '--root', root, '--now', '2026-03-10T13:00:00Z', '--config', anyDiskConfig]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^TICKDB OK - all 14 checks passed; .* \| .*rotation_age=\d+s;90000;176400/);
+    expect(lines[0]).toMatch(/^TICKDB OK - all 15 checks passed; .* \| .*rotation_age=\d+s;90000;176400/);
     expect(lines[0]).toContain('db_free=');
-    expect(lines.slice(1)).toHaveLength(14);
+    expect(lines.slice(1)).toHaveLength(15);
     for (const line of lines.slice(1)) expect(line).toMatch(/^OK {7}\w+/);
     expect(r.stdout).toContain(`held by pid ${pid}`);
     expect(snapshot(root)).toEqual(before);
@@ -123,6 +123,7 @@ describe('tickdb status', () => {
     expect(r.doc.summary).toMatch(/^TICKDB OK - /);
     expect(r.doc.checks.map((c) => c.name).sort()).toEqual([
       'agent',
+      'archive',
       'audit',
       'backlog',
       'busy',

@@ -20,12 +20,14 @@ const ONE_SHOT: string[][] = [
 
 /**
  * Every file under `root` with what a write would change: size, mode, modification time, and the bytes. Not the
- * metrics file: the running agent rewrites it when its watcher reports its own catch-up's changes, at a moment the
- * test cannot order (the dry runs' own metrics writes are checked from their logs).
+ * metrics file nor the WAL samples: the running agent rewrites the first when its watcher reports its own catch-up's
+ * changes, and samples today's -wal right after its catch-up, at moments the test cannot order (the dry runs' own
+ * metrics writes are checked from their logs; a dry-run agent takes no samples, ops-pass.ts).
  */
 function snapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of filesUnder(root).filter((p) => p !== join(root, 'metrics', 'tickdb.prom'))) {
+  const agentState = new Set([join(root, 'metrics', 'tickdb.prom'), join(root, 'db', 'wal_samples.json')]);
+  for (const f of filesUnder(root).filter((p) => !agentState.has(p))) {
     const st = lstatSync(f);
     out[f] =
       `${st.size} ${st.mode.toString(8)} ${st.mtimeMs} ${createHash('sha256').update(readFileSync(f)).digest('hex')}`;

@@ -9,7 +9,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`tickdb: internal error: ${err && err.stack ? err.stack : String(err)}\n`);
+    process.stderr.write(`tickdb: internal error: ${err?.stack ?? String(err)}\n`);
     process.exitCode = 1;
   },
 );

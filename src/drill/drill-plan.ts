@@ -1,6 +1,7 @@
 import type { DayFiles } from '../layout/scan.js';
 import type { DayRecord } from '../store/metadata-types.js';
 import type { CopyTier, StoredCopy } from './drill-types.js';
+import { mulberry32 } from '../prng.js';
 
 /** Why a recorded day cannot be drilled, or undefined when it can. */
 export function notDrillable(rec: DayRecord): string | undefined {
@@ -69,14 +70,7 @@ export function pickDrillDays(
   return picks;
 }
 
-/** A small seeded generator (mulberry32), so that a drill's choice can be replayed with `--seed`. */
+/** The drill's random choice, replayable with `--seed`. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }

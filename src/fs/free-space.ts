@@ -12,7 +12,8 @@ export interface FreeSpace {
   availableBytes: number;
 }
 
-async function nearestExisting(dir: string): Promise<string> {
+/** The directory itself, or its nearest existing parent (a tier not created yet will live there). */
+export async function nearestExisting(dir: string): Promise<string> {
   for (let current = dir; ; current = dirname(current)) {
     try {
       await stat(current);

@@ -1,17 +1,6 @@
 import type { Day } from '../layout/day.js';
 import { dayStartMs } from '../layout/day.js';
-
-/** A deterministic PRNG (mulberry32) so that a simulated day is the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../prng.js';
 
 export const SYMBOLS: readonly string[] = [
   'AAPL',
@@ -76,7 +65,7 @@ function daySeed(day: Day): number {
  * a spread of a few ticks, sizes in round lots, occasional trades.
  */
 export function* generateTicks(day: Day, rows: number): Generator<Tick> {
-  const rand = prng(daySeed(day));
+  const rand = mulberry32(daySeed(day));
   const startNs = BigInt(dayStartMs(day)) * 1_000_000n;
   const stepNs = 86_400_000_000_000n / BigInt(Math.max(rows, 1));
   const prices = SYMBOLS.map((_, i) => 20 + ((i * 37) % 480) + rand() * 10);

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 
 /** Mulberry32, seeded, so that a failing random schedule can be replayed from its seed. */
-export { prng } from '../../src/simulate/tick-generator.js';
+export { mulberry32 as prng } from '../../src/prng.js';
 
 /** The seed of a randomized test: `TICKDB_TEST_SEED` replays a run, otherwise a fresh one (printed by the caller). */
 export function testSeed(): number {

@@ -1,10 +1,10 @@
 import { stat, statfs } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { formatBytes } from '../../format-bytes.js';
 import type { Config } from '../../config/schema.js';
-import { describeError, errnoOf } from '../../errors.js';
+import { describeError } from '../../errors.js';
 import type { Tier, TierDirs } from '../../layout/tiers.js';
 import { outcome, type CheckOutput, type CheckResult, type CheckStatus, type PerfDatum } from './check-result.js';
+import { nearestExisting } from '../../fs/free-space.js';
 
 /** Free space of the filesystem under one tier's directory (or under its nearest existing parent). */
 export type DiskReading =
@@ -14,18 +14,6 @@ export type DiskReading =
 const TIERS: readonly Tier[] = ['db', 'backup', 'archive'];
 /** A hung network mount must not hang the health check. */
 const STATFS_TIMEOUT_MS = 1500;
-
-/** The directory itself, or the nearest parent that exists (a tier not created yet will live there). */
-async function nearestExisting(dir: string): Promise<string> {
-  for (let current = dir; ; current = dirname(current)) {
-    try {
-      await stat(current);
-      return current;
-    } catch (err) {
-      if (errnoOf(err) !== 'ENOENT' || dirname(current) === current) throw err;
-    }
-  }
-}
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

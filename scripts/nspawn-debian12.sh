@@ -12,6 +12,8 @@
 # The root file system is cached outside the repository in ${TICKDB_TEST_CACHE:-/var/cache/tickdb-test}, keyed by
 # the debootstrap arguments: ~2.5 min and 250 MB the first time. Needs root, debootstrap, systemd-container.
 set -euo pipefail
+# Programs run inside the container are looked up on its PATH, not on the caller's (which may not exist there).
+container_path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 cache="${TICKDB_TEST_CACHE:-/var/cache/tickdb-test}"
 mirror="${TICKDB_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -55,7 +57,7 @@ boot() {
   for _ in $(seq 1 600); do
     leader="$(pgrep -P "${pid}" | head -1 || true)"
     if [[ -n "${leader}" ]]; then
-      state="$(nsenter -t "${leader}" -a systemctl is-system-running 2>/dev/null || true)"
+      state="$(nsenter -t "${leader}" -a /usr/bin/env PATH="${container_path}" systemctl is-system-running 2>/dev/null || true)"
       if [[ "${state}" == running || "${state}" == degraded ]]; then
         echo "${leader}" >"${dir}/leader"
         printf '%s\n' "${leader}"
@@ -75,7 +77,7 @@ stop() {
   pid="$(cat "${dir}/nspawn.pid")"
   leader="$(cat "${dir}/leader" 2>/dev/null || true)"
   if [[ -n "${leader}" ]] && kill -0 "${pid}" 2>/dev/null; then
-    nsenter -t "${leader}" -a systemctl poweroff >/dev/null 2>&1 || true
+    nsenter -t "${leader}" -a /usr/bin/env PATH="${container_path}" systemctl poweroff >/dev/null 2>&1 || true
   fi
   for _ in $(seq 1 300); do
     kill -0 "${pid}" 2>/dev/null || break

@@ -58,8 +58,15 @@ let state: string;
 let leader: string;
 
 /** Runs a shell command inside the container (as root, in all its namespaces). */
+/** Commands inside the container find its programs on its own PATH, never on the host's. */
+const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 function sh(cmd: string): { code: number | null; out: string; err: string } {
-  const r = spawnSync('nsenter', ['-t', leader, '-a', '/bin/sh', '-c', cmd], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync('nsenter', ['-t', leader, '-a', '/bin/sh', '-c', cmd], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, PATH: CONTAINER_PATH },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

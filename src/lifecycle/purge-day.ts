@@ -9,16 +9,26 @@ import type { PurgeBackupStep, PurgeStep } from './step-types.js';
  * Deletes a day past purgeAfterDays from every tier. The legal holds are checked again against the config as it
  * is now (re-read before each purge), and the audit line (what and why) is written before anything is deleted.
  */
-export async function purgeDay(step: PurgeStep, ctx: ExecContext): Promise<StepOutcome> {
+/**
+ * The guards every purge re-checks at the moment it deletes (DESIGN 3b): a legal hold in the config as it is now
+ * skips the day; a quarantined day is never purged.
+ */
+export function purgeHeld(step: Pick<PurgeStep, 'dataset' | 'day'>, ctx: ExecContext): StepOutcome | undefined {
   const hold = holdFor(ctx.currentHolds(), step.dataset, step.day);
   if (hold !== undefined)
     return {
       status: 'skipped',
       message: `${step.dataset}/${step.day} is under legal hold (${hold.reason}); not purged`,
     };
-  const rec = ctx.store.get(step.dataset, step.day);
-  if (rec?.state === 'quarantined')
+  if (ctx.store.get(step.dataset, step.day)?.state === 'quarantined')
     throw new TickdbError('REFUSED', `${step.dataset}/${step.day} is quarantined; never purged`);
+  return undefined;
+}
+
+export async function purgeDay(step: PurgeStep, ctx: ExecContext): Promise<StepOutcome> {
+  const held = purgeHeld(step, ctx);
+  if (held !== undefined) return held;
+  const rec = ctx.store.get(step.dataset, step.day);
   await ctx.store.transition(
     step.dataset,
     step.day,

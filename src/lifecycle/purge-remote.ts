@@ -2,7 +2,7 @@ import { isLockRefusal } from '../archive-target/s3-errors.js';
 import { TickdbError } from '../errors.js';
 import { faultPoint } from '../fault.js';
 import { done, type ExecContext, type StepOutcome } from './exec-context.js';
-import { holdFor } from './legal-hold.js';
+import { purgeHeld } from './purge-day.js';
 import { backlogOutcome, remoteOf } from './remote-context.js';
 import type { PurgeRemoteStep } from './step-types.js';
 
@@ -13,15 +13,9 @@ import type { PurgeRemoteStep } from './step-types.js';
  * (its clock is the judge of retention) puts the day back to archived with a `purge-refused` line.
  */
 export async function purgeRemote(step: PurgeRemoteStep, ctx: ExecContext): Promise<StepOutcome> {
-  const hold = holdFor(ctx.currentHolds(), step.dataset, step.day);
-  if (hold !== undefined)
-    return {
-      status: 'skipped',
-      message: `${step.dataset}/${step.day} is under legal hold (${hold.reason}); not purged`,
-    };
+  const held = purgeHeld(step, ctx);
+  if (held !== undefined) return held;
   const rec = ctx.store.get(step.dataset, step.day);
-  if (rec?.state === 'quarantined')
-    throw new TickdbError('REFUSED', `${step.dataset}/${step.day} is quarantined; never purged`);
   const remote = rec?.remote;
   if (remote === undefined) return done(`${step.dataset}/${step.day} has no object in the S3 archive`);
   const { target } = remoteOf(ctx);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from './context.js';
+import { asksVersionOnly } from './version-only.js';
 
 type CommandFactory = (runtime: CliRuntime) => Command;
 
@@ -39,7 +40,7 @@ export const commandLoaders: ReadonlyMap<string, () => Promise<CommandFactory>> 
  * otherwise (`tickdb --help`, `tickdb help status`, a misspelt command that commander answers with a suggestion).
  */
 export async function loadCommands(argv: readonly string[]): Promise<CommandFactory[]> {
-  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) return [];
+  if (asksVersionOnly(argv)) return [];
   const named = argv[2] === undefined ? undefined : commandLoaders.get(argv[2]);
   const loaders = named !== undefined ? [named] : [...commandLoaders.values()];
   return Promise.all(loaders.map((load) => load()));

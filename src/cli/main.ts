@@ -1,10 +1,12 @@
-import { Command, CommanderError } from 'commander';
+import type { Command, CommanderError } from 'commander';
 import type { CliRuntime } from './context.js';
 import { loadCommands } from './commands.js';
 import { packageVersion } from '../package-info.js';
+import { asksVersionOnly } from './version-only.js';
 
 /** The program for `argv`: its subcommand only, or every subcommand when it names none (see `loadCommands`). */
 export async function buildProgram(runtime: CliRuntime, argv: readonly string[]): Promise<Command> {
+  const { Command } = await import('commander');
   const program = new Command('tickdb')
     .description(
       'Lifecycle agent for daily SQLite tick databases: pre-create, seal, back up, compress, archive, purge.',
@@ -28,10 +30,17 @@ export async function main(argv: string[]): Promise<number> {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
   };
+  if (asksVersionOnly(argv)) {
+    // Answered before commander (100 KiB with zod's share of the chunk) is loaded: the one command line that
+    // monitoring runs most, issue 22's start-up target (<= 80 ms, Node alone is about 74 ms of it).
+    runtime.stdout(`${packageVersion()}\n`);
+    return 0;
+  }
   const program = await buildProgram(runtime, argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    const { CommanderError } = await import('commander');
     if (err instanceof CommanderError) return exitCodeForCommander(err, argv);
     throw err;
   }

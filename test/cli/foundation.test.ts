@@ -47,7 +47,12 @@ describe('tickdb CLI foundation', () => {
       'service',
       'help',
     ]);
-    expect(runCli(['--version']).stdout.trim()).toBe(packageJson.version);
+    // --version and -V are answered before commander loads; with anything after them, commander answers.
+    for (const args of [['--version'], ['-V'], ['--version', '--json']]) {
+      const version = runCli(args);
+      expect(version.code).toBe(0);
+      expect(version.stdout).toBe(`${packageJson.version}\n`);
+    }
     const sub = runCli(['decompress', '--help']);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toContain('Usage: tickdb decompress');

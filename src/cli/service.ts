@@ -4,6 +4,7 @@ import {
   defaultPlatform,
   linuxServiceOptions,
   macosServiceOptions,
+  s3Access,
   unitDirFor,
   windowsServiceOptions,
   type ServiceFlags,
@@ -92,7 +93,10 @@ function render(ctx: CommandContext, flags: ServiceCliFlags, packagedUnit: strin
       macos: { newsyslog: renderNewsyslogConf(opts), opts },
     };
   }
-  const opts = linuxServiceOptions(flags, ctx.dirs, ctx.loaded.file, undefined, rootFromConfig(ctx));
+  const opts = {
+    ...linuxServiceOptions(flags, ctx.dirs, ctx.loaded.file, undefined, rootFromConfig(ctx)),
+    s3: s3Access(ctx.loaded.config.archiveTarget),
+  };
   if (packagedUnit !== undefined) {
     const mismatch = configMismatch(packagedUnit, opts.configFile);
     return {

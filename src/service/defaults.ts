@@ -1,5 +1,6 @@
 import { resolve, win32 } from 'node:path';
 import { TickdbError } from '../errors.js';
+import type { ArchiveTargetConfig } from '../config/archive-target-schema.js';
 import type { TierDirs } from '../layout/tiers.js';
 import { tickdbBinPath } from './locate.js';
 import {
@@ -11,6 +12,7 @@ import {
   MACOS_NODE_PLACEHOLDER,
 } from './launchd-plist.js';
 import { DEFAULT_GROUP, DEFAULT_USER, type ServiceOptions, type ServicePlatform } from './options.js';
+import type { S3Access } from './systemd-network.js';
 import { WINDOWS_DEFAULT_ACCOUNT, type WinswOptions } from './winsw-xml.js';
 import { windowsDefaultRoot, windowsHome } from './windows-path.js';
 
@@ -70,6 +72,11 @@ export function linuxServiceOptions(
     tickdbBin: flags.tickdbBin === undefined ? tickdbBinPath() : resolve(flags.tickdbBin),
     ...(rootFromConfig ? { rootFromConfig } : {}),
   };
+}
+
+/** What the unit must allow for the configured archive target: undefined unless it is an S3 bucket. */
+export function s3Access(target: ArchiveTargetConfig | undefined): S3Access | undefined {
+  return target?.type === 's3' ? { endpoint: target.endpoint } : undefined;
 }
 
 /**

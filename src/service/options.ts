@@ -1,4 +1,5 @@
 import { TickdbError } from '../errors.js';
+import type { S3Access } from './systemd-network.js';
 
 /** The service's name everywhere: systemd unit `tickdb.service`, WinSW id `tickdb`, journald identifier. */
 export const SERVICE_NAME = 'tickdb';
@@ -36,6 +37,8 @@ export interface ServiceOptions {
    * editing the file is enough (the packaged unit). Otherwise (a flag, the environment, the default) `--root` is passed.
    */
   rootFromConfig?: boolean | undefined;
+  /** Linux: the archive target is an S3 bucket: the unit gets network access and credentials (DESIGN 12). */
+  s3?: S3Access | undefined;
 }
 
 /** Control characters cannot be carried by a unit file or an XML attribute; no sane path has them. */

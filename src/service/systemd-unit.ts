@@ -8,6 +8,7 @@ import {
   type ServiceOptions,
 } from './options.js';
 import { absolutePosixPath, execPathWord, execWord, pathWord } from './systemd-escape.js';
+import { networkServiceLines, networkUnitLines } from './systemd-network.js';
 
 export const SYSTEMD_UNIT_FILE = `${SERVICE_NAME}.service`;
 
@@ -77,6 +78,7 @@ export function renderSystemdUnit(opts: ServiceOptions): string {
     '# The clock decides what is due: start once it is synchronized, and after the (maybe remote) tiers are mounted.',
     'Wants=time-sync.target',
     'After=local-fs.target remote-fs.target time-sync.target',
+    ...networkUnitLines(opts.s3),
     'StartLimitIntervalSec=10min',
     'StartLimitBurst=5',
     '',
@@ -110,9 +112,7 @@ export function renderSystemdUnit(opts: ServiceOptions): string {
     'ProtectHome=yes',
     'PrivateTmp=yes',
     'PrivateDevices=yes',
-    'PrivateNetwork=yes',
-    'IPAddressDeny=any',
-    'RestrictAddressFamilies=AF_UNIX',
+    ...networkServiceLines(opts.s3),
     'NoNewPrivileges=yes',
     'CapabilityBoundingSet=',
     'AmbientCapabilities=',

@@ -76,6 +76,47 @@ describe('tickdb service install --drop-in (beside a packaged unit)', () => {
   });
 });
 
+describe('tickdb service with an S3 archive target (issue 17 item 6)', () => {
+  const s3Config = async (name: string, endpoint: string): Promise<string> => {
+    const config = join(work, name);
+    const target = { type: 's3', endpoint, bucket: 'ticks-archive', forcePathStyle: true };
+    await writeFile(config, JSON.stringify({ root: join(work, 'ticks'), archiveTarget: target }));
+    return config;
+  };
+
+  it('install --drop-in gives the packaged unit the network, the endpoint and the credentials file', async () => {
+    const config = await s3Config('s3.json', 'http://127.0.0.1:7480');
+    const units = join(work, 'units-s3');
+    await mkdir(units);
+    const r = tickdb('service', 'install', '--drop-in', '--no-enable', '--unit-dir', units, '--config', config);
+    expect(r.code, r.stderr).toBe(0);
+    const text = await readFile(join(units, 'tickdb.service.d', 'tickdb-service-install.conf'), 'utf8');
+    expect(text.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([
+      '[Unit]',
+      'Wants=network-online.target',
+      'After=network-online.target',
+      '[Service]',
+      `ReadWritePaths=${join(work, 'ticks')}`,
+      'PrivateNetwork=no',
+      'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6',
+      'IPAddressAllow=127.0.0.1',
+      'EnvironmentFile=-/etc/tickdb/aws.env',
+    ]);
+  });
+
+  it('print (a whole unit) allows a host-name endpoint without an IP filter, and keeps the rest of the sandbox', async () => {
+    const config = await s3Config('s3-name.json', 'https://s3.internal.example');
+    const r = tickdb('service', 'print', '--platform', 'linux', '--no-drop-in', '--config', config);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines).toContain('RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6');
+    expect(lines).toContain('EnvironmentFile=-/etc/tickdb/aws.env');
+    expect(lines.filter((l) => /^(PrivateNetwork|IPAddress(Allow|Deny))=/.test(l))).toEqual([]);
+    for (const kept of ['ProtectSystem=strict', 'ProtectHome=yes', 'NoNewPrivileges=yes', 'CapabilityBoundingSet='])
+      expect(lines).toContain(kept);
+  });
+});
+
 describe('tickdb service install --platform macos', () => {
   it('writes the LaunchDaemon plist and the newsyslog entry into --unit-dir, and removes both', async () => {
     const dir = join(work, 'launchd');

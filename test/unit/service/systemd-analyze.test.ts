@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceOptions } from '../../../src/service/options.js';
+import { renderDropIn } from '../../../src/service/systemd-dropin.js';
 import { renderSystemdUnit } from '../../../src/service/systemd-unit.js';
 import { REPO_BIN } from './fixtures.js';
 import { findProgram, needProgram } from '../../helpers/external-programs.js';
@@ -41,12 +42,18 @@ function complaints(stderr: string, unitPath: string): string[] {
   return stderr.split('\n').filter((l) => l.includes(unitPath) || l.includes('tickdb.service'));
 }
 
-function exposure(unitPath: string): { score: number; label: string; line: string } {
-  const out = execFileSync(ANALYZE ?? 'systemd-analyze', ['security', '--offline=yes', unitPath], { encoding: 'utf8' });
+function exposure(
+  unitPath: string,
+  env?: NodeJS.ProcessEnv,
+): { score: number; label: string; line: string; out: string } {
+  const out = execFileSync(ANALYZE ?? 'systemd-analyze', ['security', '--offline=yes', unitPath], {
+    encoding: 'utf8',
+    ...(env === undefined ? {} : { env }),
+  });
   const line = out.split('\n').find((l) => l.includes('Overall exposure level')) ?? '';
   const m = /Overall exposure level for \S+: (\d+(?:\.\d+)?) (\S+)/.exec(line);
   if (m === null) throw new Error(`no "Overall exposure level" line in:\n${out}`);
-  return { score: Number(m[1]), label: m[2] ?? '', line: line.trim() };
+  return { score: Number(m[1]), label: m[2] ?? '', line: line.trim(), out };
 }
 
 const base: ServiceOptions = {
@@ -100,5 +107,49 @@ describe.skipIf(ANALYZE === undefined)('systemd-analyze', () => {
     console.info(`systemd-analyze security --offline=yes: ${line}`);
     expect(score).toBeLessThanOrEqual(MAX_EXPOSURE);
     expect(['SAFE', 'OK']).toContain(label);
+  });
+
+  it('verify accepts the unit with an S3 target (an endpoint address, a host name, AWS); still at most 2.5', async () => {
+    for (const [name, s3] of [
+      ['s3-ip', { endpoint: 'http://127.0.0.1:7480' }],
+      ['s3-name', { endpoint: 'https://s3.internal.example:9000' }],
+      ['s3-aws', {}],
+    ] as const) {
+      const path = await writeUnit(name, { ...base, configFile: '/etc/tickdb/config.json', s3 });
+      const r = verify(path);
+      expect(complaints(r.stderr, path), name).toEqual([]);
+      expect(r.status, name).toBe(0);
+      const { score, line } = exposure(path);
+      console.info(`systemd-analyze security --offline=yes (${name}): ${line}`);
+      expect(score, name).toBeLessThanOrEqual(MAX_EXPOSURE);
+    }
+  });
+
+  it('the packaged unit plus the S3 drop-in, merged by systemd itself: network on, the endpoint allowed', async () => {
+    // systemd reads tickdb.service.d/*.conf beside a unit found on its unit path (SYSTEMD_UNIT_PATH, ':' = and the
+    // usual folders), as it will on the host; security then rates the merged settings.
+    const units = join(dir, 'packaged');
+    await mkdir(join(units, 'tickdb.service.d'), { recursive: true });
+    const opts = { ...base, configFile: '/etc/tickdb/config.json', rootFromConfig: true };
+    await writeFile(join(units, 'tickdb.service'), renderSystemdUnit(opts));
+    const env = { ...process.env, SYSTEMD_UNIT_PATH: `${units}:` };
+    const before = exposure('tickdb.service', env).out;
+    expect(before).toMatch(/✓ PrivateNetwork=/);
+    await writeFile(
+      join(units, 'tickdb.service.d', 'tickdb-service-install.conf'),
+      renderDropIn({ ...opts, s3: { endpoint: 'http://127.0.0.1:7480' } }, join(units, 'tickdb.service'), {}),
+    );
+    const v = spawnSync(ANALYZE ?? 'systemd-analyze', ['verify', '--man=no', 'tickdb.service'], {
+      encoding: 'utf8',
+      env,
+    });
+    expect(complaints(v.stderr, 'tickdb.service')).toEqual([]);
+    expect(v.status).toBe(0);
+    const after = exposure('tickdb.service', env);
+    expect(after.out).toMatch(/✗ PrivateNetwork=\s+Service has access to the host's network/);
+    expect(after.out).toMatch(/✗ RestrictAddressFamilies=~AF_\(INET\|INET6\)\s+Service may allocate Internet sockets/);
+    expect(after.out).toMatch(/✗ IPAddressDeny=\s+Service defines IP address allow list with only localhost entries/);
+    expect(after.out).toMatch(/✓ RestrictAddressFamilies=~AF_PACKET/);
+    expect(after.score).toBeLessThanOrEqual(MAX_EXPOSURE);
   });
 });

@@ -64,3 +64,23 @@ export function parseJson<T>(text: string): T {
     throw new Error(`stdout is not one JSON document:\n${text.slice(0, 2000)}`);
   }
 }
+
+/** runCli without blocking the test's event loop (for a server in the test's own process, e.g. a fault proxy). */
+export function runCliAsync(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliResult> {
+  const child = spawnCli(args, options);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}

@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import Database from 'better-sqlite3';
+import type { Rgw } from './rgw.js';
+
+/** A day's `remote` record (DESIGN 12). */
+export interface RemoteRecord {
+  bucket: string;
+  key: string;
+  versionId: string;
+  etag: string;
+  bytes: number;
+  sha256: string;
+  lockMode?: string;
+  retainUntil?: string;
+}
+
+export interface DayRec {
+  state: string;
+  rows?: number;
+  zstSha256?: string;
+  zstBytes?: number;
+  remote?: RemoteRecord;
+  pendingUpload?: unknown;
+}
+
+/** The day `n` days before today (UTC), `YYYY-MM-DD`. */
+export const dayOffset = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+
+export const metadataDays = (root: string): Record<string, DayRec> =>
+  (JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as { days: Record<string, DayRec> })
+    .days;
+
+/** `TIER/YYYY/MM/ticks_DAY.db.zst` under the root. */
+export const zstPath = (root: string, tier: string, day: string): string =>
+  join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db.zst`);
+
+export async function fileSha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(path)) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+/** SHA-256 and size of an object version's bytes, as the server gives them back. */
+export async function objectSha(
+  rgw: Rgw,
+  bucket: string,
+  key: string,
+  versionId: string,
+): Promise<{ sha256: string; bytes: number }> {
+  const r = await rgw.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  const h = createHash('sha256');
+  let bytes = 0;
+  for await (const c of r.Body as AsyncIterable<Buffer>) {
+    h.update(c);
+    bytes += c.length;
+  }
+  return { sha256: h.digest('hex'), bytes };
+}
+
+/** Row count and a SHA-256 over every row of `table` in rowid order: equal digests, equal contents. */
+export function rowsDigest(dbPath: string, table = 'ticks'): { rows: number; sha256: string } {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const h = createHash('sha256');
+    let rows = 0;
+    for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).raw().iterate()) {
+      h.update(`${JSON.stringify(row)}\n`);
+      rows += 1;
+    }
+    return { rows, sha256: h.digest('hex') };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A legacy day of about `mib` MiB that does not compress (random blobs), as the older scripts' `zstd` left it in
+ * db/: returns the `.db.zst` path and the SHA-256 of the database it holds.
+ */
+export async function legacyZstDay(root: string, day: string, mib: number): Promise<{ zst: string; dbSha256: string }> {
+  const dir = join(root, 'db', day.slice(0, 4), day.slice(5, 7));
+  mkdirSync(dir, { recursive: true });
+  const db = join(dir, `ticks_${day}.db`);
+  const sql = [
+    'CREATE TABLE ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL, ask REAL, bid_size INTEGER, ask_size INTEGER, last REAL, volume INTEGER);',
+    "INSERT INTO ticks VALUES (1, 'AAPL', 1.0, 1.1, 1, 1, 1.05, 10);",
+    'CREATE TABLE pad (b BLOB);',
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${mib}) INSERT INTO pad SELECT randomblob(1048576) FROM n;`,
+  ].join('\n');
+  const s = spawnSync('sqlite3', [db], { input: sql, encoding: 'utf8' });
+  if (s.status !== 0) throw new Error(s.stderr);
+  const dbSha256 = await fileSha256(db);
+  const z = spawnSync('zstd', ['-1', '-q', '--rm', db, '-o', `${db}.zst`], { encoding: 'utf8' });
+  if (z.status !== 0) throw new Error(z.stderr);
+  return { zst: `${db}.zst`, dbSha256 };
+}

@@ -5,6 +5,7 @@ import { compressDay } from './compress-day.js';
 import type { ExecContext, StepOutcome } from './exec-context.js';
 import { precreateDay } from './precreate-day.js';
 import { purgeBackup, purgeDay } from './purge-day.js';
+import { objectLockDay } from './object-lock-day.js';
 import { purgeRemote } from './purge-remote.js';
 import { uploadDay } from './upload-day.js';
 import { cleanupTmp, finishPending, quarantineStep } from './recover.js';
@@ -44,6 +45,8 @@ function runStep(step: Step, ctx: ExecContext): Promise<StepOutcome> {
       return uploadDay(step, ctx);
     case 'purge-remote':
       return purgeRemote(step, ctx);
+    case 'object-lock':
+      return objectLockDay(step, ctx);
   }
 }
 
@@ -79,6 +82,8 @@ export function describeStep(step: Step): string {
       return `delete backup ${step.path} (${step.reason})`;
     case 'upload':
       return `upload ${step.source} to the S3 archive, verify it, then remove the local copy unless kept`;
+    case 'object-lock':
+      return `object lock of S3 object ${step.key} version ${step.versionId}: ${step.reason}`;
     case 'purge-remote':
       return `purge ${step.dataset}/${step.day}: delete S3 object ${step.key} version ${step.versionId}${step.retainUntil ? ` (retained until ${step.retainUntil})` : ''} (${step.reason})`;
   }

@@ -15,6 +15,8 @@ import { readDiskFacts } from './disk-facts.js';
 import type { ExecContext } from './exec-context.js';
 import { executePlan, type StepResult } from './execute.js';
 import { plan } from './plan.js';
+import { planObjectLock, type ObjectLockPlan } from './plan-object-lock.js';
+import { testRetentionOverride } from '../archive-target/retention.js';
 import { stepKey, type LifecycleJob, type Plan, type PlanNote, type Step } from './step-types.js';
 
 export interface RunJobsOptions {
@@ -90,6 +92,28 @@ export async function runJobs(ctx: RunJobsContext, options: RunJobsOptions): Pro
   }
 }
 
+/**
+ * Once every object-lock step of the pass went through, the policy is recorded as applied (the next passes plan
+ * nothing until the config changes again); a retention that shrank is said once, here: a log line and an audit
+ * line `retention-kept`, since objects already in the bucket keep their longer date.
+ */
+async function recordObjectLock(
+  lock: ObjectLockPlan,
+  results: readonly StepResult[],
+  store: DayStore,
+  ctx: RunJobsContext,
+): Promise<void> {
+  if (!lock.changed || lock.policy === undefined) return;
+  const lockResults = results.filter((r) => r.step.kind === 'object-lock');
+  if (lockResults.some((r) => r.outcome.status !== 'done' && r.outcome.status !== 'skipped')) return;
+  for (const s of lock.shrunk) {
+    const message = `${s.dataset}: retention lowered from ${s.from} to ${s.to} days; objects already in the S3 archive keep their longer retention (Object Lock is never shortened)`;
+    ctx.logger.warn({ job: 'archive', dataset: s.dataset }, message);
+    await store.audit({ event: 'retention-kept', dataset: s.dataset, from: s.from, to: s.to, detail: message });
+  }
+  store.metadata.objectLockApplied = { ...lock.policy, appliedAt: ctx.clock.now().toISOString() };
+}
+
 async function runJobsWith(
   ctx: RunJobsContext,
   options: RunJobsOptions,
@@ -148,10 +172,24 @@ async function runJobsWith(
     const tried = new Set(recovered.map((r) => recoveryKey(r.step)));
     p.steps = p.steps.filter((s) => !isRecovery(s) || !tried.has(recoveryKey(s))); // one that failed is reported once
   }
+  // The Object Lock sync (DESIGN 12) goes first, so that a hold lifted from the config is lifted in the bucket
+  // before the day's purge; it is planned only when the config's policy differs from the one applied.
+  const lock = options.jobs.some((j) => j === 'archive' || j === 'purge')
+    ? planObjectLock({
+        metadata,
+        config: ctx.config,
+        holds: exec.currentHolds(),
+        now,
+        job: options.jobs.includes('archive') ? 'archive' : 'purge',
+        keepTestRetention: testRetentionOverride() !== undefined,
+      })
+    : undefined;
+  if (lock !== undefined) p.steps = [...lock.steps, ...p.steps];
   for (const a of scan.anomalies)
     if (a.kind !== 'duplicate-day') ctx.logger.warn({ job: 'scan', path: a.path, day: a.day }, a.message);
   for (const n of p.notes) ctx.logger[n.blocking ? 'error' : 'info']({ job: n.job, day: n.day }, n.message);
   results.push(...(await executePlan(p.steps, exec, options.dryRun)));
+  if (!options.dryRun && lock !== undefined) await recordObjectLock(lock, results, store, ctx);
 
   const jobs: Partial<Record<LifecycleJob, JobOutcome>> = {};
   const finishedAt = ctx.clock.now().toISOString();

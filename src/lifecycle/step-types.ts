@@ -99,6 +99,21 @@ export interface PurgeRemoteStep extends DayStepBase {
   reason: string;
 }
 
+/**
+ * Brings the Object Lock of a day's object version in line with the config (DESIGN 12): extends its retention to
+ * `retainUntil` (never shortens it) and/or sets or lifts its legal hold.
+ */
+export interface ObjectLockStep extends DayStepBase {
+  kind: 'object-lock';
+  key: string;
+  versionId: string;
+  /** The new retain-until (ISO-8601), later than the recorded one; absent: retention stays. */
+  retainUntil?: string | undefined;
+  /** The legal hold to set (true, with the hold's reason) or lift (false); absent: the hold stays. */
+  legalHold?: boolean | undefined;
+  reason: string;
+}
+
 export interface PurgeStep extends DayStepBase {
   kind: 'purge';
   paths: string[];
@@ -125,6 +140,7 @@ export type Step =
   | ArchiveStep
   | UploadStep
   | PurgeRemoteStep
+  | ObjectLockStep
   | PurgeStep
   | PurgeBackupStep;
 

@@ -40,7 +40,8 @@ export async function uploadDay(step: UploadStep, ctx: ExecContext): Promise<Ste
     tc.objectLock === undefined || lockUntil.getTime() <= Date.now()
       ? undefined
       : { mode: tc.objectLock.mode, retainUntil: lockUntil };
-  const held = holdFor(ctx.currentHolds(), step.dataset, step.day) !== undefined;
+  // A legal hold needs Object Lock on the bucket: without objectLock in the config it is the purge's guard only.
+  const held = tc.objectLock !== undefined && holdFor(ctx.currentHolds(), step.dataset, step.day) !== undefined;
   try {
     let stored = rec?.remote?.sha256 === sha256 ? await target.head(key, rec.remote.versionId) : undefined;
     if (stored === undefined) {

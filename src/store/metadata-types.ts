@@ -106,6 +106,19 @@ export interface RemoteTotals {
   uploadFailures: number;
 }
 
+/**
+ * The Object Lock policy last brought onto the bucket's objects (DESIGN 12): the lock sync runs only when the
+ * config's differs from it.
+ */
+export interface ObjectLockApplied {
+  mode: 'COMPLIANCE' | 'GOVERNANCE';
+  /** Days of retention per dataset: max(purgeAfterDays, minimumRetentionDays). */
+  retentionDays: Record<string, number>;
+  /** The legal holds (without their reasons), as configured. */
+  holds: { dataset?: string; day?: string; from?: string; to?: string }[];
+  appliedAt: string;
+}
+
 export interface Metadata {
   schemaVersion: typeof METADATA_SCHEMA_VERSION;
   tool: 'tickdb';
@@ -115,6 +128,8 @@ export interface Metadata {
   audit: AuditCheckpoint;
   /** Absent until the first upload to an S3 archive. */
   remoteTotals?: RemoteTotals;
+  /** Absent until the first lifecycle run with an S3 target under Object Lock. */
+  objectLockApplied?: ObjectLockApplied;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);

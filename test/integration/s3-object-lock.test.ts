@@ -1,0 +1,236 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeleteObjectCommand, GetObjectLegalHoldCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJson, runCli, tempDir } from '../helpers/cli.js';
+import { needProgram } from '../helpers/external-programs.js';
+import { startRgw, type Rgw } from '../helpers/rgw.js';
+
+// The Object Lock of objects already in the bucket follows the config (DESIGN 12): retention extended, legal
+// holds set and lifted, GOVERNANCE never bypassed. One RGW for the file (each start costs 20-40 s here).
+
+interface Remote {
+  key: string;
+  versionId: string;
+  lockMode?: string;
+  retainUntil?: string;
+  legalHold?: boolean;
+}
+interface Rec {
+  state: string;
+  remote?: Remote;
+}
+interface RunDoc {
+  results: Array<{ step: { kind: string; day?: string }; outcome: { status: string; message: string } }>;
+}
+
+const BUCKET = 'locked';
+const HAVE_CEPH = needProgram('radosgw', 'ceph-mon', 'ceph-osd', 'radosgw-admin', 'ceph', 'monmaptool');
+const DAY_MS = 86_400_000;
+
+const dayOffset = (n: number): string => new Date(Date.now() - n * DAY_MS).toISOString().slice(0, 10);
+const purgeDate = (day: string, days: number): string =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString();
+const metadata = (root: string): { days: Record<string, Rec>; objectLockApplied?: unknown } =>
+  JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as {
+    days: Record<string, Rec>;
+    objectLockApplied?: unknown;
+  };
+const auditEvents = (root: string): Array<Record<string, unknown>> =>
+  readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const lockSteps = (stdout: string): RunDoc['results'] =>
+  parseJson<RunDoc>(stdout).results.filter((r) => r.step.kind === 'object-lock');
+
+describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real Ceph RGW)', () => {
+  let rgw: Rgw;
+  const tmp = tempDir('tickdb-s3lock-');
+  let n = 0;
+
+  beforeAll(async () => {
+    rgw = await startRgw();
+    await rgw.createBucket(BUCKET, true);
+  });
+  afterAll(() => {
+    rgw?.stop();
+    tmp.cleanup();
+  });
+
+  /** A fresh root; `write` rewrites the config with policy fields and archiveTarget fields over the defaults. */
+  function setup(policy: Record<string, unknown> = {}, target: Record<string, unknown> = {}) {
+    n += 1;
+    const root = join(tmp.dir, `r${n}`);
+    const config = join(tmp.dir, `c${n}.json`);
+    const write = (p: Record<string, unknown> = {}, t: Record<string, unknown> = {}): void =>
+      writeFileSync(
+        config,
+        JSON.stringify({
+          root,
+          compressAfterDays: 2,
+          archiveAfterDays: 3,
+          purgeAfterDays: 10,
+          compressionLevel: 3,
+          ...policy,
+          ...p,
+          archiveTarget: {
+            type: 's3',
+            endpoint: rgw.endpoint,
+            bucket: BUCKET,
+            prefix: `run${n}/`,
+            forcePathStyle: true,
+            objectLock: { mode: 'COMPLIANCE' },
+            ...target,
+            ...t,
+          },
+        }),
+      );
+    write();
+    const cli = (args: string[], env: Record<string, string> = {}) =>
+      runCli([...args, '--config', config, '--log-level', 'warn'], { env: { ...rgw.env, ...env } });
+    return { root, cli, write };
+  }
+
+  const head = (r: Remote) =>
+    rgw.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: r.key, VersionId: r.versionId }));
+
+  it('purgeAfterDays grows: the retention of objects already in the bucket is extended; a shrink keeps it, said once', async () => {
+    const { root, cli, write } = setup();
+    const now = new Date().toISOString();
+    expect(cli(['simulate', '--days', '5', '--rows', '500', '--now', now]).code).toBe(0);
+    const first = cli(['run', '--once', '--json', '--now', now]);
+    expect(first.code, first.stderr).toBe(0);
+    const archived = [3, 4, 5].map(dayOffset);
+    for (const day of archived)
+      expect(metadata(root).days[`ticks/${day}`]?.remote?.retainUntil).toBe(purgeDate(day, 10));
+    expect(metadata(root).objectLockApplied).toMatchObject({ mode: 'COMPLIANCE', retentionDays: { ticks: 10 } });
+    // Same config: nothing to bring in line, no request to the bucket for it.
+    const same = cli(['run', '--once', '--json', '--now', now]);
+    expect(lockSteps(same.stdout)).toEqual([]);
+
+    write({ purgeAfterDays: 20 });
+    const grown = cli(['run', '--once', '--json', '--now', now]);
+    expect(grown.code, grown.stderr).toBe(0);
+    const steps = lockSteps(grown.stdout);
+    expect(steps.map((s) => s.step.day).sort()).toEqual([...archived].sort());
+    expect(steps.every((s) => s.outcome.status === 'done')).toBe(true);
+    for (const day of archived) {
+      const remote = metadata(root).days[`ticks/${day}`]?.remote as Remote;
+      expect(remote.retainUntil).toBe(purgeDate(day, 20));
+      const h = await head(remote);
+      expect(h.ObjectLockMode).toBe('COMPLIANCE');
+      expect(h.ObjectLockRetainUntilDate?.toISOString()).toBe(purgeDate(day, 20));
+      const line = auditEvents(root).find((e) => e.event === 'retention-extended' && e.day === day);
+      expect(line).toMatchObject({
+        versionId: remote.versionId,
+        from: purgeDate(day, 10),
+        retainUntil: purgeDate(day, 20),
+        lockMode: 'COMPLIANCE',
+      });
+    }
+    expect(lockSteps(cli(['run', '--once', '--json', '--now', now]).stdout)).toEqual([]);
+
+    // A shrink: the objects keep day + 20 (COMPLIANCE cannot be shortened, tickdb does not try), said once.
+    write({ purgeAfterDays: 15 });
+    for (let i = 0; i < 2; i++) {
+      const r = cli(['run', '--once', '--json', '--now', now]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(lockSteps(r.stdout)).toEqual([]);
+    }
+    const kept = auditEvents(root).filter((e) => e.event === 'retention-kept');
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ dataset: 'ticks', from: 20, to: 15 });
+    for (const day of archived) {
+      const remote = metadata(root).days[`ticks/${day}`]?.remote as Remote;
+      expect(remote.retainUntil).toBe(purgeDate(day, 20));
+      expect((await head(remote)).ObjectLockRetainUntilDate?.toISOString()).toBe(purgeDate(day, 20));
+    }
+  });
+
+  it('a legal hold in the config sets the S3 legal hold on its objects; lifting it from the config lifts it', async () => {
+    const { root, cli, write } = setup();
+    const now = new Date().toISOString();
+    expect(cli(['simulate', '--days', '5', '--rows', '500', '--now', now]).code).toBe(0);
+    expect(cli(['run', '--once', '--now', now]).code).toBe(0);
+    const held = dayOffset(4);
+    const free = dayOffset(3);
+    const hold = async (day: string): Promise<string | undefined> => {
+      const r = metadata(root).days[`ticks/${day}`]?.remote as Remote;
+      try {
+        const out = await rgw.client.send(
+          new GetObjectLegalHoldCommand({ Bucket: BUCKET, Key: r.key, VersionId: r.versionId }),
+        );
+        return out.LegalHold?.Status;
+      } catch (err) {
+        // RGW's answer for a version that never had a legal hold
+        if ((err as Error).name === 'ObjectLockConfigurationNotFoundError') return 'never set';
+        throw err;
+      }
+    };
+    expect(await hold(held)).toBe('never set');
+
+    write({ legalHolds: [{ day: held, reason: 'SEC inquiry 2026-117' }] });
+    const set = cli(['run', '--once', '--json', '--now', now]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(lockSteps(set.stdout).map((s) => `${s.step.day}:${s.outcome.status}`)).toEqual([`${held}:done`]);
+    expect(await hold(held)).toBe('ON');
+    expect(await hold(free)).toBe('never set');
+    expect(metadata(root).days[`ticks/${held}`]?.remote?.legalHold).toBe(true);
+    const remote = metadata(root).days[`ticks/${held}`]?.remote as Remote;
+    expect(auditEvents(root).filter((e) => e.event === 'legal-hold-set')).toEqual([
+      expect.objectContaining({ day: held, versionId: remote.versionId, reason: 'legal hold: SEC inquiry 2026-117' }),
+    ]);
+    // A day archived while the hold covers it gets the hold with its upload.
+    write({ legalHolds: [{ from: dayOffset(10), reason: 'SEC inquiry 2026-117' }] });
+    const later = new Date(Date.now() + DAY_MS).toISOString();
+    const next = cli(['run', '--once', '--json', '--now', later]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(await hold(dayOffset(2))).toBe('ON');
+    expect(await hold(free)).toBe('ON');
+
+    write({});
+    const lifted = cli(['run', '--once', '--json', '--now', later]);
+    expect(lifted.code, lifted.stderr).toBe(0);
+    for (const day of [held, free, dayOffset(2)]) {
+      expect(await hold(day)).toBe('OFF');
+      expect(metadata(root).days[`ticks/${day}`]?.remote?.legalHold).toBeUndefined();
+    }
+    expect(auditEvents(root).filter((e) => e.event === 'legal-hold-lifted' && e.day === held)).toHaveLength(1);
+    expect(lockSteps(cli(['run', '--once', '--json', '--now', later]).stdout)).toEqual([]);
+  });
+
+  it('GOVERNANCE: objects are written under it, and tickdb never bypasses it (the owner could)', async () => {
+    const { root, cli, write } = setup({}, { objectLock: { mode: 'GOVERNANCE' } });
+    const now = new Date().toISOString();
+    expect(cli(['simulate', '--days', '5', '--rows', '500', '--now', now]).code).toBe(0);
+    expect(cli(['run', '--once', '--now', now]).code).toBe(0);
+    const day = dayOffset(5);
+    const remote = metadata(root).days[`ticks/${day}`]?.remote as Remote;
+    expect(remote.lockMode).toBe('GOVERNANCE');
+    expect((await head(remote)).ObjectLockMode).toBe('GOVERNANCE');
+    // Extending works under GOVERNANCE too, keeping the mode.
+    write({ purgeAfterDays: 12 });
+    expect(cli(['run', '--once', '--now', now]).code).toBe(0);
+    const extended = await head(remote);
+    expect(extended.ObjectLockMode).toBe('GOVERNANCE');
+    expect(extended.ObjectLockRetainUntilDate?.toISOString()).toBe(purgeDate(day, 12));
+    // tickdb's clock says the day is due (13 days on); the server, on its own clock, keeps the version, because
+    // tickdb sends no x-amz-bypass-governance-retention.
+    const due = new Date(Date.now() + 13 * DAY_MS).toISOString();
+    const purge = cli(['purge', '--now', due]);
+    expect(purge.code, purge.stderr).toBe(0);
+    expect(auditEvents(root).filter((e) => e.event === 'purge-refused' && e.day === day)).toHaveLength(1);
+    expect((await head(remote)).VersionId).toBe(remote.versionId);
+    // The same delete with the bypass (which tickdb never sends) is what GOVERNANCE allows a privileged user.
+    await rgw.client.send(
+      new DeleteObjectCommand({
+        Bucket: BUCKET,
+        Key: remote.key,
+        VersionId: remote.versionId,
+        BypassGovernanceRetention: true,
+      }),
+    );
+    await expect(head(remote)).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+});

@@ -36,10 +36,10 @@ async function freePort(): Promise<number> {
   }
 }
 
-function script(...args: string[]): string {
+function script(args: string[], env: Record<string, string> = {}): string {
   const r = spawnSync('bash', [SCRIPT, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, CEPH_MEMSTORE_BYTES: String(2 * 1024 ** 3) },
+    env: { ...process.env, CEPH_MEMSTORE_BYTES: String(2 * 1024 ** 3), ...env },
   });
   if (r.status !== 0) throw new Error(`scripts/ceph-rgw.sh ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
   return r.stdout;
@@ -48,9 +48,13 @@ function script(...args: string[]): string {
 export async function startRgw(): Promise<Rgw> {
   const dir = mkdtempSync(join(tmpdir(), 'tickdb-rgw-'));
   const port = await freePort();
+  // The monitor's port too: the script's default (the first free port from 13300) races when two test files
+  // start a cluster at the same moment (vitest runs two files at once), and one monitor then fails to bind.
+  let monPort = await freePort();
+  while (monPort === port) monPort = await freePort();
   let out: string;
   try {
-    out = script('start', dir, String(port));
+    out = script(['start', dir, String(port)], { CEPH_MON_PORT: String(monPort) });
   } catch (err) {
     spawnSync('bash', [SCRIPT, 'stop', dir]);
     rmSync(dir, { recursive: true, force: true });
@@ -88,11 +92,11 @@ export async function startRgw(): Promise<Rgw> {
     async createBucket(name, objectLock) {
       await client.send(new CreateBucketCommand({ Bucket: name, ObjectLockEnabledForBucket: objectLock }));
     },
-    stopGateway: () => void script('stop-gateway', dir),
-    startGateway: () => void script('start-gateway', dir),
+    stopGateway: () => void script(['stop-gateway', dir]),
+    startGateway: () => void script(['start-gateway', dir]),
     stop() {
       client.destroy();
-      script('stop', dir);
+      script(['stop', dir]);
     },
   };
 }

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
 import { assertLevel } from './engine.js';
-import { BackgroundFlusher, assertDistinct, effectiveThreads, openWithSize, readAt, writeAt } from './file-io.js';
+import { BackgroundFlusher, assertDistinct, effectiveThreads, openWithSize, readAt } from './file-io.js';
 import type { FrameFailure, FrameJob } from './frame-protocol.js';
 import { FramePool } from './frame-pool.js';
 import { encodeSeekTable, type SeekTableEntry } from './seek-table.js';
+import { Sink } from './sink.js';
 
 export const DEFAULT_FRAME_BYTES = 32 * 1024 * 1024;
 /** The seekable format's limit on a frame's decompressed size. */
@@ -93,7 +93,9 @@ async function openOutput(path: string): Promise<FileHandle> {
  * - `dst` is written exactly as named, created or truncated: the caller passes its `*.tmp` path, renames it after
  *   verifying it (`decompressFile(dst, null, ...)` against `sourceSha256`) and fsyncs the directory.
  * - Frames are compressed on `effectiveThreads(threads)` worker threads (frame-pool.ts), each reading its frame from
- *   the file; the main thread hashes each frame's input and writes the frames in order. Memory stays flat across
+ *   the file. Two sink threads (sink.ts) take each frame in order: one hashes its input where the worker read it,
+ *   the other hashes the frame and writes it; the main thread only orders them (issue 22: no hashing on the thread
+ *   that serves the agent's timers and metrics). Memory stays flat across
  *   frames: per thread, libzstd's context (about 100 MB at level 19) and a reused input and output buffer of
  *   `frameBytes` each; the file is never held whole.
  * - SHA-256 of the input is computed in frame order, that of the output as it is written; the output is flushed to
@@ -121,6 +123,8 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
   let output: FileHandle | undefined;
   let flusher: BackgroundFlusher | undefined;
   let pool: FramePool | undefined;
+  let sourceSink: Sink | undefined;
+  let zstSink: Sink | undefined;
   try {
     output = await openOutput(dst);
     const out = output;
@@ -129,12 +133,16 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     const flush = new BackgroundFlusher(out, dst, FLUSH_EVERY_BYTES);
     flusher = flush;
     const plan = planFrames(size, frameBytes, threads);
+    // Both hashes run on sink threads, beside each other and the frame workers: the source's (a hash-only sink
+    // reading the frame's input where the worker read it) and the .zst's (the sink that also writes the frames).
+    const source = Sink.start(null, src);
+    const zst = Sink.start(out.fd, dst);
+    sourceSink = source;
+    zstSink = zst;
     pool = await FramePool.start(
       { mode: 'compress', fd: input.fd, level: opts.level, slotBytes: plan.frameBytes },
       Math.min(threads, plan.frames),
     );
-    const sourceHash = createHash('sha256');
-    const zstHash = createHash('sha256');
     const entries: SeekTableEntry[] = [];
     let writePos = 0;
     let bytesDone = 0;
@@ -158,11 +166,12 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
             },
           );
         }
-        sourceHash.update(buffers.input.subarray(0, made.inputBytes));
         const frame = buffers.output.subarray(0, made.bytes);
-        await writeAt(out, frame, writePos, dst);
+        await Promise.all([
+          source.consume(buffers.sharedInput, made.inputBytes),
+          zst.consume(buffers.shared, made.bytes),
+        ]);
         flush.wrote(frame.length);
-        zstHash.update(frame);
         writePos += frame.length;
         // The frame's Content_Checksum (its last 4 bytes) is the low 32 bits of XXH64 of its content: the seek table's.
         entries.push({
@@ -182,20 +191,22 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
       throw new TickdbError('IO', `${src} grew while it was being compressed (expected ${size} bytes)`, { path: src });
     }
     const table = encodeSeekTable(entries);
-    await writeAt(out, table, writePos, dst);
-    zstHash.update(table);
+    const shared = new SharedArrayBuffer(table.length);
+    Buffer.from(shared).set(table);
+    await zst.consume(shared, table.length);
     writePos += table.length;
+    const [sourceDigest, zstDigest] = await Promise.all([source.digest(), zst.digest()]);
     await flush.finish();
     return {
-      sourceSha256: sourceHash.digest('hex'),
+      sourceSha256: sourceDigest.sha256,
       sourceBytes: size,
-      zstSha256: zstHash.digest('hex'),
+      zstSha256: zstDigest.sha256,
       zstBytes: writePos,
       frames: entries.length,
       threads: pool.size,
     };
   } finally {
-    await pool?.close();
+    await Promise.all([pool?.close(), sourceSink?.close(), zstSink?.close()]);
     await input.close().catch(() => undefined);
     await flusher?.settle();
     if (output !== undefined) await output.close().catch(() => undefined);

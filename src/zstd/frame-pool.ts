@@ -7,8 +7,10 @@ import type { FrameFailure, FrameJob, FrameOutput, WorkerMessage, WorkerSetup } 
 export interface FrameBuffers {
   output: Buffer;
   input: Buffer;
-  /** The memory behind `output`, to hand to another thread (the sink of a decompression). */
+  /** The memory behind `output`, to hand to another thread (a sink, sink.ts). */
   shared: SharedArrayBuffer;
+  /** The memory behind `input` (compression: the frame's source bytes, which a hash-only sink reads). */
+  sharedInput: SharedArrayBuffer;
 }
 
 interface Slot {
@@ -36,7 +38,12 @@ function startSlot(setup: WorkerSetup): Promise<Slot> {
       }
       resolve({
         worker,
-        buffers: { output: Buffer.from(msg.output), input: Buffer.from(msg.input), shared: msg.output },
+        buffers: {
+          output: Buffer.from(msg.output),
+          input: Buffer.from(msg.input),
+          shared: msg.output,
+          sharedInput: msg.input,
+        },
         released: new Int32Array(msg.control),
       });
     });

@@ -57,10 +57,21 @@ export interface WriterStats {
   maxMs: number;
   /** Inserts that waited more than 50 ms. */
   over50Ms: number;
+  /** The writer's whole run: its seconds, and the inserts its rate asked for in them (fewer done: CPU-starved). */
+  seconds?: number;
+  expected?: number;
+  /** The same statistics per phase (`phase()`), each with its seconds. */
+  phases?: Record<string, WriterStats & { seconds: number }>;
 }
 
-/** Starts the stand-in writer on `db`; `stop()` returns the latency of its inserts meanwhile. */
-export async function startWriter(db: string, rate = 2000): Promise<{ stop: () => Promise<WriterStats> }> {
+export interface RunningWriter {
+  /** Counts the inserts from now on towards phase `name` (alternated phases compare within one run). */
+  phase: (name: string) => Promise<void>;
+  stop: () => Promise<WriterStats>;
+}
+
+/** Starts the stand-in writer on `db` at `rate` inserts a second; `stop()` returns the latency of its inserts. */
+export async function startWriter(db: string, rate: number): Promise<RunningWriter> {
   const child = spawn(process.execPath, [WRITER, '--db', db, '--rate', String(rate)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -77,7 +88,18 @@ export async function startWriter(db: string, rate = 2000): Promise<{ stop: () =
     if (Date.now() - start > 20_000 || child.exitCode !== null) throw new Error(`writer did not start: ${err}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+  let phases = 0;
   return {
+    phase: async (name) => {
+      phases++;
+      child.stdin.write(`phase ${name}\n`);
+      // Acknowledged once stderr holds as many `phase` lines as were asked for (names repeat).
+      const start = Date.now();
+      while ((err.match(/^phase /gm) ?? []).length < phases) {
+        if (Date.now() - start > 20_000 || child.exitCode !== null) throw new Error(`writer: no phase ${name}: ${err}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
     stop: async () => {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       child.stdin.write('stop\n');
@@ -91,8 +113,8 @@ export async function startWriter(db: string, rate = 2000): Promise<{ stop: () =
  * The same writer for `ms` with nothing of ours running: the control for the waits above. A host's disk can stall an
  * fsync by itself (a virtual disk here: 200-340 ms now and then), and only the difference is tickdb's doing.
  */
-export async function writerAlone(db: string, ms: number): Promise<WriterStats> {
-  const writer = await startWriter(db);
+export async function writerAlone(db: string, ms: number, rate: number): Promise<WriterStats> {
+  const writer = await startWriter(db, rate);
   await new Promise((r) => setTimeout(r, ms));
   return writer.stop();
 }
@@ -100,6 +122,27 @@ export async function writerAlone(db: string, ms: number): Promise<WriterStats> 
 /** Flushes every dirty page of the host, so that one measured step does not pay for the writeback of the last. */
 export function settleDisk(): void {
   spawnSync('sync');
+}
+
+/**
+ * CPU time (user + system, ms) of this process's finished children so far, from /proc (10 ms ticks): the difference
+ * across one spawnSync is that command's CPU, its own children included. Undefined where /proc is missing.
+ */
+export function childCpuMs(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ');
+    // After the command name: state is field 3; cutime and cstime are fields 16 and 17.
+    const ticks = Number(fields?.[13]) + Number(fields?.[14]);
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 export function best(values: number[]): number {

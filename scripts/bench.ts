@@ -190,6 +190,7 @@ async function main(): Promise<void> {
     const rotateAlone = await writerAlone(
       join(work, 'control-rotation.db'),
       rotate.reduce((a, b) => a + b, 0),
+      WRITER_RATE,
     );
     const rotation = {
       tickdbMs: best(rotate),
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
     const zstBytes = statSync(zst).size;
     log('the writer alone, as long as tickdb compress ran (control) ...');
     settleDisk();
-    const compressAlone = await writerAlone(join(work, 'control-compression.db'), c.ms);
+    const compressAlone = await writerAlone(join(work, 'control-compression.db'), c.ms, WRITER_RATE);
     log('the engine and the zstd CLI on the same file (scripts/bench-zstd.ts) ...');
     const engine = await benchZstd({ file: dayPath(root, 'backup', DAY), workDir: join(work, 'engine'), log });
 
@@ -265,7 +266,11 @@ async function main(): Promise<void> {
     const decompressWriter = await decWriter.stop();
     log('the writer alone, as long as the decompressions ran (control) ...');
     settleDisk();
-    const decompressAlone = await writerAlone(join(work, 'control-decompression.db'), performance.now() - decStarted);
+    const decompressAlone = await writerAlone(
+      join(work, 'control-decompression.db'),
+      performance.now() - decStarted,
+      WRITER_RATE,
+    );
 
     const f: Figures = {
       bytes,

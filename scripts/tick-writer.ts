@@ -5,9 +5,12 @@
  *   node dist/scripts/tick-writer.js --db PATH [--rate 2000] [--busy-timeout 5000] [--log-slow MS]
  *
  * Commands on stdin, one per line: `switch PATH` (midnight: open the next day's database, close the old one),
- * `stop` (close and exit). On `stop`, or SIGTERM, it prints one JSON line on stdout: rows committed per file,
- * failed inserts, and the insert latency (p50, p99, max in ms, and how many inserts waited over 50 ms). It prints
- * `ready` on stderr once it writes and listens for both.
+ * `phase NAME` (the inserts from now on count towards phase NAME too: a benchmark alternates "alone" and "beside
+ * something" in one run, on one database), `stop` (close and exit). On `stop`, or SIGTERM, it prints one JSON line
+ * on stdout: rows committed per file, failed inserts, the insert latency (p50, p99, max in ms, and how many inserts
+ * waited over 50 ms), the same per phase with each phase's seconds (`phases`), and the inserts the rate asked for
+ * over the whole run (`expected`: fewer done means the timer fired late, the process was starved of CPU). It prints
+ * `ready` on stderr once it writes and listens for all three.
  * `--log-slow MS` also prints each insert that took longer, with its wall-clock time, on stderr: to line a stall up
  * with what another process did then (`strace -tt`).
  */
@@ -54,6 +57,24 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
+interface Phase {
+  latencies: number[];
+  failures: number;
+  ms: number;
+}
+
+function stats(latencies: number[], failures: number): Record<string, number> {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    failures,
+    inserts: latencies.length,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    maxMs: sorted[sorted.length - 1] ?? 0,
+    over50Ms: sorted.filter((ms) => ms > 50).length,
+  };
+}
+
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   let current = open(args.db, args.busyTimeout);
@@ -65,6 +86,14 @@ function main(): void {
   let stopping = false;
   const base = BigInt(Date.now()) * 1_000_000n;
   const perTick = Math.max(1, Math.round(args.rate / 100)); // 100 ticks of the timer per second
+  const started = performance.now();
+  const phases = new Map<string, Phase>();
+  let phase: Phase | undefined;
+  let phaseSince = started;
+  const endPhase = (): void => {
+    if (phase !== undefined) phase.ms += performance.now() - phaseSince;
+    phase = undefined;
+  };
 
   const timer = setInterval(() => {
     for (let i = 0; i < perTick && !stopping; i++) {
@@ -75,10 +104,12 @@ function main(): void {
         committed[currentPath] = (committed[currentPath] ?? 0) + 1;
       } catch (err) {
         failures++;
+        if (phase !== undefined) phase.failures++;
         process.stderr.write(`insert failed: ${(err as Error).message}\n`);
       }
       const ms = performance.now() - t0;
       latencies.push(ms);
+      phase?.latencies.push(ms);
       if (args.logSlowMs !== undefined && ms > args.logSlowMs)
         process.stderr.write(`slow insert: ${ms.toFixed(1)} ms, ended ${new Date().toISOString()}\n`);
     }
@@ -88,18 +119,14 @@ function main(): void {
     if (stopping) return;
     stopping = true;
     clearInterval(timer);
+    endPhase();
+    const seconds = (performance.now() - started) / 1000;
     current.db.close();
-    const sorted = [...latencies].sort((a, b) => a - b);
+    const byPhase = Object.fromEntries(
+      [...phases].map(([name, p]) => [name, { seconds: p.ms / 1000, ...stats(p.latencies, p.failures) }]),
+    );
     process.stdout.write(
-      `${JSON.stringify({
-        committed,
-        failures,
-        inserts: latencies.length,
-        p50Ms: percentile(sorted, 50),
-        p99Ms: percentile(sorted, 99),
-        maxMs: sorted[sorted.length - 1] ?? 0,
-        over50Ms: sorted.filter((ms) => ms > 50).length,
-      })}\n`,
+      `${JSON.stringify({ committed, ...stats(latencies, failures), seconds, expected: Math.floor(seconds * perTick * 100), phases: byPhase })}\n`,
     );
     process.exit(0);
   };
@@ -117,6 +144,12 @@ function main(): void {
       committed[path] = committed[path] ?? 0;
       old.db.close();
       process.stderr.write(`switched ${path}\n`);
+    } else if (cmd === 'phase' && path !== undefined) {
+      endPhase();
+      phase = phases.get(path) ?? { latencies: [], failures: 0, ms: 0 };
+      phases.set(path, phase);
+      phaseSince = performance.now();
+      process.stderr.write(`phase ${path}\n`);
     } else if (cmd === 'stop') {
       stop();
     }

@@ -68,6 +68,17 @@ function cacheFor(ctx: CommandContext, opts: QueryOptions): CacheSpec | undefine
   return { dir: path, maxBytes };
 }
 
+/**
+ * `TICKDB_QUERY_WORKER_START_MS`: what the query takes a worker thread's start to cost when it decides whether local
+ * days stay on the main thread (DESIGN 14); 0 puts every day on a worker. For measurements and tests.
+ */
+function workerStartMs(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const ms = Number(text);
+  if (!Number.isFinite(ms) || ms < 0) throw usageError(`TICKDB_QUERY_WORKER_START_MS=${text} is not a number of ms`);
+  return ms;
+}
+
 /** Consecutive days as ranges: `2026-03-07..2026-03-09 (3 days)`. */
 function dayRuns(days: readonly { day: Day; note?: string }[]): string[] {
   const out: string[] = [];
@@ -182,12 +193,17 @@ export function queryCommand(runtime: {
           now: ctx.now,
           config: ctx.config,
           signal: controller.signal,
+          workerStartMs: workerStartMs(process.env.TICKDB_QUERY_WORKER_START_MS),
         });
         return report(ctx, runtime.stderr, result, (performance.now() - started) / 1000);
       } catch (err) {
         if (stoppedBy === undefined) throw err;
         runtime.stderr(`tickdb query: interrupted by ${stoppedBy}; no partial output or cache entry left\n`);
-        return stoppedBy === 'SIGINT' ? 130 : 143;
+        const code = stoppedBy === 'SIGINT' ? 130 : 143;
+        // Rows still queued for a reader that stopped reading (a pipe nobody drains) would keep the process alive
+        // until it reads: they are abandoned, and the process ends once the message above is out.
+        if (process.stdout.writableLength > 0) process.stderr.write('', () => process.exit(code));
+        return code;
       } finally {
         for (const s of signals) process.off(s, onSignal);
       }

@@ -4,19 +4,30 @@ import { TickdbError } from '../errors.js';
 import type { Day } from '../layout/day.js';
 import { startWorker } from '../worker-url.js';
 import type { DayTask, SqlValue, TaskError, WorkerMessage } from './query-types.js';
+import { runDay, toTaskError } from './run-day.js';
 
 /** A day to run, with the memory it may take while it runs (see memory-budget.ts). */
 export interface DayJob {
   task: Omit<DayTask, 'credits'>;
   memoryBytes: number;
+  /** Needs neither decompression nor hashing (read in place, or a verified cache entry): may run on the main thread. */
+  local: boolean;
 }
 
 /** Where the rows go, in day order: `rows` resolves once the batch is written (backpressure reaches the workers). */
 export interface DayOutput {
   columns(day: Day, names: string[]): Promise<void>;
   rows(day: Day, rows: SqlValue[][]): Promise<void>;
-  done(day: Day, info: { rows: number; via: string; ms: number }): void;
+  done(day: Day, info: DayOutcome): void;
   failed(day: Day, error: TaskError): void;
+}
+
+/** A day done: its rows, how its database was obtained, its time, and the thread it ran on. */
+export interface DayOutcome {
+  rows: number;
+  via: string;
+  ms: number;
+  thread: 'main' | 'worker';
 }
 
 export interface PoolOptions {
@@ -24,6 +35,12 @@ export interface PoolOptions {
   memoryBudget: number;
   /** Batches a day may have posted and not yet written. */
   creditsPerDay: number;
+  /**
+   * What starting the workers costs, in ms. When every day is local, the days run on the main thread, in order,
+   * as long as the rest would take less than twice this at the pace so far; then the workers take the rest. 0: the
+   * workers take every day.
+   */
+  workerStartMs: number;
 }
 
 interface DayState {
@@ -33,12 +50,21 @@ interface DayState {
   finished: boolean;
   columns: string[] | undefined;
   batches: SqlValue[][][];
+  /** A day on the main thread waiting for a credit: called when the output returns one (or the run stops). */
+  wake: (() => void) | undefined;
 }
+
+/** Thrown into a day on the main thread when the run stops, to end its statement. */
+class Stopped extends Error {}
 
 /**
  * Runs days on worker threads, at most `workers` at once and within `memoryBudget`, and hands their rows to
  * `output` in day order: the earliest unfinished day streams, later days wait in their workers (credits) once they
  * have a few batches ready. A USAGE error from any day (the statement does not fit its database) stops the run.
+ *
+ * A query whose days are all local (cached or read in place) starts on the main thread instead: starting a worker
+ * thread costs more (Node's bootstrap and the modules, about 100 ms of CPU on this VM) than an indexed query over
+ * 30 days. Workers take over the remaining days once the pace so far says they would pay for their start.
  */
 export class QueryPool {
   private readonly idle: Worker[] = [];
@@ -51,6 +77,8 @@ export class QueryPool {
   private again = false;
   private settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
   private stopped = false;
+  /** The day running on the main thread. */
+  private here: DayState | undefined;
 
   constructor(
     private readonly opts: PoolOptions,
@@ -66,13 +94,54 @@ export class QueryPool {
         finished: false,
         columns: undefined,
         batches: [],
+        wake: undefined,
       });
     }
     return new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
-      this.schedule();
+      if (this.opts.workerStartMs > 0 && jobs.every((j) => j.local)) void this.runHere();
+      else this.schedule();
       this.kick();
     });
+  }
+
+  /** Runs local days on the main thread, in order, until the workers would finish the rest sooner (see the class). */
+  private async runHere(): Promise<void> {
+    const started = performance.now();
+    let ran = 0;
+    while (!this.stopped && this.next < this.states.length) {
+      const left = this.states.length - this.next;
+      const perDay = (performance.now() - started) / Math.max(1, ran);
+      if (ran > 0 && left >= 2 && perDay * left > 2 * this.opts.workerStartMs) {
+        this.schedule();
+        return;
+      }
+      const st = this.states[this.next++];
+      if (st === undefined) return;
+      st.started = true;
+      this.here = st;
+      Atomics.store(st.credits, 0, this.opts.creditsPerDay);
+      try {
+        await runDay(st.job.task, { post: (m) => this.onDayMessage(st, m), credit: () => this.creditHere(st) });
+      } catch (err) {
+        if (this.stopped) return;
+        this.onDayMessage(st, { type: 'error', day: st.job.task.source.day, error: toTaskError(err) });
+      } finally {
+        this.here = undefined;
+      }
+      ran++;
+    }
+  }
+
+  private creditHere(st: DayState): void | Promise<void> {
+    if (this.stopped) throw new Stopped('query stopped');
+    if (Atomics.load(st.credits, 0) > 0) {
+      Atomics.sub(st.credits, 0, 1);
+      return;
+    }
+    return new Promise<void>((resolve) => {
+      st.wake = resolve;
+    }).then(() => this.creditHere(st));
   }
 
   /** Stops every worker at once (Ctrl-C); the `.tmp` of a day being decompressed is removed. Resolves when done. */
@@ -80,8 +149,10 @@ export class QueryPool {
     if (this.stopped) return;
     this.stopped = true;
     const running = [...this.busy.entries()];
+    const here = this.here;
+    here?.wake?.();
     await Promise.all([...running.map(([w]) => w.terminate()), ...this.idle.map((w) => w.terminate())]);
-    for (const [, st] of running) {
+    for (const st of [...running.map(([, st]) => st), ...(here === undefined ? [] : [here])]) {
       const how = st.job.task.how;
       if ('tmpPath' in how) {
         for (const f of [how.tmpPath, `${how.tmpPath}.zst`]) await unlink(f).catch(() => undefined);
@@ -140,16 +211,24 @@ export class QueryPool {
 
   private onMessage(worker: Worker, m: WorkerMessage): void {
     const st = this.busy.get(worker);
-    if (st === undefined) return;
+    if (st !== undefined) this.onDayMessage(st, m, worker);
+  }
+
+  private onDayMessage(st: DayState, m: WorkerMessage, worker?: Worker): void {
     if (m.type === 'columns') st.columns = m.names;
     else if (m.type === 'rows') st.batches.push(m.rows);
     else {
-      this.release(worker, st, true);
+      if (worker !== undefined) this.release(worker, st, true);
       if (m.type === 'error' && m.error.code === 'USAGE') {
         void this.abort(new TickdbError('USAGE', `${m.day}: ${m.error.message}`, { hint: m.error.hint }));
         return;
       }
-      this.finish(st, m.type === 'error' ? m.error : { rows: m.rows, via: m.via, ms: m.ms });
+      this.finish(
+        st,
+        m.type === 'error'
+          ? m.error
+          : { rows: m.rows, via: m.via, ms: m.ms, thread: worker === undefined ? 'main' : 'worker' },
+      );
     }
     this.kick();
   }
@@ -161,9 +240,9 @@ export class QueryPool {
     this.schedule();
   }
 
-  private readonly outcomes = new Map<DayState, TaskError | { rows: number; via: string; ms: number }>();
+  private readonly outcomes = new Map<DayState, TaskError | DayOutcome>();
 
-  private finish(st: DayState, outcome: TaskError | { rows: number; via: string; ms: number }): void {
+  private finish(st: DayState, outcome: TaskError | DayOutcome): void {
     st.finished = true;
     this.outcomes.set(st, outcome);
     this.kick();
@@ -200,6 +279,9 @@ export class QueryPool {
           await this.output.rows(day, batch);
           Atomics.add(st.credits, 0, 1);
           Atomics.notify(st.credits, 0);
+          const wake = st.wake;
+          st.wake = undefined;
+          wake?.();
         }
         if (!st.finished) break;
         const outcome = this.outcomes.get(st);

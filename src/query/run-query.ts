@@ -11,7 +11,7 @@ import type { RowSink } from './output/row-sink.js';
 import { headerNames } from './output/values.js';
 import { dayParams } from './params.js';
 import { planDays } from './plan-days.js';
-import { QueryPool, type DayJob } from './query-pool.js';
+import { QueryPool, type DayJob, type DayOutcome } from './query-pool.js';
 import { ensureCacheDir, entryPath, lookupEntry, removeStaleTmp, tmpEntryPath, type CacheSpec } from './query-cache.js';
 import type { DaySource, FailedDay, Materialize, MissingDay, SqlValue } from './query-types.js';
 
@@ -36,13 +36,18 @@ export interface QueryRequest {
   signal?: AbortSignal | undefined;
   /** Days read at once (default: the cores). */
   workers?: number | undefined;
+  /** See PoolOptions.workerStartMs (default WORKER_START_MS; 0 runs every day on a worker). */
+  workerStartMs?: number | undefined;
 }
 
-export interface DayDone {
+/**
+ * What starting the query's worker threads costs: about 65 ms of Node's own bootstrap per thread plus 30-70 ms
+ * loading the worker's modules (better-sqlite3, the zstd engine), measured with --cpu-prof on this 2-core VM.
+ */
+export const WORKER_START_MS = 100;
+
+export interface DayDone extends DayOutcome {
   day: Day;
-  rows: number;
-  via: string;
-  ms: number;
 }
 
 export interface QueryReport {
@@ -90,9 +95,10 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
   await removeStaleTmp({ dir: tmpdir(), maxBytes: 0 }); // the scratch files of days decompressed into memory
   const workers = Math.max(1, Math.min(req.workers ?? availableParallelism(), plan.sources.length));
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
+  const hows = await Promise.all(plan.sources.map((source) => materializeFor(source, req.cache, req.verifySealed)));
   const jobs: DayJob[] = [];
-  for (const source of plan.sources) {
-    const how = await materializeFor(source, req.cache, req.verifySealed);
+  for (const [i, source] of plan.sources.entries()) {
+    const how = hows[i] as Materialize;
     jobs.push({
       task: {
         source,
@@ -105,12 +111,13 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
         batchRows: 1000,
       },
       memoryBytes: dayMemory(source, how, req.frameBytes, threads),
+      local: (how.mode === 'in-place' && !how.verifySha256) || (how.mode === 'cache-hit' && !how.reverify),
     });
   }
   const report: QueryReport = { done: [], missing: plan.missing, failed: [], rows: 0 };
   let header: string[] | undefined;
   const pool = new QueryPool(
-    { workers, memoryBudget: req.memoryBytes, creditsPerDay: 4 },
+    { workers, memoryBudget: req.memoryBytes, creditsPerDay: 4, workerStartMs: req.workerStartMs ?? WORKER_START_MS },
     {
       columns: async (day, names) => {
         const next = headerNames(names);

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
+import { runnableClock } from '../helpers/runnable-time.js';
 import { until } from '../helpers/writer.js';
 
 const NOW = '2026-03-12T06:00:00Z';
@@ -76,7 +77,12 @@ describe('tickdb query interrupted while it fills the cache', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on('exit', (code, sig) => resolve({ code, signal: sig })),
     );
-    await until(() => existsSync(cacheDir) && tmpFiles().length > 0, 'the .tmp of the cache entry', 60_000);
+    await until(
+      () => existsSync(cacheDir) && tmpFiles().length > 0,
+      'the .tmp of the cache entry',
+      60_000,
+      runnableClock(child.pid ?? -1),
+    );
     child.kill(signal);
     return { ...(await exited), stderr };
   }

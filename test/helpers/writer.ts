@@ -79,11 +79,22 @@ export class WriterProcess {
   }
 }
 
-/** Waits until `check()` is true, polling (for progress made by another process, never for time to pass). */
-export async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
+/**
+ * Waits until `check()` is true, polling (for progress made by another process, never for time to pass). The
+ * budget is wall time, or `clock` (ms since the wait began): `runnableClock(pid)` for progress made by a tickdb
+ * process, which runs at nice 10 and may wait long for a CPU on a loaded host (test/helpers/runnable-time.ts).
+ */
+export async function until(
+  check: () => boolean,
+  what: string,
+  timeoutMs = 20_000,
+  clock: () => number = (
+    (start) => () =>
+      Date.now() - start
+  )(Date.now()),
+): Promise<void> {
   while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (clock() > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

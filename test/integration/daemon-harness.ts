@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnCli } from '../helpers/cli.js';
+import { runnableClock } from '../helpers/runnable-time.js';
 
 export interface LogLine {
   level: number;
@@ -10,15 +11,28 @@ export interface LogLine {
   [k: string]: unknown;
 }
 
-/** Polls `check` until it returns something other than undefined/false (never sleeps for time to pass). */
-export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
+/**
+ * Polls `check` until it returns something other than undefined/false (never sleeps for time to pass). The budget
+ * is counted on `clock` (ms since the wait began): wall time by default, a process's runnable time for a wait on
+ * that process (`Daemon.waitFor`).
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false,
+  timeoutMs = 60_000,
+  clock: () => number = wallClock(),
+): Promise<T> {
   for (;;) {
     const v = check();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (clock() > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+function wallClock(): () => number {
+  const start = Date.now();
+  return () => Date.now() - start;
 }
 
 /** The real CLI as a background process, with its stderr log lines parsed as they come. */
@@ -63,9 +77,17 @@ export class Daemon {
     return this.child.pid ?? -1;
   }
 
+  /**
+   * Waits for `check` on this process's work: the budget counts only the time the process was not waiting for a
+   * CPU (test/helpers/runnable-time.ts), as tickdb runs at nice 10 and a loaded host may leave it a few percent.
+   */
+  async waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+    return waitFor(what, check, timeoutMs, runnableClock(this.pid));
+  }
+
   /** Waits for a log line; fails early (with the stderr) if the process ends first. */
   async waitForLog(what: string, match: (l: LogLine) => boolean, timeoutMs = 90_000): Promise<LogLine> {
-    return waitFor(
+    return this.waitFor(
       what,
       () => {
         const found = this.lines.find(match);
@@ -80,7 +102,7 @@ export class Daemon {
 
   /** The n-th (1-based) line that matches, once there is one. */
   async waitForNth(what: string, n: number, match: (l: LogLine) => boolean, timeoutMs = 90_000): Promise<LogLine> {
-    return waitFor(
+    return this.waitFor(
       what,
       () => {
         const all = this.lines.filter(match);
@@ -97,18 +119,12 @@ export class Daemon {
     this.child.kill(sig);
   }
 
+  /** Waits for the exit, on the process's runnable time as `waitFor`; fails with the stderr. */
   async waitForExit(timeoutMs = 40_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`process did not exit within ${timeoutMs} ms:\n${this.stderr.slice(-4000)}`)),
-        timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
+      return await this.waitFor('the exit', () => this.exit, timeoutMs);
+    } catch {
+      throw new Error(`process did not exit within ${timeoutMs} ms:\n${this.stderr.slice(-4000)}`);
     }
   }
 

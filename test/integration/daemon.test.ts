@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { promtoolCheck } from '../unit/agent/promtool.js';
-import { Daemon, filesUnder, isCatchUpDone, isStarted, waitFor } from './daemon-harness.js';
+import { Daemon, filesUnder, isCatchUpDone, isStarted } from './daemon-harness.js';
 import { needProgram } from '../helpers/external-programs.js';
 
 const T = '2026-03-10T13:00:00Z';
@@ -31,7 +31,7 @@ describe('tickdb run (the agent, real process)', () => {
     await agent.waitForLog('agent started', isStarted);
     const today = join(root, 'db', '2026', '03', 'ticks_2026-03-10.db');
     const tomorrow = join(root, 'db', '2026', '03', 'ticks_2026-03-11.db');
-    await waitFor("today's and tomorrow's databases", () => existsSync(today) && existsSync(tomorrow));
+    await agent.waitFor("today's and tomorrow's databases", () => existsSync(today) && existsSync(tomorrow));
     const done = await agent.waitForLog('catch-up finished', isCatchUpDone);
     expect(done.ok).toBe(true);
     // The 8-day-old day was sealed, backed up and compressed by the catch-up, as run --once would have.
@@ -52,7 +52,7 @@ describe('tickdb run (the agent, real process)', () => {
 
     // Metrics: written after the catch-up, accepted by promtool.
     const metricsFile = join(root, 'metrics', 'tickdb.prom');
-    await waitFor('the metrics file', () => existsSync(metricsFile));
+    await agent.waitFor('the metrics file', () => existsSync(metricsFile));
     const metrics = readFileSync(metricsFile, 'utf8');
     expect(metrics).toContain('tickdb_agent_up 1');
     expect(metrics).toContain('tickdb_tier_files{tier="db",dataset="ticks"} 10');
@@ -91,7 +91,7 @@ describe('tickdb run (the agent, real process)', () => {
     cleanups.push(() => agent.kill());
     await agent.waitForLog('catch-up finished', isCatchUpDone);
     const metricsFile = join(root, 'metrics', 'tickdb.prom');
-    await waitFor(
+    await agent.waitFor(
       'the metrics file',
       () =>
         existsSync(metricsFile) &&
@@ -107,7 +107,7 @@ describe('tickdb run (the agent, real process)', () => {
       join(root, 'db', '2026', '03', 'ticks_2026-03-10.db'),
       join(root, 'archive', '2025', '12', 'ticks_2025-12-01.db'),
     );
-    await waitFor(
+    await agent.waitFor(
       'the metrics to count the new archive file',
       () => readFileSync(metricsFile, 'utf8').includes('tickdb_tier_files{tier="archive",dataset="ticks"} 1'),
       30_000,
@@ -124,13 +124,13 @@ describe('tickdb run (the agent, real process)', () => {
     const agent = new Daemon(['run', '--now', T], { env: ENV, cwd });
     cleanups.push(() => agent.kill());
     const today = join(cwd, 'data', 'ticks', 'db', '2026', '03', 'ticks_2026-03-10.db');
-    await waitFor(
+    await agent.waitFor(
       "today's database under ./data/ticks",
       () => existsSync(today) || (agent.exit !== undefined ? 'exited' : undefined),
     );
     expect(agent.exit).toBeUndefined();
     await agent.waitForLog('catch-up finished', isCatchUpDone);
-    await waitFor('the metrics file under ./data/ticks', () =>
+    await agent.waitFor('the metrics file under ./data/ticks', () =>
       existsSync(join(cwd, 'data', 'ticks', 'metrics', 'tickdb.prom')),
     );
     agent.signal('SIGTERM');

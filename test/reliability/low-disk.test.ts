@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
+import { runnableClock } from '../helpers/runnable-time.js';
+import { until } from '../helpers/writer.js';
 
 /**
  * Early compression on a really small file system: the db tier on a 32 MiB tmpfs (backups and the archive on the
@@ -40,14 +42,6 @@ function fillTo(dir: string, pct: number): void {
     for (let left = bytes; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, left));
   } finally {
     closeSync(fd);
-  }
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -105,7 +99,12 @@ describe('early compression when the db tier runs low (real tmpfs)', () => {
     });
     const exited = new Promise<number | null>((r) => agent.once('exit', (code) => r(code)));
     try {
-      await until(() => log.includes('"msg":"catch-up finished"'), 'the catch-up to finish');
+      await until(
+        () => log.includes('"msg":"catch-up finished"'),
+        'the catch-up to finish',
+        90_000,
+        runnableClock(agent.pid ?? -1),
+      );
     } finally {
       agent.kill('SIGTERM');
     }

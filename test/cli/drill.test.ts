@@ -81,7 +81,7 @@ describe('tickdb drill', () => {
     expect(runCli(['simulate', '--days', '12', '--rows', '3000', '--root', tree, '--now', NOW]).code).toBe(0);
     const r = cli(tree, 'run', '--once');
     expect(r.code, r.stderr).toBe(0);
-  }, 120_000);
+  });
   afterAll(() => cleanup());
 
   it('the scheduled drill restores one day per tier, records it, and status and the metrics show it', () => {

@@ -51,7 +51,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))(
         join(root, 'db', 'rotation_metadata.json'),
         JSON.stringify({ last_compress: '2026-07-13', compressed: 61 }),
       );
-    }, 300_000);
+    });
     afterAll(() => cleanup());
 
     it('dry run prints the plan and changes no file', () => {
@@ -112,7 +112,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))(
       }
       // The old metadata file was kept aside, not lost.
       expect(readdirSync(join(root, 'db')).some((n) => n.startsWith('rotation_metadata.json.unreadable-'))).toBe(true);
-    }, 300_000);
+    });
 
     it('a second run changes nothing', () => {
       // State files a run rewrites by design: metadata, audit, metrics, and the samples of today's WAL (DESIGN 16c).

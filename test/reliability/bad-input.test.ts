@@ -72,7 +72,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))(
       badHashes = new Map(badPaths.map((p) => [p, snap.get(p) ?? 'missing']));
       first = runCli(['run', '--once', '--root', root, '--now', NOW], { env: ENV });
       status = runCli(['status', '--root', root, '--now', NOW]);
-    }, 120_000);
+    });
     afterAll(() => cleanup());
 
     const quarantined = (day: string): { state: string; quarantine?: { reason: string } } | undefined =>

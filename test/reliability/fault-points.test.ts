@@ -45,7 +45,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('crash at each fault point, the
   beforeAll(async () => {
     ({ dir: work, cleanup } = tempDir('tickdb-faults-'));
     for (const s of await buildScenarios(work)) scenarios.set(s.name, s);
-  }, 120_000);
+  });
   afterAll(() => cleanup());
 
   it(`completes or rolls back the step for each of ${POINTS.length} fault points; every row kept`, async () => {
@@ -72,7 +72,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('crash at each fault point, the
     );
     const observed = expectAllOk(settled, (i) => POINTS[i]?.join(' in ') ?? '');
     process.stdout.write(`${observed.join('\n')}\n`);
-  }, 300_000);
+  });
 
   it('a hot rollback journal left by a crash mid-transaction (or mid-seal) is rolled back by the seal, not a failure', async () => {
     // The state a kill -9 leaves while SQLite writes in rollback-journal mode (a writer of an adopted tree, or

@@ -34,7 +34,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('full disk (ENOSPC)', () => {
     staged = join(dir, 'staged');
     copyTree(raw, staged);
     expect(runCli(['run', '--once', '--root', staged, '--config', config, '--now', NOW0], { env: ENV }).code).toBe(0);
-  }, 120_000);
+  });
   afterAll(() => {
     for (const m of mounts) spawnSync('umount', [m]);
     cleanup();

@@ -71,7 +71,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('kill -9 at random moments of r
     process.stdout.write(
       `uninterrupted runs: ${scenarios.map((s) => `${s.name} ${Math.round(s.runMs)} ms (${Math.round(s.lockedMs)} ms holding the lock)`).join(', ')}\n`,
     );
-  }, 180_000);
+  });
   afterAll(() => cleanup());
 
   it(`recovers from at least ${KILLS} kills at random points, every row kept`, async () => {
@@ -185,5 +185,5 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('kill -9 at random moments of r
     expect(outcomes.filter((o) => !o.targeted).length).toBeGreaterThanOrEqual(50);
     const missed = Object.keys(REQUIRED_STEPS).filter((kind) => !outcomes.some((o) => o.step === kind));
     expect(missed, `kinds of step no kill landed in (distribution: ${distribution})`).toEqual([]);
-  }, 600_000);
+  });
 });

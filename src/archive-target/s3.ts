@@ -5,7 +5,7 @@ import { TickdbError } from '../errors.js';
 import { objectKey } from './object-key.js';
 import { isNotFound, remoteError } from './s3-errors.js';
 import { createS3Client, type S3ClientOptions } from './s3-client.js';
-import type { ArchiveTarget, LockMode, PutOptions, RemoteObject } from './target.js';
+import type { ArchiveTarget, ListedVersion, LockMode, PutOptions, RemoteObject } from './target.js';
 
 export interface S3TargetOptions extends S3ClientOptions {
   bucket: string;
@@ -28,13 +28,31 @@ interface HeadLike {
   ObjectLockLegalHoldStatus?: string | undefined;
 }
 
+/** A number stored as user metadata, when it is one. */
+function metaNumber(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** User metadata naming the day's sealed database (`x-amz-meta-day-sha256`, `-day-bytes`, `-rows`). */
+function dayMetadata(day: PutOptions['day']): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (day?.sha256 !== undefined) out['day-sha256'] = day.sha256;
+  if (day?.bytes !== undefined) out['day-bytes'] = String(day.bytes);
+  if (day?.rows !== undefined) out.rows = String(day.rows);
+  return out;
+}
+
 function toRemote(key: string, h: HeadLike): RemoteObject {
+  const m = h.Metadata;
   return {
     key,
     versionId: h.VersionId ?? 'null',
     etag: (h.ETag ?? '').replaceAll('"', ''),
     bytes: h.ContentLength ?? 0,
-    sha256: h.Metadata?.sha256,
+    sha256: m?.sha256,
+    daySha256: m?.['day-sha256'],
+    dayBytes: metaNumber(m?.['day-bytes']),
+    rows: metaNumber(m?.rows),
     lockMode: h.ObjectLockMode === 'COMPLIANCE' || h.ObjectLockMode === 'GOVERNANCE' ? h.ObjectLockMode : undefined,
     retainUntil: h.ObjectLockRetainUntilDate?.toISOString(),
     legalHold: h.ObjectLockLegalHoldStatus === undefined ? undefined : h.ObjectLockLegalHoldStatus === 'ON',
@@ -45,6 +63,7 @@ function toRemote(key: string, h: HeadLike): RemoteObject {
 export class S3Target implements ArchiveTarget {
   readonly location: string;
   readonly bucket: string;
+  readonly prefix: string;
 
   private constructor(
     private readonly sdk: Sdk,
@@ -52,6 +71,7 @@ export class S3Target implements ArchiveTarget {
     private readonly o: S3TargetOptions,
   ) {
     this.bucket = o.bucket;
+    this.prefix = o.prefix;
     this.location = `s3://${o.bucket}/${o.prefix}`;
   }
 
@@ -104,7 +124,7 @@ export class S3Target implements ArchiveTarget {
         Body: createReadStream(path, { highWaterMark: 1 << 20 }),
         ContentLength: options.bytes,
         ContentType: 'application/zstd',
-        Metadata: { sha256: options.sha256 },
+        Metadata: { sha256: options.sha256, ...dayMetadata(options.day) },
         ...(lock !== undefined ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: lock.retainUntil } : {}),
         ...(options.legalHold === true ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
       },
@@ -140,6 +160,33 @@ export class S3Target implements ArchiveTarget {
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw remoteError(err, 'head', this.bucket, key);
+    }
+  }
+
+  async list(prefix: string): Promise<ListedVersion[]> {
+    const out: ListedVersion[] = [];
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    for (;;) {
+      const r = await this.call('list versions', prefix, () =>
+        this.client.send(
+          new this.sdk.ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker, VersionIdMarker }),
+        ),
+      );
+      for (const v of r.Versions ?? []) {
+        if (v.Key === undefined || v.VersionId === undefined) continue;
+        out.push({
+          key: v.Key,
+          versionId: v.VersionId,
+          isLatest: v.IsLatest === true,
+          lastModified: (v.LastModified ?? new Date(0)).toISOString(),
+          bytes: v.Size ?? 0,
+          etag: (v.ETag ?? '').replaceAll('"', ''),
+        });
+      }
+      if (r.IsTruncated !== true) return out;
+      KeyMarker = r.NextKeyMarker;
+      VersionIdMarker = r.NextVersionIdMarker;
     }
   }
 

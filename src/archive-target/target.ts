@@ -9,17 +9,33 @@ export interface RemoteObject {
   versionId: string;
   etag: string;
   bytes: number;
-  /** SHA-256 that tickdb stored with the object (user metadata), when there is one. */
+  /** SHA-256 that tickdb stored with the object (user metadata `sha256`), when there is one. */
   sha256?: string | undefined;
+  /** The sealed database's SHA-256, size and rows, stored with the object since DESIGN 12's rebuild (user metadata). */
+  daySha256?: string | undefined;
+  dayBytes?: number | undefined;
+  rows?: number | undefined;
   lockMode?: LockMode | undefined;
   /** ISO-8601; the object version cannot be deleted before it (COMPLIANCE: by nobody). */
   retainUntil?: string | undefined;
   legalHold?: boolean | undefined;
 }
 
+/** One entry of a bucket listing (no lock or metadata: `head` has those). */
+export interface ListedVersion {
+  key: string;
+  versionId: string;
+  isLatest: boolean;
+  lastModified: string;
+  bytes: number;
+  etag: string;
+}
+
 export interface PutOptions {
   sha256: string;
   bytes: number;
+  /** The day's identity, stored with the object so that a lost metadata file can be rebuilt from the bucket. */
+  day?: { sha256?: string | undefined; bytes?: number | undefined; rows?: number | undefined } | undefined;
   /** With Object Lock: the mode and retain-until date written with the object. */
   lock?: { mode: LockMode; retainUntil: Date } | undefined;
   legalHold?: boolean | undefined;
@@ -37,6 +53,8 @@ export interface ArchiveTarget {
   /** `s3://bucket/prefix`, for messages and the audit trail. */
   readonly location: string;
   readonly bucket: string;
+  /** The key prefix every object of this host starts with (`{host}` expanded): empty or ending with `/`. */
+  readonly prefix: string;
   /** The object key of a day. */
   keyFor(dataset: string, day: string): string;
   /** Checks at start that the bucket exists and, when the config asks for a lock, that it has Object Lock. */
@@ -45,6 +63,8 @@ export interface ArchiveTarget {
   put(path: string, key: string, options: PutOptions): Promise<RemoteObject>;
   /** The version's size, ETag, lock and metadata; undefined when the version (or the key) does not exist. */
   head(key: string, versionId?: string): Promise<RemoteObject | undefined>;
+  /** Every object version (delete markers left out) whose key starts with `prefix`, in the server's order. */
+  list(prefix: string): Promise<ListedVersion[]>;
   /** Every version of `key`, newest first. */
   versions(key: string): Promise<RemoteObject[]>;
   /** The bytes of a version, streamed. */

@@ -6,6 +6,8 @@ import { readLock, isLiveHolder } from '../store/lock.js';
 import { loadMetadataForUpdate, readMetadata, requireMetadataFound } from '../store/metadata.js';
 import type { DayState } from '../store/metadata-types.js';
 import { rebuildMetadata } from '../store/rebuild-metadata.js';
+import { TickdbError } from '../errors.js';
+import { recoverFromBucket } from '../lifecycle/recover-remote.js';
 import { action, addCommonOptions, printJson, withTreeLock, type CliRuntime, type CommandContext } from './context.js';
 import { formatBytes } from '../format-bytes.js';
 import { formatTable } from './format.js';
@@ -68,6 +70,19 @@ async function runRebuild(ctx: CommandContext): Promise<number> {
       ctx.config.datasets.map((d) => d.prefix),
     );
     const metadata = await rebuildMetadata(ctx.dirs, scan, read.found ? read.metadata : undefined, ctx.now);
+    // With an S3 archive, the days only in the bucket come back from a listing (DESIGN 12); a bucket that cannot
+    // be listed fails the rebuild before anything is written, since its days would be forgotten.
+    const remote = await recoverFromBucket(ctx.config, metadata, ctx.now).catch((err: unknown) => {
+      if (!(err instanceof TickdbError)) throw err;
+      throw new TickdbError(
+        err.code,
+        `${err.message}; the S3 archive's days cannot be recovered, so the metadata was not rebuilt`,
+        {
+          path: err.path,
+          hint: `${err.hint ?? 'check the server and the credentials'}; then run \`tickdb verify --rebuild\` again`,
+        },
+      );
+    });
     if (!ctx.dryRun) {
       const store = new DayStore(ctx.dirs, metadata, ctx.clock);
       await store.save();
@@ -76,6 +91,9 @@ async function runRebuild(ctx: CommandContext): Promise<number> {
         reason: 'verify --rebuild',
         days: Object.keys(metadata.days).length,
         previous: read.found ? 'kept what still matches the disk' : (read.problem ?? 'missing'),
+        ...(remote !== undefined
+          ? { remote: { location: remote.location, recovered: remote.recovered, hashed: remote.hashed } }
+          : {}),
         ...(keptAside !== undefined ? { keptAside } : {}),
       });
       await store.save();
@@ -91,6 +109,7 @@ async function runRebuild(ctx: CommandContext): Promise<number> {
       keptAside: keptAside ?? null,
       auditLines: metadata.audit.count,
       anomalies: scan.anomalies.map((a) => a.message),
+      remote: remote ?? null,
     };
     if (ctx.json) {
       printJson(ctx, summary);
@@ -108,6 +127,13 @@ async function runRebuild(ctx: CommandContext): Promise<number> {
         )}\n`,
       );
       for (const a of summary.anomalies) ctx.out(`note: ${a}\n`);
+      if (remote !== undefined) {
+        ctx.out(
+          `S3 archive ${remote.location}: ${remote.versions} object version(s) listed, ${remote.recovered.length} day record(s) recovered` +
+            `${remote.hashed.length > 0 ? ` (${remote.hashed.length} read back and hashed: no SHA-256 stored with the object)` : ''}, ${remote.kept} already recorded\n`,
+        );
+        for (const k of remote.skipped) ctx.out(`note: ${k.key} not recovered: ${k.reason}\n`);
+      }
       ctx.out(
         `${ctx.dryRun ? 'would rebuild (dry run, nothing written)' : 'metadata rebuilt'}: ${summary.days} day(s) from the files on disk. ` +
           'A .db without a verified earlier record is recorded live and sealed again by the next run; a .db.zst is verified by the next run (adopted).\n',
@@ -128,7 +154,7 @@ export function verifyCommand(runtime: CliRuntime): Command {
     )
     .option(
       '--rebuild',
-      'rebuild rotation_metadata.json from the files on disk (an unusable file is kept aside, never deleted); takes the tree lock',
+      'rebuild rotation_metadata.json from the files on disk and, with an S3 archive target, the bucket (an unusable file is kept aside, never deleted); takes the tree lock',
     );
   addCommonOptions(cmd, { dryRun: true });
   cmd.action(

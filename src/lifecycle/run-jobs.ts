@@ -8,6 +8,8 @@ import { catchUpCheckpoint } from '../store/audit.js';
 import { loadMetadataForUpdate, readMetadata, type MetadataRead } from '../store/metadata.js';
 import type { JobOutcome, Metadata } from '../store/metadata-types.js';
 import { rebuildMetadata } from '../store/rebuild-metadata.js';
+import { TickdbError } from '../errors.js';
+import { recoverRemoteRecords } from './recover-remote.js';
 import { DayStore } from './day-store.js';
 import type { RemoteArchive } from './exec-context.js';
 import { openRemote } from './open-remote.js';
@@ -55,6 +57,7 @@ async function loadOrRebuild(
   ctx: RunJobsContext,
   now: Date,
   dryRun: boolean,
+  remote: RemoteArchive | undefined,
 ): Promise<{ metadata: Metadata; keptAside?: string; rebuilt: boolean }> {
   const read: MetadataRead & { keptAside?: string } = dryRun
     ? await readMetadata(ctx.dirs, now)
@@ -65,6 +68,7 @@ async function loadOrRebuild(
     ctx.config.datasets.map((d) => d.prefix),
   );
   const metadata = await rebuildMetadata(ctx.dirs, scan, undefined, now);
+  await recoverInto(ctx, metadata, now, remote);
   const keptAside = read.keptAside;
   if (read.problem !== undefined) {
     ctx.logger.warn(
@@ -73,6 +77,39 @@ async function loadOrRebuild(
     );
   }
   return { metadata, rebuilt: true, ...(keptAside ? { keptAside } : {}) };
+}
+
+/** The S3 archive's days back into a rebuilt metadata (DESIGN 12), or a warning naming the command that does it. */
+async function recoverInto(
+  ctx: RunJobsContext,
+  metadata: Metadata,
+  now: Date,
+  remote: RemoteArchive | undefined,
+): Promise<void> {
+  if (ctx.config.archiveTarget?.type !== 's3') return;
+  const why = remote === undefined ? 'this run does not use the bucket' : (remote.offline ?? remote.refused)?.message;
+  if (remote !== undefined && why === undefined) {
+    try {
+      const r = await recoverRemoteRecords(
+        remote.target,
+        ctx.config.datasets.map((d) => d.prefix),
+        metadata,
+        now,
+      );
+      ctx.logger.warn(
+        { job: 'recover', path: r.location },
+        `recovered ${r.recovered.length} day record(s) from the S3 archive into the rebuilt metadata`,
+      );
+      return;
+    } catch (err) {
+      if (!(err instanceof TickdbError)) throw err;
+      ctx.logger.error({ job: 'recover', path: remote.target.location }, err.describe());
+    }
+  }
+  ctx.logger.error(
+    { job: 'recover', path: ctx.dirs.db },
+    `the metadata was rebuilt without the S3 archive's days${why !== undefined ? ` (${why})` : ''}; run \`tickdb verify --rebuild\` once the bucket can be reached to recover them`,
+  );
 }
 
 /**
@@ -120,7 +157,7 @@ async function runJobsWith(
   remote: RemoteArchive | undefined,
 ): Promise<JobsReport> {
   const now = ctx.clock.now();
-  const { metadata, keptAside, rebuilt } = await loadOrRebuild(ctx, now, options.dryRun);
+  const { metadata, keptAside, rebuilt } = await loadOrRebuild(ctx, now, options.dryRun, remote);
   const store = new DayStore(ctx.dirs, metadata, ctx.clock);
   if (!options.dryRun && !rebuilt) metadata.audit = await catchUpCheckpoint(ctx.dirs, metadata.audit);
   if (!options.dryRun && (rebuilt || keptAside !== undefined)) {

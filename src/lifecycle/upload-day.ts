@@ -57,7 +57,13 @@ export async function uploadDay(step: UploadStep, ctx: ExecContext): Promise<Ste
         );
       stored = (await target.versions(key)).find((v) => v.sha256 === sha256 && v.bytes === bytes);
       if (stored === undefined) {
-        stored = await target.put(step.source, key, { sha256, bytes, lock, legalHold: held });
+        stored = await target.put(step.source, key, {
+          sha256,
+          bytes,
+          day: { sha256: rec?.sha256, bytes: rec?.bytes, rows: rec?.rows },
+          lock,
+          legalHold: held,
+        });
         countRemote(ctx, bytes, 0);
       }
       faultPoint('upload:after-put');

@@ -83,6 +83,11 @@ export interface RemoteRecord {
   legalHold?: boolean;
   uploadedAt: string;
   verifiedAt: string;
+  /**
+   * Set when the record was recovered from the bucket by a metadata rebuild (DESIGN 12): where its SHA-256 came
+   * from, the user metadata tickdb stores with each object, or the object's bytes read back and hashed.
+   */
+  recovered?: { at: string; sha256From: 'object-metadata' | 'read-back' };
 }
 
 export interface JobOutcome {

@@ -8,7 +8,8 @@ import { emptyMetadata, type DayRecord, type Metadata } from './metadata-types.j
  * Rebuilds the metadata from the files on disk. Nothing is trusted that was not verified: a `.db` is recorded as
  * `live` (the seal establishes its hash), a `.db.zst` without a verified record as compressed/archived without
  * hashes (adoption decompresses and checks it). From a usable previous document it keeps what the disk cannot
- * tell: hashes that still match a file's size, quarantines, purged days, job outcomes.
+ * tell: hashes that still match a file's size, quarantines, purged days, days only in the S3 archive, job
+ * outcomes.
  */
 export async function rebuildMetadata(
   dirs: TierDirs,
@@ -53,7 +54,10 @@ export async function rebuildMetadata(
     meta.days[dayKey(files.dataset, files.day)] = rec;
   }
   for (const [key, prior] of Object.entries(old)) {
-    if (meta.days[key] === undefined && prior.state === 'purged') meta.days[key] = prior;
+    // No file on disk: a purged day, or a day whose only copy is in the S3 archive (DESIGN 12), which the disk
+    // cannot tell about (the caller may recover more records from the bucket).
+    if (meta.days[key] === undefined && (prior.state === 'purged' || prior.remote !== undefined))
+      meta.days[key] = prior;
   }
   if (previous !== undefined) meta.jobs = previous.jobs;
   const trail = await verifyAudit(dirs, undefined);

@@ -1,0 +1,198 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PutObjectCommand, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJson, runCli, tempDir } from '../helpers/cli.js';
+import { needProgram } from '../helpers/external-programs.js';
+import { startRgw, type Rgw } from '../helpers/rgw.js';
+
+/** Every command on a day whose only copy is in the S3 archive, and a metadata rebuild that recovers it (DESIGN 12). */
+
+interface Remote {
+  bucket: string;
+  key: string;
+  versionId: string;
+  etag: string;
+  bytes: number;
+  sha256: string;
+  lockMode?: string;
+  retainUntil?: string;
+  legalHold?: boolean;
+  recovered?: { at: string; sha256From: string };
+}
+interface Rec {
+  state: string;
+  sha256?: string;
+  bytes?: number;
+  rows?: number;
+  zstSha256?: string;
+  zstBytes?: number;
+  remote?: Remote;
+}
+
+const LOCKED = 'remote-tier';
+const PLAIN = 'remote-plain';
+const HAVE_CEPH = needProgram(
+  'radosgw',
+  'ceph-mon',
+  'ceph-osd',
+  'radosgw-admin',
+  'ceph',
+  'monmaptool',
+  'sqlite3',
+  'zstd',
+);
+
+const dayOffset = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+const metaPath = (root: string): string => join(root, 'db', 'rotation_metadata.json');
+const metadata = (root: string): Record<string, Rec> =>
+  (JSON.parse(readFileSync(metaPath(root), 'utf8')) as { days: Record<string, Rec> }).days;
+describe.skipIf(!HAVE_CEPH)('the S3 archive tier in every command, and in a metadata rebuild (DESIGN 12)', () => {
+  let rgw: Rgw;
+  const tmp = tempDir('tickdb-s3r-');
+  let n = 0;
+
+  beforeAll(async () => {
+    rgw = await startRgw();
+    await rgw.createBucket(LOCKED, true);
+    await rgw.createBucket(PLAIN, false);
+  });
+  afterAll(() => {
+    rgw?.stop();
+    tmp.cleanup();
+  });
+
+  /** A tree of `days` simulated days, run once: the days of age >= 3 are only in the bucket. */
+  function archivedTree(days: number, target: Record<string, unknown> = {}) {
+    n += 1;
+    const root = join(tmp.dir, `r${n}`);
+    const config = join(tmp.dir, `c${n}.json`);
+    writeFileSync(
+      config,
+      JSON.stringify({
+        root,
+        compressAfterDays: 2,
+        archiveAfterDays: 3,
+        purgeAfterDays: 10,
+        compressionLevel: 3,
+        archiveTarget: {
+          type: 's3',
+          endpoint: rgw.endpoint,
+          bucket: LOCKED,
+          prefix: `{host}/run${n}/`,
+          forcePathStyle: true,
+          objectLock: { mode: 'COMPLIANCE' },
+          ...target,
+        },
+      }),
+    );
+    const cli = (args: string[]) =>
+      runCli([...args, '--config', config, '--log-level', 'warn'], { env: { ...rgw.env } });
+    const now = new Date().toISOString();
+    expect(cli(['simulate', '--days', String(days), '--rows', '1500', '--now', now]).code).toBe(0);
+    const run = cli(['run', '--once', '--now', now]);
+    expect(run.code, run.stderr).toBe(0);
+    return { root, config, cli, now };
+  }
+
+  it('verify --rebuild recovers each remote day from the bucket: key, version, ETag, size, retention, hashes', async () => {
+    const { root, cli, now } = archivedTree(6);
+    const before = metadata(root);
+    const remoteDays = [3, 4, 5, 6].map(dayOffset);
+    for (const d of remoteDays) expect(before[`ticks/${d}`]?.remote?.versionId).toBeDefined();
+    // A legal hold set on the server (as the config's hold would) is recovered too.
+    const held = before[`ticks/${remoteDays[0]}`]?.remote as Remote;
+    await rgw.client.send(
+      new PutObjectLegalHoldCommand({
+        Bucket: LOCKED,
+        Key: held.key,
+        VersionId: held.versionId,
+        LegalHold: { Status: 'ON' },
+      }),
+    );
+
+    // An intact metadata file rebuilt: the days only in the bucket stay.
+    const again = cli(['verify', '--rebuild', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    for (const d of remoteDays)
+      expect(metadata(root)[`ticks/${d}`]?.remote?.versionId).toBe(before[`ticks/${d}`]?.remote?.versionId);
+
+    // The metadata file lost: everything the bucket knows comes back.
+    rmSync(metaPath(root));
+    const r = cli(['verify', '--rebuild', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const after = metadata(root);
+    for (const d of remoteDays) {
+      const was = before[`ticks/${d}`] as Rec;
+      const now_ = after[`ticks/${d}`] as Rec;
+      expect(now_.state).toBe('archived');
+      const {
+        uploadedAt: _u,
+        verifiedAt: _v,
+        legalHold: _l,
+        ...wasRemote
+      } = was.remote as Remote & {
+        uploadedAt: string;
+        verifiedAt: string;
+      };
+      expect(now_.remote).toMatchObject(wasRemote);
+      expect(now_.remote?.recovered?.sha256From).toBe('object-metadata');
+      expect(now_.remote?.legalHold ?? false).toBe(d === remoteDays[0]);
+      // The .zst's and the sealed database's identity, stored with the object, come back too.
+      expect([now_.zstSha256, now_.zstBytes, now_.sha256, now_.bytes, now_.rows]).toEqual([
+        was.zstSha256,
+        was.zstBytes,
+        was.sha256,
+        was.bytes,
+        was.rows,
+      ]);
+    }
+    const summary = parseJson<{ remote: { recovered: string[]; hashed: string[] } }>(r.stdout);
+    expect(summary.remote.recovered.sort()).toEqual(remoteDays.map((d) => `ticks/${d}`).sort());
+    expect(summary.remote.hashed).toEqual([]);
+    // The recovered record serves at once: decompress verifies against the recovered hashes.
+    const out = join(tmp.dir, `rebuilt-${n}.db`);
+    const dec = cli(['decompress', remoteDays[1] as string, '-o', out, '--json']);
+    expect(dec.code, dec.stderr).toBe(0);
+    expect(parseJson<{ verifiedBy: string }>(dec.stdout).verifiedBy).toBe('recorded SHA-256');
+    // And the next run has nothing to upload again.
+    const next = cli(['run', '--once', '--json', '--now', now]);
+    expect(next.code, next.stderr).toBe(0);
+    const uploads = parseJson<{ results: Array<{ step: { kind: string } }> }>(next.stdout).results.filter(
+      (x) => x.step.kind === 'upload',
+    );
+    expect(uploads).toEqual([]);
+  });
+
+  it('an object stored without its SHA-256 (not uploaded by tickdb) is read back and hashed by the rebuild', async () => {
+    const { root, cli } = archivedTree(3);
+    const day = dayOffset(8);
+    const stored = metadata(root)[`ticks/${dayOffset(3)}`]?.remote?.key ?? '';
+    const key = `${stored.split('/ticks/')[0]}/ticks/${day.slice(0, 4)}/${day.slice(5, 7)}/ticks_${day}.db.zst`;
+    const body = Buffer.from('not really zstd, but bytes all the same');
+    await rgw.client.send(new PutObjectCommand({ Bucket: LOCKED, Key: key, Body: body }));
+    rmSync(metaPath(root));
+    const r = cli(['verify', '--rebuild', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJson<{ remote: { hashed: string[] } }>(r.stdout).remote.hashed).toEqual([`ticks/${day}`]);
+    const rec = metadata(root)[`ticks/${day}`];
+    expect(rec?.remote?.recovered?.sha256From).toBe('read-back');
+    expect(rec?.remote?.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(rec?.zstBytes).toBe(body.length);
+    expect(rec?.sha256).toBeUndefined();
+  });
+
+  it('a bucket that cannot be listed fails the rebuild (exit 1) and writes nothing', () => {
+    const { root, config } = archivedTree(4);
+    const doc = readFileSync(metaPath(root), 'utf8');
+    const r = runCli(['verify', '--rebuild', '--config', config, '--log-level', 'warn'], {
+      env: { ...rgw.env, AWS_SECRET_ACCESS_KEY: 'wrong' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`bucket ${LOCKED}`);
+    expect(r.stderr).toContain('not rebuilt');
+    expect(readFileSync(metaPath(root), 'utf8')).toBe(doc);
+    expect(existsSync(metaPath(root))).toBe(true);
+  });
+});

@@ -3,7 +3,7 @@
  * the `sqlite3`, `cp` and `zstd` CLIs in the same run, on one generated day of at least 200 MB.
  *
  *   npm run bench [-- --mb 210] [--reps 3] [--work DIR] [--json] [--rotation-only] [--query-only] [--query-mb 50] [--export-only] [--export-mb 210]
- *     [--startup-only]
+ *     [--startup-only] [--s3-only] [--s3-mb 200]
  *
  * 0. start-up (scripts/bench-startup.ts): `tickdb --version` (target <= 80 ms) and `tickdb status` on 200 days
  *    (target <= 300 ms), medians alternated with `node -e 0`;
@@ -15,6 +15,8 @@
  *    plus the engine alone (scripts/bench-zstd.ts) on the same file;
  * 3. decompression: `tickdb decompress` (hash check included) vs `zstd -d` (target <= 0.8x); and, both made
  *    durable, `tickdb decompress --sync` vs `zstd -d` + `sync` of the file and its folder; the writer's waits.
+ * 4. S3 upload (scripts/bench-s3.ts, alone with --s3-only): `tickdb archive` of a --s3-mb MiB day to a throwaway
+ *    Ceph RGW vs `curl -T` + `curl | sha256sum` of the same bytes; skipped, with a line saying why, without radosgw.
  * The writer inserts 500 ticks a second; its target: p99 < 50 ms and a longest wait no worse than the control's.
  * Short steps are the best of --reps runs; compression at level 19 is long and runs once. Each writer measurement
  * is followed by a control of the same length: the writer alone (see `writerAlone`).
@@ -39,6 +41,7 @@ import {
 } from './bench-cli.js';
 import { benchExport, formatBenchExport } from './bench-export.js';
 import { benchQuery, formatBenchQuery } from './bench-query.js';
+import { benchS3, formatBenchS3 } from './bench-s3.js';
 
 const NOW = '2026-03-10T06:00:00Z';
 const TODAY = '2026-03-10';
@@ -106,6 +109,8 @@ async function main(): Promise<void> {
       'export-only': { type: 'boolean', default: false },
       'export-mb': { type: 'string', default: '210' },
       'startup-only': { type: 'boolean', default: false },
+      's3-only': { type: 'boolean', default: false },
+      's3-mb': { type: 'string', default: '200' },
     },
   });
   const reps = Number(values.reps);
@@ -126,7 +131,15 @@ async function main(): Promise<void> {
       values.json === true ? `${JSON.stringify({ export: e }, null, 2)}\n` : `\n${formatBenchExport(e)}\n`,
     );
   };
+  const s3Bench = async (): Promise<void> => {
+    const s = await benchS3(work, { mb: Number(values['s3-mb']), reps }, log);
+    process.stdout.write(values.json === true ? `${JSON.stringify({ s3: s }, null, 2)}\n` : `\n${formatBenchS3(s)}\n`);
+  };
   try {
+    if (values['s3-only'] === true) {
+      await s3Bench();
+      return;
+    }
     if (values['export-only'] === true) {
       await exportBench();
       return;
@@ -297,6 +310,7 @@ async function main(): Promise<void> {
     else process.stdout.write(report(f));
     await queryBench();
     await exportBench();
+    await s3Bench();
   } finally {
     if (values.work === undefined) rmSync(work, { recursive: true, force: true });
   }

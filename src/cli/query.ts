@@ -150,7 +150,7 @@ export function queryCommand(runtime: {
       `${DEFAULT_MEMORY_BYTES / 2 ** 20}M`,
     )
     .option('--no-cache', 'decompress compressed days into memory, not into the query cache')
-    .option('--verify', 'also hash each sealed .db against its record (otherwise its size is checked)');
+    .option('--verify', "also hash each sealed .db, and each decompressed day's content, against its record");
   addCommonOptions(cmd, { json: false });
   cmd.action(
     action(runtime, 'query', async (ctx, sql: string) => {

@@ -33,6 +33,7 @@ function sourceOf(file: TierFile, rec: DayRecord | undefined): DaySource {
       tier: file.tier === 'archive' ? 'archive' : 'db',
       path: file.path,
       zstBytes: file.bytes,
+      zstSha256: rec?.zstSha256,
       ...recorded,
     };
   }
@@ -76,6 +77,7 @@ export function planDays(scan: TierScan, metadata: Metadata, dataset: string, da
         sha256: rec.sha256,
         bytes: rec.bytes,
         zstBytes: bytes,
+        zstSha256: rec.zstSha256 ?? rec.remote?.sha256,
         record: rec,
       });
     } else if (first === undefined) {

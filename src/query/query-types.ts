@@ -21,6 +21,8 @@ export type DaySource =
       /** The recorded SHA-256 and size of the sealed database the `.zst` decompresses to; absent when unrecorded. */
       sha256: string | undefined;
       bytes: number | undefined;
+      /** The recorded SHA-256 of the `.zst` itself, checked as it is read (see verified-day.ts); absent when unrecorded. */
+      zstSha256?: string | undefined;
       zstBytes: number;
       /** For the S3 tier: the day's record, whose object version is fetched (inspect/fetch-remote.ts). */
       record?: DayRecord | undefined;
@@ -63,6 +65,8 @@ export interface DayTask {
   config?: Config | undefined;
   /** Frames decoded at once for this day. */
   threads: number;
+  /** Hash a compressed day's content against its record even when its `.zst`'s recorded hash was checked (--verify). */
+  verifyContent?: boolean;
   batchRows: number;
   /** Int32 credit counter: batches the worker may still post before it waits for the main thread. */
   credits: SharedArrayBuffer;

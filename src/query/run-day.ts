@@ -48,7 +48,7 @@ async function openDay(task: DayWork): Promise<{ db: Database.Database; day: Ver
   const { source, cache, threads, config } = task;
   let how = task.how;
   for (let attempt = 1; ; attempt++) {
-    const day = await verifiedDay(source, how, cache, threads, config);
+    const day = await verifiedDay(source, how, cache, threads, config, task.verifyContent === true);
     try {
       return { db: open(day), day };
     } catch (err) {

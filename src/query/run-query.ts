@@ -30,7 +30,10 @@ export interface QueryRequest {
   frameBytes: number;
   /** The configuration, for days only in the S3 archive target. */
   config?: Config | undefined;
-  /** Hash sealed `.db` files against their record too (otherwise their size is checked). */
+  /**
+   * --verify: hash sealed `.db` files against their record (otherwise their size is checked), and the content of a
+   * decompressed day as well as its `.zst` (otherwise the `.zst`'s recorded SHA-256 is checked as it is read).
+   */
   verifySealed: boolean;
   now: Date;
   signal?: AbortSignal | undefined;
@@ -108,6 +111,7 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
         cache: req.cache,
         config: source.kind === 'compressed' && source.tier === 's3' ? req.config : undefined,
         threads,
+        verifyContent: req.verifySealed,
         batchRows: 1000,
       },
       memoryBytes: dayMemory(source, how, req.frameBytes, threads),

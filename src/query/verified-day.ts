@@ -18,12 +18,21 @@ export type VerifiedDay =
   | { kind: 'path'; path: string; via: string; temporary?: boolean; quickCheck?: boolean }
   | { kind: 'bytes'; bytes: Buffer; via: string; quickCheck?: boolean };
 
+/** What was hashed while a day was decoded: its content, its `.zst`, or both (see decompressFileHere). */
+interface Digest {
+  sha256: string | undefined;
+  zstSha256?: string | undefined;
+  bytes: number;
+}
+
 /**
  * One day among several (threads = 1): decoded on this worker thread, whose decoder and buffers serve day after day.
- * A day alone gets the frame workers of `decompressFile`, which decode its frames in parallel.
+ * A day alone gets the frame workers of `decompressFile`, which decode its frames in parallel (and hash the content).
+ * The `.zst` is hashed as it is read when its hash is recorded (`zstHash`), and then the content only with --verify.
  */
-function decode(src: string, dst: string, threads: number): Promise<{ sha256: string; bytes: number }> {
-  return threads > 1 ? decompressFile(src, dst, { threads }) : decompressFileHere(src, dst);
+function decode(src: string, dst: string, threads: number, zstHash: boolean, verifyContent: boolean): Promise<Digest> {
+  if (threads > 1) return decompressFile(src, dst, { threads });
+  return decompressFileHere(src, dst, { hashZst: zstHash, hashContent: verifyContent });
 }
 
 function mismatch(source: DaySource, what: string): TickdbError {
@@ -33,11 +42,15 @@ function mismatch(source: DaySource, what: string): TickdbError {
   });
 }
 
-function checkDigest(source: DaySource, sha256: string, bytes: number): void {
+function checkDigest(source: DaySource, digest: Digest): void {
   if (source.kind === 'live') return;
+  const { sha256, bytes } = digest;
   if (source.bytes !== undefined && bytes !== source.bytes)
     throw mismatch(source, `holds ${bytes} bytes of database, not the recorded ${source.bytes}`);
-  if (source.sha256 !== undefined && sha256 !== source.sha256) {
+  const zstRecorded = source.kind === 'compressed' ? source.zstSha256 : undefined;
+  if (digest.zstSha256 !== undefined && digest.zstSha256 !== zstRecorded)
+    throw mismatch(source, `has SHA-256 ${digest.zstSha256}, not the recorded ${zstRecorded ?? '(none)'}`);
+  if (sha256 !== undefined && source.sha256 !== undefined && sha256 !== source.sha256) {
     throw mismatch(
       source,
       `${source.kind === 'compressed' ? 'decompresses to' : 'has'} SHA-256 ${sha256}, not the recorded ${source.sha256}`,
@@ -54,10 +67,7 @@ async function inPlace(source: DaySource, verifySha256: boolean): Promise<Verifi
     ).size;
     if (source.bytes !== undefined && size !== source.bytes)
       throw mismatch(source, `is ${size} bytes, not the recorded ${source.bytes}: changed since it was sealed`);
-    if (verifySha256) {
-      const digest = await sha256File(source.path);
-      checkDigest(source, digest.sha256, digest.bytes);
-    }
+    if (verifySha256) checkDigest(source, await sha256File(source.path));
   }
   return { kind: 'path', path: source.path, via: source.kind === 'live' ? 'live, read-only' : 'sealed .db' };
 }
@@ -71,15 +81,18 @@ async function decodeSource(
   tmpPath: string,
   threads: number,
   config: Config | undefined,
-): Promise<{ sha256: string; bytes: number }> {
-  if (source.kind !== 'compressed' || source.tier !== 's3') return decode(source.path, tmpPath, threads);
+  verifyContent: boolean,
+): Promise<Digest> {
+  const zstHash = source.kind === 'compressed' && source.zstSha256 !== undefined;
+  if (source.kind !== 'compressed' || source.tier !== 's3')
+    return decode(source.path, tmpPath, threads, zstHash, verifyContent);
   if (source.record === undefined || config === undefined) {
     throw new TickdbError('INTERNAL', `${source.day}: an S3 day without its record or configuration`);
   }
   const zst = `${tmpPath}.zst`;
   try {
     await fetchRemoteDay(config, source.record, zst);
-    return await decode(zst, tmpPath, threads);
+    return await decode(zst, tmpPath, threads, zstHash, verifyContent);
   } finally {
     await unlink(zst).catch(() => undefined);
   }
@@ -90,9 +103,10 @@ async function decompressInto(
   tmpPath: string,
   threads: number,
   config: Config | undefined,
-): Promise<{ sha256: string; bytes: number }> {
+  verifyContent: boolean,
+): Promise<Digest> {
   try {
-    return await decodeSource(source, tmpPath, threads, config);
+    return await decodeSource(source, tmpPath, threads, config, verifyContent);
   } catch (err) {
     await unlink(tmpPath).catch(() => undefined);
     throw err;
@@ -107,10 +121,11 @@ async function decompressed(
   cache: CacheSpec | undefined,
   threads: number,
   config: Config | undefined,
+  verifyContent: boolean,
 ): Promise<VerifiedDay> {
-  const digest = await decompressInto(source, tmpPath, threads, config);
+  const digest = await decompressInto(source, tmpPath, threads, config, verifyContent);
   try {
-    checkDigest(source, digest.sha256, digest.bytes);
+    checkDigest(source, digest);
   } catch (err) {
     await unlink(tmpPath).catch(() => undefined);
     throw err;
@@ -139,14 +154,15 @@ async function inMemory(
   tmpPath: string,
   threads: number,
   config: Config | undefined,
+  verifyContent: boolean,
 ): Promise<VerifiedDay> {
   let bytes: Buffer;
   try {
-    const digest = await decodeSource(source, tmpPath, threads, config);
+    const digest = await decodeSource(source, tmpPath, threads, config, verifyContent);
     bytes = await readFile(tmpPath).catch((err: unknown) => {
       throw ioError('read', tmpPath, err);
     });
-    checkDigest(source, digest.sha256, digest.bytes);
+    checkDigest(source, digest);
   } finally {
     await unlink(tmpPath).catch(() => undefined);
   }
@@ -166,12 +182,13 @@ export async function verifiedDay(
   cache: CacheSpec | undefined,
   threads: number,
   config?: Config | undefined,
+  verifyContent = false,
 ): Promise<VerifiedDay> {
   switch (how.mode) {
     case 'in-place':
       return inPlace(source, how.verifySha256);
     case 'memory':
-      return inMemory(source, how.tmpPath, threads, config);
+      return inMemory(source, how.tmpPath, threads, config, verifyContent);
     case 'cache-hit': {
       if (!how.reverify) return { kind: 'path', path: how.entry, via: 'cache' };
       const digest = await sha256File(how.entry).catch(() => undefined);
@@ -185,9 +202,9 @@ export async function verifiedDay(
         return { kind: 'path', path: how.entry, via: 'cache (hashed again after a reboot)' };
       }
       await unlink(how.entry).catch(() => undefined);
-      return decompressed(source, how.tmpPath, how.entry, cache, threads, config);
+      return decompressed(source, how.tmpPath, how.entry, cache, threads, config, verifyContent);
     }
     case 'decompress':
-      return decompressed(source, how.tmpPath, how.entry, cache, threads, config);
+      return decompressed(source, how.tmpPath, how.entry, cache, threads, config, verifyContent);
   }
 }

@@ -36,6 +36,18 @@ describe('decompressFileHere (on the calling thread, decoder kept for the next f
     expect((await decompressFileHere(files[0]?.zst ?? '', join(dir, 'o.db'))).frames).toBe(3);
   });
 
+  it('hashes the .zst as it reads it, every byte, and the content only when asked too', async () => {
+    for (const { zst, data } of files) {
+      const out = join(dir, 'out.db');
+      const zstOnly = await decompressFileHere(zst, out, { hashZst: true });
+      expect(zstOnly).toMatchObject({ sha256: undefined, zstSha256: sha256(await readFile(zst)), bytes: data.length });
+      expect(sha256(await readFile(out))).toBe(sha256(data));
+      const both = await decompressFileHere(zst, out, { hashZst: true, hashContent: true });
+      expect(both).toMatchObject({ sha256: sha256(data), zstSha256: sha256(await readFile(zst)) });
+      expect(await decompressFileHere(zst, out)).toMatchObject({ sha256: sha256(data), zstSha256: undefined });
+    }
+  });
+
   it('reports a damaged frame as CORRUPT naming the file', async () => {
     const { zst } = files[0] ?? { zst: '' };
     const bad = Buffer.from(await readFile(zst));

@@ -1,0 +1,125 @@
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+const NOW = '2026-03-12T06:00:00Z';
+const DAY = '2026-03-08';
+const SQL = 'SELECT count(*) AS n, sum(volume) AS v FROM ticks';
+
+/**
+ * A compressed day is verified as it is decompressed: its `.zst` against the recorded SHA-256 of the `.zst` as it is
+ * read, each frame's content against the checksum libzstd checks as it decodes, and with --verify the content
+ * against the day's recorded SHA-256 too (DESIGN 14). A byte changed where decoding does not look (the seek table's
+ * checksum of a frame) is caught by the first; every failure names the day and leaves no cache entry.
+ */
+describe('tickdb query verifies a compressed day', () => {
+  let tmp: { dir: string; cleanup: () => void };
+  let root: string;
+  let configFile: string;
+  let cacheDir: string;
+  const zst = (): string => join(root, 'db', '2026', '03', `ticks_${DAY}.db.zst`);
+  const query = (extra: string[] = []) =>
+    runCli([
+      'query',
+      SQL,
+      '--from',
+      DAY,
+      '--to',
+      '2026-03-09',
+      '--format',
+      'csv',
+      '--root',
+      root,
+      '--config',
+      configFile,
+      '--now',
+      NOW,
+      ...extra,
+    ]);
+  const entries = (): string[] => {
+    try {
+      return readdirSync(cacheDir).filter((f) => f.endsWith('.db'));
+    } catch {
+      return [];
+    }
+  };
+
+  beforeAll(() => {
+    tmp = tempDir('tickdb-query-verify-');
+    root = join(tmp.dir, 'root');
+    cacheDir = join(tmp.dir, 'cache');
+    configFile = join(tmp.dir, 'config.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        compressAfterDays: 3,
+        archiveAfterDays: 30,
+        purgeAfterDays: 60,
+        compressionLevel: 1,
+        frameSizeMib: 1,
+        queryCache: { dir: cacheDir },
+      }),
+    );
+    const sim = runCli([
+      'simulate',
+      '--days',
+      '5',
+      '--rows',
+      '30000',
+      '--root',
+      root,
+      '--config',
+      configFile,
+      '--now',
+      NOW,
+    ]);
+    expect(sim.code, sim.stderr).toBe(0);
+    const run = runCli(['run', '--once', '--root', root, '--config', configFile, '--now', NOW]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+  });
+  afterAll(() => tmp?.cleanup());
+
+  it('refuses a .zst that differs from its recorded SHA-256 where decoding does not look, with or without --verify', () => {
+    const good = readFileSync(zst());
+    const bad = Buffer.from(good);
+    // The seek table ends the file: ... | last entry's checksum (4) | Number_Of_Frames (4) | descriptor (1) | magic (4).
+    const at = bad.length - 9 - 4;
+    bad[at] = (bad[at] ?? 0) ^ 0x01;
+    chmodSync(zst(), 0o644);
+    writeFileSync(zst(), bad);
+    try {
+      for (const extra of [[], ['--verify']]) {
+        const r = query(extra);
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toContain(`${DAY}: ${zst()} has SHA-256`);
+        expect(r.stderr).toContain('not the recorded');
+        // The other day is complete; the bad one left no cache entry.
+        expect(r.stdout.trimEnd().split('\r\n')).toHaveLength(2);
+        expect(entries()).toHaveLength(1);
+      }
+    } finally {
+      writeFileSync(zst(), good);
+      chmodSync(zst(), 0o444);
+    }
+    const again = query();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout.trimEnd().split('\r\n')).toHaveLength(3);
+  });
+
+  it('refuses a frame whose content no longer matches its checksum', () => {
+    const good = readFileSync(zst());
+    const bad = Buffer.from(good);
+    bad[200] = (bad[200] ?? 0) ^ 0xff;
+    chmodSync(zst(), 0o644);
+    writeFileSync(zst(), bad);
+    try {
+      const r = query(['--no-cache']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`${DAY}: .*(corrupt \\.zst|has SHA-256)`));
+    } finally {
+      writeFileSync(zst(), good);
+      chmodSync(zst(), 0o444);
+    }
+  });
+});

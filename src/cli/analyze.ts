@@ -1,6 +1,10 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { analyzeFile, type AnalyzeReport } from '../inspect/analyze.js';
+import { analyzeDay } from '../inspect/analyze-day.js';
+import { parseDay } from '../layout/day.js';
+import { scanTiers } from '../layout/scan.js';
+import { pathExists } from '../fs/path-exists.js';
 import { readMetadata } from '../store/metadata.js';
 import { action, addCommonOptions, printJson, type CliRuntime } from './context.js';
 import { formatBytes } from '../format-bytes.js';
@@ -76,20 +80,38 @@ function formatReport(r: AnalyzeReport): string {
 export function analyzeCommand(runtime: CliRuntime): Command {
   const cmd = new Command('analyze')
     .description(
-      'describe a .db or a .db.zst: tables, row counts, time range, symbols, page/freelist stats, journal mode, integrity, SHA-256 (read-only; a .zst is decompressed to a temp folder outside the tiers; exit 1 when the file is damaged)',
+      'describe a .db or a .db.zst (or a DAY, wherever it is, the S3 archive included): tables, row counts, time range, symbols, page/freelist stats, journal mode, integrity, SHA-256 (read-only; a .zst is decompressed to a temp folder outside the tiers; exit 1 when the file is damaged)',
     )
-    .argument('<path>', 'a .db or .db.zst file');
+    .argument(
+      '<path-or-day>',
+      'a .db or .db.zst file, or a day YYYY-MM-DD (its copy in db/ or archive/, or its object in the S3 archive)',
+    )
+    .option('--dataset <prefix>', 'dataset of DAY (default the first configured)');
   addCommonOptions(cmd);
   cmd.action(
-    action(runtime, 'analyze', async (ctx, path: string) => {
+    action(runtime, 'analyze', async (ctx, arg: string) => {
       // What the tree records for the day named by the file, if there is a tree: a comparison, never a requirement.
       const read = await readMetadata(ctx.dirs, ctx.now).catch(() => undefined);
-      const report = await analyzeFile(resolve(path), {
+      const opts = {
         datasets: ctx.config.datasets,
         dirs: ctx.dirs,
         threads: ctx.config.compressionThreads,
         metadata: read?.found === true ? read.metadata : undefined,
-      });
+      };
+      const day = parseDay(arg);
+      const report =
+        day !== undefined && !(await pathExists(resolve(arg)))
+          ? await analyzeDay(
+              ctx.config,
+              await scanTiers(
+                ctx.dirs,
+                ctx.config.datasets.map((d) => d.prefix),
+              ),
+              opts,
+              cmd.opts<{ dataset?: string }>().dataset ?? ctx.config.datasets[0]?.prefix ?? 'ticks',
+              day,
+            )
+          : await analyzeFile(resolve(arg), opts);
       if (ctx.json) printJson(ctx, report);
       else ctx.out(formatReport(report));
       return report.ok ? 0 : 1;

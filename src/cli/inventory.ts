@@ -1,15 +1,23 @@
 import { Command } from 'commander';
-import { buildInventory, INVENTORY_COLUMNS } from '../inspect/inventory.js';
+import { buildInventory, INVENTORY_COLUMNS, type InventoryEntry } from '../inspect/inventory.js';
 import { scanTiers } from '../layout/scan.js';
 import { readMetadata } from '../store/metadata.js';
 import { action, addCommonOptions, printJson, type CliRuntime } from './context.js';
 import { formatBytes } from '../format-bytes.js';
 import { formatCsv, formatTable } from './format.js';
 
+/** The S3 object's version, retention and legal hold, in a few words (blank for a local file). */
+function lockText(e: InventoryEntry): string {
+  if (e.versionId === null) return '';
+  const until =
+    e.retainUntil === null ? 'no retention' : `${e.lockMode ?? 'locked'} until ${e.retainUntil.slice(0, 10)}`;
+  return `version ${e.versionId}, ${until}${e.legalHold === true ? ', legal hold' : ''}`;
+}
+
 export function inventoryCommand(runtime: CliRuntime): Command {
   const cmd = new Command('inventory')
     .description(
-      'list every file of every tier: day, dataset, tier, path, size, SHA-256, state (the compliance export)',
+      'list every file of every tier and every object in the S3 archive: day, dataset, tier, path, size, SHA-256, state; S3 version, retention, legal hold (the compliance export)',
     )
     .option('--csv', 'print CSV (RFC 4180) instead of a table');
   addCommonOptions(cmd);
@@ -36,7 +44,7 @@ export function inventoryCommand(runtime: CliRuntime): Command {
       } else {
         ctx.out(
           `${formatTable(
-            ['day', 'dataset', 'tier', 'kind', 'size', 'state', 'parquet', 'path'],
+            ['day', 'dataset', 'tier', 'kind', 'size', 'state', 'parquet', 'path', 'lock'],
             entries.map((e) => [
               e.day,
               e.dataset,
@@ -46,8 +54,9 @@ export function inventoryCommand(runtime: CliRuntime): Command {
               e.state,
               e.exportedAt === null ? '-' : 'exported',
               e.path,
+              lockText(e),
             ]),
-          )}\n${entries.length} files, ${formatBytes(entries.reduce((s, e) => s + e.bytes, 0))}\n`,
+          )}\n${entries.length} files and objects, ${formatBytes(entries.reduce((s, e) => s + e.bytes, 0))}\n`,
         );
       }
       for (const a of scan.anomalies) ctx.logger.warn({ job: 'inventory', path: a.path, day: a.day }, a.message);

@@ -4,6 +4,9 @@ import { parseDay, type Day } from '../layout/day.js';
 import { scanTiers } from '../layout/scan.js';
 import { DayStore } from '../lifecycle/day-store.js';
 import { restoreDay } from '../lifecycle/restore-day.js';
+import { archivedDatabase } from '../inspect/archived-day.js';
+import { scratchDir } from '../inspect/scratch-dir.js';
+import { rm } from 'node:fs/promises';
 import { catchUpCheckpoint } from '../store/audit.js';
 import { readMetadata, requireMetadataFound } from '../store/metadata.js';
 import {
@@ -51,13 +54,23 @@ Restore is for a day whose database was lost or damaged (deleted by hand, quaran
     (.db, .db.zst or archived) is refused unless --force, since that copy may be good;
   - nothing is ever deleted: each replaced file is renamed NAME.replaced-STAMP beside itself;
   - today's and tomorrow's databases (the writer's) and days without a recorded SHA-256 are refused.
+With --from archive the source is the day's archived .db.zst: the archive tier's file, or, for a day only in the
+S3 archive, its recorded object version, downloaded and checked (size, SHA-256) as it streams; it is decompressed
+into a temp folder outside the tiers and checked like a backup. The S3 object is left as it is (still recorded).
 For a copy to investigate, without touching the tree, use \`tickdb decompress DAY\`.`;
 
 export function restoreCommand(runtime: CliRuntime): Command {
   const cmd = new Command('restore')
-    .description('put a day back into the db tier from its verified backup')
+    .description('put a day back into the db tier from its verified backup or archived copy (S3 archive included)')
     .argument('<day>', 'the day, YYYY-MM-DD')
-    .addOption(new Option('--from <source>', 'where to restore from').choices(['backup']).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--from <source>',
+        'where to restore from: the backup tier, or the archived .db.zst (archive/ or the S3 archive)',
+      )
+        .choices(['backup', 'archive'])
+        .makeOptionMandatory(),
+    )
     .option('--dataset <prefix>', 'dataset (file prefix); needed when several are configured')
     .option(
       '--force',
@@ -67,7 +80,7 @@ export function restoreCommand(runtime: CliRuntime): Command {
   addCommonOptions(cmd, { dryRun: true });
   cmd.action(
     action(runtime, 'restore', async (ctx, dayText: string) => {
-      const opts = cmd.opts<{ dataset?: string; force?: boolean }>();
+      const opts = cmd.opts<{ dataset?: string; force?: boolean; from: 'backup' | 'archive' }>();
       const day = dayArgument(dayText);
       const dataset = datasetArgument(ctx, opts.dataset);
       return withTreeLock(ctx, 'restore', async () => {
@@ -79,10 +92,23 @@ export function restoreCommand(runtime: CliRuntime): Command {
           ctx.config.datasets.map((d) => d.prefix),
         );
         const store = new DayStore(ctx.dirs, metadata, ctx.clock);
-        const r = await restoreDay(
-          { config: ctx.config, dirs: ctx.dirs, clock: ctx.clock, now: ctx.now, store, scan },
-          { dataset: dataset.prefix, day, force: opts.force === true, dryRun: ctx.dryRun },
-        );
+        // --from archive: the archived .db.zst (downloaded from the S3 archive when only there), decompressed into
+        // a private temp folder; restoreDay checks it like a backup before the tree changes.
+        const scratch = opts.from === 'archive' ? await scratchDir(ctx.dirs, 'restore') : undefined;
+        const r = await (async () => {
+          try {
+            const copy =
+              scratch === undefined
+                ? undefined
+                : await archivedDatabase(ctx.config, scan, metadata, dataset.prefix, day, scratch);
+            return await restoreDay(
+              { config: ctx.config, dirs: ctx.dirs, clock: ctx.clock, now: ctx.now, store, scan },
+              { dataset: dataset.prefix, day, force: opts.force === true, dryRun: ctx.dryRun, copy },
+            );
+          } finally {
+            if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+          }
+        })();
         if (ctx.json) {
           printJson(ctx, r);
         } else {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { verifyTree, type VerifyReport } from '../inspect/verify-tree.js';
+import { verifyRemote } from '../inspect/verify-remote.js';
 import { DayStore } from '../lifecycle/day-store.js';
 import { scanTiers } from '../layout/scan.js';
 import { readLock, isLiveHolder } from '../store/lock.js';
@@ -28,7 +29,7 @@ function formatVerify(r: VerifyReport): string {
     ? `audit trail intact (${r.audit.lines} lines)`
     : `audit trail damaged (${r.audit.findings.length} finding(s))`;
   lines.push(
-    `${r.ok ? 'OK' : 'FAILED'}: ${r.days} day(s) recorded, ${r.checkedFiles} file(s) checked (${formatBytes(r.checkedBytes)}${r.deep ? ', deep: decompressed and integrity-checked' : ''}), ${r.problems.length} problem(s); ${audit}`,
+    `${r.ok ? 'OK' : 'FAILED'}: ${r.days} day(s) recorded, ${r.checkedFiles} file(s)${r.checkedObjects !== undefined ? ` and ${r.checkedObjects} S3 object(s)` : ''} checked (${formatBytes(r.checkedBytes)}${r.deep ? ', deep: decompressed and integrity-checked' : ''}), ${r.problems.length} problem(s); ${audit}`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -47,6 +48,11 @@ async function runVerify(ctx: CommandContext, deep: boolean): Promise<number> {
     deep,
     threads: ctx.config.compressionThreads,
     datasets: ctx.config.datasets,
+    onProgress: (label, done, total) => progress.update(`${label}  ${rateText(done, total, started)}`),
+  });
+  await verifyRemote(ctx.config, ctx.dirs, metadata, report, {
+    deep,
+    threads: ctx.config.compressionThreads,
     onProgress: (label, done, total) => progress.update(`${label}  ${rateText(done, total, started)}`),
   });
   progress.done();
@@ -146,11 +152,11 @@ async function runRebuild(ctx: CommandContext): Promise<number> {
 export function verifyCommand(runtime: CliRuntime): Command {
   const cmd = new Command('verify')
     .description(
-      'check every file against the metadata (size and SHA-256 of each .db, .db.zst and backup) and the audit chain; exit 1 listing each mismatch',
+      'check every file against the metadata (size and SHA-256 of each .db, .db.zst and backup), every S3 object (size, ETag, retention, legal hold) and the audit chain; exit 1 listing each mismatch',
     )
     .option(
       '--deep',
-      'also decompress every .db.zst and compare with the sealed SHA-256, and run integrity checks on sealed databases',
+      'also decompress every .db.zst (downloading those only in the S3 archive) and compare with the sealed SHA-256, and run integrity checks on sealed databases',
     )
     .option(
       '--rebuild',

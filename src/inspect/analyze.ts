@@ -1,10 +1,10 @@
-import { copyFile, mkdtemp, open, realpath, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join, sep } from 'node:path';
+import { copyFile, open, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { DatasetConfig } from '../config/schema.js';
 import { TickdbError, errnoOf, ioError } from '../errors.js';
 import { parseFileName } from '../layout/file-name.js';
 import { dayKey, type TierDirs } from '../layout/tiers.js';
+import { scratchDir } from './scratch-dir.js';
 import type { DayRecord, Metadata } from '../store/metadata-types.js';
 import { sha256File } from '../fs/sha256.js';
 import { decompressFile, readSeekTable } from '../zstd/index.js';
@@ -65,25 +65,6 @@ async function sizeOrNull(path: string): Promise<number | null> {
     if (errnoOf(err) === 'ENOENT') return null;
     throw ioError('stat', path, err);
   }
-}
-
-/** A private folder in the system temp dir, refused if that is inside a tier (nothing is ever written there). */
-async function scratchDir(dirs: TierDirs): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'tickdb-analyze-')).catch((err: unknown) => {
-    throw ioError('create temp dir', tmpdir(), err);
-  });
-  const real = await realpath(dir);
-  for (const tier of [dirs.db, dirs.backup, dirs.archive]) {
-    const t = await realpath(tier).catch(() => tier);
-    if (real === t || real.startsWith(t + sep)) {
-      await rm(dir, { recursive: true, force: true });
-      throw new TickdbError('USAGE', `the temp directory ${real} is inside the tier ${tier}`, {
-        path: real,
-        hint: 'set TMPDIR to a folder outside the tick store',
-      });
-    }
-  }
-  return dir;
 }
 
 function notAnalysable(path: string, what: string): TickdbError {
@@ -175,7 +156,7 @@ export async function analyzeFile(path: string, opts: AnalyzeOptions): Promise<A
   const head = await readHead(path, 100);
   const magic = head.length >= 4 ? head.readUInt32LE(0) : 0;
   let dir: string | undefined;
-  const scratch = async (): Promise<string> => (dir ??= await scratchDir(opts.dirs));
+  const scratch = async (): Promise<string> => (dir ??= await scratchDir(opts.dirs, 'analyze'));
   try {
     if (magic === ZSTD_MAGIC || isSkippableMagic(magic)) {
       const work = await scratch();

@@ -1,12 +1,13 @@
 import type { Day } from '../layout/day.js';
 import type { TierScan, TierFile } from '../layout/scan.js';
 import { dayKey, type Tier } from '../layout/tiers.js';
-import type { DayState, Metadata } from '../store/metadata-types.js';
+import type { DayRecord, DayState, Metadata } from '../store/metadata-types.js';
 
 export interface InventoryEntry {
   day: Day;
   dataset: string;
-  tier: Tier;
+  /** `s3`: the day's object version in the S3 archive (path `s3://BUCKET/KEY`), as the metadata records it. */
+  tier: Tier | 's3';
   kind: 'db' | 'zst';
   path: string;
   bytes: number;
@@ -25,6 +26,11 @@ export interface InventoryEntry {
   parquetPath: string | null;
   parquetSha256: string | null;
   exportedAt: string | null;
+  /** For the S3 archive's object: its version, lock mode, retain-until date and legal hold (DESIGN 12). */
+  versionId: string | null;
+  lockMode: string | null;
+  retainUntil: string | null;
+  legalHold: boolean | null;
 }
 
 function entryFor(file: TierFile, metadata: Metadata): InventoryEntry {
@@ -49,26 +55,64 @@ function entryFor(file: TierFile, metadata: Metadata): InventoryEntry {
     parquetPath: rec?.parquet?.path ?? null,
     parquetSha256: rec?.parquet?.sha256 ?? null,
     exportedAt: rec?.parquet?.exportedAt ?? null,
+    versionId: null,
+    lockMode: null,
+    retainUntil: null,
+    legalHold: null,
   };
 }
 
-const TIER_ORDER: Record<Tier, number> = { db: 0, archive: 1, backup: 2 };
+/** The S3 archive's object of a recorded day, as an inventory line (the metadata's record: `verify` checks the server). */
+function remoteEntry(rec: DayRecord): InventoryEntry | undefined {
+  const r = rec.remote;
+  if (r === undefined || rec.state === 'purged') return undefined;
+  return {
+    day: rec.day,
+    dataset: rec.dataset,
+    tier: 's3',
+    kind: 'zst',
+    path: `s3://${r.bucket}/${r.key}`,
+    bytes: r.bytes,
+    sha256: r.sha256,
+    daySha256: rec.sha256 ?? null,
+    state: rec.state,
+    rows: rec.rows ?? null,
+    sealedAt: rec.sealedAt ?? null,
+    backedUpAt: rec.backedUpAt ?? null,
+    compressedAt: rec.compressedAt ?? null,
+    archivedAt: rec.archivedAt ?? null,
+    quarantine: rec.quarantine?.reason ?? null,
+    parquetPath: rec.parquet?.path ?? null,
+    parquetSha256: rec.parquet?.sha256 ?? null,
+    exportedAt: rec.parquet?.exportedAt ?? null,
+    versionId: r.versionId,
+    lockMode: r.lockMode ?? null,
+    retainUntil: r.retainUntil ?? null,
+    legalHold: r.legalHold ?? false,
+  };
+}
 
-/** Every file of every tier joined with what metadata knows of its day, sorted by dataset, day, tier. */
+const TIER_ORDER: Record<Tier | 's3', number> = { db: 0, archive: 1, s3: 2, backup: 3 };
+
+/**
+ * Every file of every tier joined with what metadata knows of its day, and each recorded object version in the
+ * S3 archive, sorted by dataset, day, tier.
+ */
 export function buildInventory(scan: TierScan, metadata: Metadata): InventoryEntry[] {
-  return scan.files
-    .map((f) => entryFor(f, metadata))
-    .sort((a, b) =>
-      a.dataset !== b.dataset
-        ? a.dataset < b.dataset
+  const remote = Object.values(metadata.days)
+    .map(remoteEntry)
+    .filter((e): e is InventoryEntry => e !== undefined);
+  return [...scan.files.map((f) => entryFor(f, metadata)), ...remote].sort((a, b) =>
+    a.dataset !== b.dataset
+      ? a.dataset < b.dataset
+        ? -1
+        : 1
+      : a.day !== b.day
+        ? a.day < b.day
           ? -1
           : 1
-        : a.day !== b.day
-          ? a.day < b.day
-            ? -1
-            : 1
-          : TIER_ORDER[a.tier] - TIER_ORDER[b.tier],
-    );
+        : TIER_ORDER[a.tier] - TIER_ORDER[b.tier],
+  );
 }
 
 export const INVENTORY_COLUMNS = [
@@ -90,4 +134,8 @@ export const INVENTORY_COLUMNS = [
   'parquetPath',
   'parquetSha256',
   'exportedAt',
+  'versionId',
+  'lockMode',
+  'retainUntil',
+  'legalHold',
 ] as const satisfies readonly (keyof InventoryEntry)[];

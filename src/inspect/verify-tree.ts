@@ -19,7 +19,10 @@ export type VerifyProblemKind =
   | 'extra-copy'
   | 'unreadable'
   | 'audit'
-  | 'not-a-file';
+  | 'not-a-file'
+  | 'etag'
+  | 'retention'
+  | 'legal-hold';
 
 /** A file that does not match what the metadata records. */
 export interface VerifyProblem {
@@ -42,6 +45,8 @@ export interface VerifyReport {
   days: number;
   checkedFiles: number;
   checkedBytes: number;
+  /** Object versions checked in the S3 archive (inspect/verify-remote.ts); absent without one. */
+  checkedObjects?: number;
   problems: VerifyProblem[];
   notes: VerifyNote[];
   audit: AuditReport;
@@ -90,10 +95,7 @@ function checksFor(key: string, rec: DayRecord, dirs: TierDirs, notes: VerifyNot
       message: `${key} is quarantined (${rec.quarantine?.reason ?? 'no reason recorded'}); not checked until released`,
     });
   } else if (rec.remote !== undefined) {
-    notes.push({
-      key,
-      message: `${key} is in the S3 archive (s3://${rec.remote.bucket}/${rec.remote.key}, version ${rec.remote.versionId}); no local file to check`,
-    });
+    // In the S3 archive: its object version is checked by verifyRemote (inspect/verify-remote.ts).
   } else if (rec.state === 'live') {
     out.push({ key, rec, path: at('db', 'db'), role: 'live' });
   } else if (rec.state === 'sealed') {

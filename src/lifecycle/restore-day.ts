@@ -20,6 +20,12 @@ export interface RestoreRequest {
   day: Day;
   force: boolean;
   dryRun: boolean;
+  /**
+   * `--from archive`: the day's database decompressed from its archived `.db.zst` (the local archive tier's, or the
+   * S3 archive's object), at `path` outside the tiers, with `source` naming where it came from. It is checked like a
+   * backup (integrity, recorded SHA-256). Absent: the backup tier's copy.
+   */
+  copy?: { path: string; source: string } | undefined;
 }
 
 export interface RestoreResult {
@@ -104,7 +110,9 @@ export async function restoreDay(ctx: RestoreContext, req: RestoreRequest): Prom
   const { dirs, store } = ctx;
   const key = dayKey(req.dataset, req.day);
   const rec: DayRecord | undefined = store.get(req.dataset, req.day);
-  const from = dayPath(dirs, 'backup', req.dataset, req.day, 'db');
+  const from = req.copy?.path ?? dayPath(dirs, 'backup', req.dataset, req.day, 'db');
+  const fromText = req.copy?.source ?? from;
+  const what = req.copy === undefined ? 'backup' : 'archived copy';
   const dest = dayPath(dirs, 'db', req.dataset, req.day, 'db');
   const expected = rec?.sha256 ?? rec?.backupSha256;
   if (rec === undefined || expected === undefined) {
@@ -131,7 +139,7 @@ export async function restoreDay(ctx: RestoreContext, req: RestoreRequest): Prom
     );
   }
   const files = ctx.scan.days.get(key);
-  if (files?.backup?.path !== from) {
+  if (req.copy === undefined && files?.backup?.path !== from) {
     throw new TickdbError('NOT_FOUND', `no backup of ${key} at ${from}`, {
       path: from,
       hint: 'backups are kept for backupRetentionDays; for an older day use `tickdb decompress DAY` to get a copy from the compressed tiers',
@@ -151,7 +159,7 @@ export async function restoreDay(ctx: RestoreContext, req: RestoreRequest): Prom
         : checked.status === 'busy'
           ? checked.detail
           : checked.message;
-    throw new TickdbError('VERIFY', `backup ${from} fails its checks (${why}); nothing restored`, {
+    throw new TickdbError('VERIFY', `${what} ${fromText} fails its checks (${why}); nothing restored`, {
       path: from,
       hint: 'the backup is damaged; look for another copy (`tickdb decompress DAY` from db/ or archive/)',
     });
@@ -159,7 +167,7 @@ export async function restoreDay(ctx: RestoreContext, req: RestoreRequest): Prom
   if (checked.sha256 !== expected) {
     throw new TickdbError(
       'VERIFY',
-      `backup ${from} does not match the recorded SHA-256 (found ${checked.sha256}, recorded ${expected}); nothing restored`,
+      `${what} ${fromText} does not match the recorded SHA-256 (found ${checked.sha256}, recorded ${expected}); nothing restored`,
       {
         path: from,
         hint: 'the backup is not the sealed day; look for another copy (`tickdb decompress DAY`)',
@@ -196,7 +204,7 @@ export async function restoreDay(ctx: RestoreContext, req: RestoreRequest): Prom
   }
   const result: RestoreResult = {
     key,
-    from,
+    from: fromText,
     path: dest,
     sha256: expected,
     bytes: checked.bytes,
@@ -246,7 +254,7 @@ export async function restoreDay(ctx: RestoreContext, req: RestoreRequest): Prom
     },
     {
       event: 'restored',
-      from,
+      from: fromText,
       path: dest,
       sha256: expected,
       bytes: checked.bytes,

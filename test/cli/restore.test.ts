@@ -135,7 +135,11 @@ describe('tickdb restore DAY --from backup', () => {
   it("usage: --from is required, DAY must be a date, today is the writer's", () => {
     expect(tickdb(['restore', '2026-03-09']).code).toBe(2);
     expect(tickdb(['restore', '2026-02-30', '--from', 'backup']).code).toBe(2);
-    expect(tickdb(['restore', '2026-03-09', '--from', 'archive']).code).toBe(2);
+    expect(tickdb(['restore', '2026-03-09', '--from', 'tape']).code).toBe(2);
+    // --from archive exists (DESIGN 12), but this day has no archived copy yet: nothing changes, exit 1.
+    const notArchived = tickdb(['restore', '2026-03-09', '--from', 'archive']);
+    expect(notArchived.code).toBe(1);
+    expect(notArchived.stderr).toMatch(/no archived copy of ticks 2026-03-09/);
     const today = tickdb(['restore', '2026-03-10', '--from', 'backup']);
     expect(today.code).toBe(1);
     expect(today.stderr).toMatch(/no recorded SHA-256|writer owns it/);

@@ -48,6 +48,29 @@ const dayOffset = (n: number): string => new Date(Date.now() - n * 86_400_000).t
 const metaPath = (root: string): string => join(root, 'db', 'rotation_metadata.json');
 const metadata = (root: string): Record<string, Rec> =>
   (JSON.parse(readFileSync(metaPath(root), 'utf8')) as { days: Record<string, Rec> }).days;
+/** Rewrites one day's record in the metadata file (a stale or damaged record, as verify must catch it). */
+function patchRecord(root: string, day: string, f: (r: Rec) => void): void {
+  const doc = JSON.parse(readFileSync(metaPath(root), 'utf8')) as { days: Record<string, Rec> };
+  const rec = doc.days[`ticks/${day}`];
+  if (rec === undefined) throw new Error(`no record of ${day}`);
+  f(rec);
+  writeFileSync(metaPath(root), JSON.stringify(doc));
+}
+
+interface Problem {
+  key: string;
+  kind: string;
+  path: string;
+  expected: string;
+  found: string;
+}
+interface VerifyOut {
+  ok: boolean;
+  checkedObjects?: number;
+  checkedBytes: number;
+  problems: Problem[];
+}
+
 describe.skipIf(!HAVE_CEPH)('the S3 archive tier in every command, and in a metadata rebuild (DESIGN 12)', () => {
   let rgw: Rgw;
   const tmp = tempDir('tickdb-s3r-');
@@ -194,5 +217,122 @@ describe.skipIf(!HAVE_CEPH)('the S3 archive tier in every command, and in a meta
     expect(r.stderr).toContain('not rebuilt');
     expect(readFileSync(metaPath(root), 'utf8')).toBe(doc);
     expect(existsSync(metaPath(root))).toBe(true);
+  });
+
+  it('verify checks every remote object by HEAD (size, ETag, retention, legal hold); --deep downloads and hashes it', () => {
+    const { root, cli } = archivedTree(5);
+    const remoteDays = [3, 4, 5].map(dayOffset);
+    const ok = cli(['verify', '--json']);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(parseJson<VerifyOut>(ok.stdout).checkedObjects).toBe(3);
+    const deep = cli(['verify', '--deep', '--json']);
+    expect(deep.code, deep.stdout).toBe(0);
+    const d = parseJson<VerifyOut>(deep.stdout);
+    expect(d.checkedObjects).toBe(3);
+    const recs = metadata(root);
+    const remoteBytes = remoteDays.reduce((sum, day) => sum + (recs[`ticks/${day}`]?.remote?.bytes ?? 0), 0);
+    expect(d.checkedBytes).toBeGreaterThanOrEqual(remoteBytes);
+
+    // Records that no longer match the bucket: each mismatch is named, exit 1.
+    const [a, b, c] = remoteDays as [string, string, string];
+    const later = new Date(Date.parse(recs[`ticks/${a}`]?.remote?.retainUntil ?? '') + 86_400_000).toISOString();
+    patchRecord(root, a, (r) => {
+      (r.remote as Remote).retainUntil = later;
+    });
+    patchRecord(root, b, (r) => {
+      (r.remote as Remote).legalHold = true;
+      (r.remote as Remote).etag = '0123456789abcdef0123456789abcdef';
+    });
+    patchRecord(root, c, (r) => {
+      (r.remote as Remote).versionId = 'no-such-version';
+    });
+    const bad = cli(['verify', '--json']);
+    expect(bad.code).toBe(1);
+    const kinds = parseJson<VerifyOut>(bad.stdout)
+      .problems.map((p) => `${p.key} ${p.kind}`)
+      .sort();
+    expect(kinds).toEqual(
+      [`ticks/${a} retention`, `ticks/${b} etag`, `ticks/${b} legal-hold`, `ticks/${c} missing`].sort(),
+    );
+  });
+
+  it('verify --deep finds an object whose bytes were replaced on the server (a bucket without Object Lock)', async () => {
+    const { root, cli } = archivedTree(4, { bucket: PLAIN, objectLock: undefined });
+    const day = dayOffset(3);
+    const remote = metadata(root)[`ticks/${day}`]?.remote as Remote;
+    expect(cli(['verify', '--deep', '--json']).code).toBe(0);
+    // Same size, other bytes, written over the key (no versioning: the recorded version id is the one replaced).
+    const body = Buffer.alloc(remote.bytes, 7);
+    await rgw.client.send(new PutObjectCommand({ Bucket: PLAIN, Key: remote.key, Body: body }));
+    const shallow = parseJson<VerifyOut>(cli(['verify', '--json']).stdout);
+    expect(shallow.problems.map((p) => p.kind)).toEqual(['etag']);
+    const deep = cli(['verify', '--deep', '--json']);
+    expect(deep.code).toBe(1);
+    const problems = parseJson<VerifyOut>(deep.stdout).problems;
+    expect(problems.map((p) => p.kind)).toEqual(['etag', 'sha256']);
+    expect(problems[1]?.found).toContain(createHash('sha256').update(body).digest('hex'));
+  });
+
+  it('inventory lists each remote object with its version, retention and legal hold', () => {
+    const { root, cli } = archivedTree(4);
+    const inv = cli(['inventory', '--json']);
+    expect(inv.code, inv.stderr).toBe(0);
+    interface Entry {
+      day: string;
+      tier: string;
+      path: string;
+      bytes: number;
+      sha256: string;
+      versionId: string | null;
+      lockMode: string | null;
+      retainUntil: string | null;
+      legalHold: boolean | null;
+    }
+    const s3 = parseJson<Entry[]>(inv.stdout).filter((e) => e.tier === 's3');
+    expect(s3.map((e) => e.day)).toEqual([4, 3].map(dayOffset));
+    for (const e of s3) {
+      const r = metadata(root)[`ticks/${e.day}`]?.remote as Remote;
+      expect(e).toMatchObject({
+        path: `s3://${LOCKED}/${r.key}`,
+        bytes: r.bytes,
+        sha256: r.sha256,
+        versionId: r.versionId,
+        lockMode: 'COMPLIANCE',
+        retainUntil: r.retainUntil,
+        legalHold: false,
+      });
+    }
+    const table = cli(['inventory']);
+    expect(table.stdout).toContain(`version ${s3[0]?.versionId}, COMPLIANCE until`);
+  });
+
+  it('analyze DAY and restore DAY --from archive work on a day only in S3 (downloaded, verified)', () => {
+    const { root, cli } = archivedTree(4);
+    const day = dayOffset(4);
+    const rec = metadata(root)[`ticks/${day}`] as Rec;
+    const an = cli(['analyze', day, '--json']);
+    expect(an.code, an.stderr).toBe(0);
+    const report = parseJson<{
+      path: string;
+      ok: boolean;
+      recorded: { sha256Matches: boolean; zstSha256Matches: boolean };
+      database: { tables: { name: string; rows: number }[] };
+    }>(an.stdout);
+    expect(report.path).toContain(`s3://${LOCKED}/${rec.remote?.key}`);
+    expect(report.recorded).toMatchObject({ sha256Matches: true, zstSha256Matches: true });
+    expect(report.database.tables.find((t) => t.name === 'ticks')?.rows).toBe(rec.rows);
+
+    const db = join(root, 'db', day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db`);
+    rmSync(join(root, 'backup'), { recursive: true, force: true }); // the backup is lost too: only the bucket has it
+    const r = cli(['restore', day, '--from', 'archive', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJson<{ from: string; sha256: string }>(r.stdout)).toMatchObject({
+      from: expect.stringContaining(`s3://${LOCKED}/${rec.remote?.key}`),
+      sha256: rec.sha256,
+    });
+    expect(createHash('sha256').update(readFileSync(db)).digest('hex')).toBe(rec.sha256);
+    const after = metadata(root)[`ticks/${day}`];
+    expect(after?.state).toBe('sealed');
+    expect(after?.remote?.versionId).toBe(rec.remote?.versionId); // the object stays recorded (it is still there)
   });
 });

@@ -27,6 +27,7 @@ const result = await build({
     'query-worker': 'dist/src/query/query-worker.js',
     'zstd-worker': 'dist/src/zstd/zstd-worker.js',
     'sink-worker': 'dist/src/zstd/sink-worker.js',
+    'export-worker': 'dist/src/export/export-worker.js',
   },
   external: isExternal,
   platform: 'node',

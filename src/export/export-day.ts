@@ -13,11 +13,12 @@ import type { DayRecord } from '../store/metadata-types.js';
 import { decompressFile } from '../zstd/index.js';
 import { faultRequested } from '../fault.js';
 import { readDayTable } from './day-columns.js';
-import { type RowBatch, readBatches } from './day-batches.js';
-import { compareSummaries, summarizeSqlite } from './day-summary.js';
+import type { RowBatch } from './day-batches.js';
+import { compareSummaries } from './day-summary.js';
 import { lakeFile } from './lake-path.js';
 import { writeParquet } from './parquet-file.js';
 import { summarizeParquet } from './parquet-summary.js';
+import { batchesInWorker, summaryInWorker } from './worker-reads.js';
 
 export interface ExportSettings {
   /** The lake's root, `{host}` already replaced. */
@@ -50,9 +51,9 @@ export interface DayExport {
 }
 
 /** Test fault `export:damage-row`: the first timestamp is one nanosecond off, as a conversion bug would make it. */
-function* damaged(batches: Iterable<RowBatch>, column: number): Generator<RowBatch> {
+async function* damaged(batches: AsyncIterable<RowBatch>, column: number): AsyncGenerator<RowBatch> {
   let first = true;
-  for (const b of batches) {
+  for await (const b of batches) {
     const ts = b.values[column];
     if (first && ts instanceof BigInt64Array && ts.length > 0) ts[0] = (ts[0] ?? 0n) + 1n;
     first = false;
@@ -136,36 +137,38 @@ export async function exportDay(
       dbPath = scratch;
     }
     const db = openDatabase(dbPath, { readonly: true });
-    let written: { rows: number; rowGroups: number };
-    let expected;
     let table;
     try {
       table = readDayTable(db, dbPath, ds.tableName, ds.timestampColumn, ds.symbolColumn);
-      expected = summarizeSqlite(db, table, dbPath);
-      const batches = readBatches(db, table, settings.rowGroupRows);
-      written = await writeParquet(
-        tmp,
-        table,
-        faultRequested('export:damage-row') ? damaged(batches, table.columns.indexOf(table.timestamp)) : batches,
-        {
-          rowGroupRows: settings.rowGroupRows,
-          compressionLevel: settings.compressionLevel,
-          kvMetadata: [
-            { key: 'tickdb.dataset', value: ds.prefix },
-            { key: 'tickdb.day', value: day },
-            { key: 'tickdb.source.sha256', value: rec.sha256 ?? '' },
-            {
-              key: 'tickdb.timestamp',
-              value: `${ds.timestampColumn}: TIMESTAMP(NANOS, UTC); ${ds.timestampColumn}_ns: the same instant, INT64 ns`,
-            },
-          ],
-        },
-      );
     } catch (err) {
       throw sqliteError(`export ${ds.prefix} ${day}`, dbPath, err);
     } finally {
       db.close();
     }
+    // Three threads: SQLite's summary and the reading of the rows in two workers, the encoding here.
+    const read = { ...ds, path: dbPath, table: ds.tableName, batchRows: settings.rowGroupRows, ahead: 2 };
+    const summary = summaryInWorker(read);
+    summary.catch(() => undefined); // awaited below; a failure of the writer first must not leave it unhandled
+    const batches = batchesInWorker(read);
+    const written = await writeParquet(
+      tmp,
+      table,
+      faultRequested('export:damage-row') ? damaged(batches, table.columns.indexOf(table.timestamp)) : batches,
+      {
+        rowGroupRows: settings.rowGroupRows,
+        compressionLevel: settings.compressionLevel,
+        kvMetadata: [
+          { key: 'tickdb.dataset', value: ds.prefix },
+          { key: 'tickdb.day', value: day },
+          { key: 'tickdb.source.sha256', value: rec.sha256 ?? '' },
+          {
+            key: 'tickdb.timestamp',
+            value: `${ds.timestampColumn}: TIMESTAMP(NANOS, UTC); ${ds.timestampColumn}_ns: the same instant, INT64 ns`,
+          },
+        ],
+      },
+    );
+    const expected = await summary;
     const actual = await summarizeParquet(tmp, table);
     const problems = compareSummaries(expected, actual, table);
     if (problems.length > 0)

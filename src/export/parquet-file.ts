@@ -63,7 +63,7 @@ function zstdCompress(): Compress {
 export async function writeParquet(
   path: string,
   t: DayTable,
-  batches: Iterable<RowBatch>,
+  batches: Iterable<RowBatch> | AsyncIterable<RowBatch>,
   options: ParquetOptions,
 ): Promise<{ rows: number; rowGroups: number }> {
   const { ParquetWriter, fileWriter } = await import('hyparquet-writer');
@@ -80,7 +80,7 @@ export async function writeParquet(
   let rows = 0;
   let rowGroups = 0;
   const tsIndex = t.columns.indexOf(t.timestamp);
-  for (const batch of batches) {
+  for await (const batch of batches) {
     const columnData: ColumnSource[] = [];
     t.columns.forEach((c, i) => {
       const data = batch.values[i] as ColumnSource['data'];

@@ -98,6 +98,7 @@ export class OpsPass {
             rowGroupRows: lake.rowGroupRows,
             compressionLevel: lake.compressionLevel,
             threads: config.compressionThreads,
+            threadsFromBytes: lake.threadsFromBytes,
             force: false,
           },
         },

@@ -60,6 +60,7 @@ export function exportCommand(runtime: CliRuntime): Command {
             rowGroupRows: ctx.config.export?.rowGroupRows ?? 131_072,
             compressionLevel: ctx.config.export?.compressionLevel ?? 3,
             threads: ctx.config.compressionThreads,
+            threadsFromBytes: ctx.config.export?.threadsFromBytes ?? 33_554_432,
             force: opts.force === true,
           },
           onDay: (done, total, current) => progress.update(`${current} (${done + 1}/${total})`),

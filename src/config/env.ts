@@ -40,6 +40,7 @@ const ENV_FIELDS: Record<string, FieldKind> = {
   'export.afterDays': 'number',
   'export.rowGroupRows': 'number',
   'export.compressionLevel': 'number',
+  'export.threadsFromBytes': 'number',
 };
 
 /** Variables of the older shell scripts, honoured below the `TICKDB_*` ones. */

@@ -87,6 +87,8 @@ export const exportSchema = z.strictObject({
   afterDays: days.min(1).default(1),
   rowGroupRows: z.number().int().min(1024).max(16_777_216).default(131_072),
   compressionLevel: z.number().int().min(1).max(22).default(3),
+  /** A day's database at least this large is read and summarized on two worker threads beside the encoder. */
+  threadsFromBytes: z.number().int().min(0).default(33_554_432),
 });
 
 export const diskSpaceSchema = z.strictObject({

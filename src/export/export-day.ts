@@ -8,17 +8,15 @@ import { sha256File } from '../fs/sha256.js';
 import type { Day } from '../layout/day.js';
 import type { DayFiles } from '../layout/scan.js';
 import type { DayStore } from '../lifecycle/day-store.js';
-import { openDatabase, sqliteError } from '../sqlite/open-database.js';
 import type { DayRecord } from '../store/metadata-types.js';
 import { decompressFile } from '../zstd/index.js';
 import { faultRequested } from '../fault.js';
-import { readDayTable } from './day-columns.js';
+import { openDayRead } from './day-reader.js';
 import type { RowBatch } from './day-batches.js';
 import { compareSummaries } from './day-summary.js';
 import { lakeFile } from './lake-path.js';
 import { writeParquet } from './parquet-file.js';
 import { summarizeParquet } from './parquet-summary.js';
-import { batchesInWorker, summaryInWorker } from './worker-reads.js';
 
 export interface ExportSettings {
   /** The lake's root, `{host}` already replaced. */
@@ -27,6 +25,8 @@ export interface ExportSettings {
   compressionLevel: number;
   /** Threads for decompressing a `.zst` day. */
   threads: number;
+  /** A day's database at least this large is read and summarized on two worker threads (day-reader.ts). */
+  threadsFromBytes: number;
   force: boolean;
 }
 
@@ -136,20 +136,12 @@ export async function exportDay(
         );
       dbPath = scratch;
     }
-    const db = openDatabase(dbPath, { readonly: true });
-    let table;
-    try {
-      table = readDayTable(db, dbPath, ds.tableName, ds.timestampColumn, ds.symbolColumn);
-    } catch (err) {
-      throw sqliteError(`export ${ds.prefix} ${day}`, dbPath, err);
-    } finally {
-      db.close();
-    }
-    // Three threads: SQLite's summary and the reading of the rows in two workers, the encoding here.
-    const read = { ...ds, path: dbPath, table: ds.tableName, batchRows: settings.rowGroupRows, ahead: 2 };
-    const summary = summaryInWorker(read);
-    summary.catch(() => undefined); // awaited below; a failure of the writer first must not leave it unhandled
-    const batches = batchesInWorker(read);
+    const { table, batches, summary } = await openDayRead({
+      ...ds,
+      path: dbPath,
+      batchRows: settings.rowGroupRows,
+      threadsFromBytes: settings.threadsFromBytes,
+    });
     const written = await writeParquet(
       tmp,
       table,

@@ -10,6 +10,7 @@ import { LIFECYCLE_JOBS } from '../lifecycle/step-types.js';
 import { atomicWrite } from '../fs/atomic-write.js';
 import { readMetadata } from '../store/metadata.js';
 import { emptyMetadata } from '../store/metadata-types.js';
+import { collectExportMetrics } from './metrics-export.js';
 import { collectOpsMetrics } from './metrics-ops.js';
 import { renderMetrics, type MetricsSnapshot } from './metrics-render.js';
 
@@ -62,6 +63,7 @@ export async function collectMetrics(src: MetricsSources): Promise<MetricsSnapsh
   const backlog = uploadBacklog(scan, metadata, src.config, dayOf(src.now));
   const archive = { ...totals, backlogCount: backlog.days.length, backlogDays: backlog.oldestWaitingDays };
   const records = Object.values(metadata.days);
+  const lake = collectExportMetrics(src.config, metadata);
 
   const tiers = datasets.flatMap((dataset) =>
     TIERS.map((tier) => {
@@ -116,6 +118,7 @@ export async function collectMetrics(src: MetricsSources): Promise<MetricsSnapsh
     agent: src.agent,
     ops,
     archive,
+    ...(lake !== undefined ? { export: lake } : {}),
   };
 }
 

@@ -1,3 +1,5 @@
+import { type ExportMetrics, renderExport } from './metrics-export.js';
+
 /** Everything the Prometheus textfile says, gathered by `collectMetrics` (plain data, so rendering is pure). */
 export interface MetricsSnapshot {
   /** When the snapshot was taken (the agent's clock). */
@@ -28,6 +30,8 @@ export interface MetricsSnapshot {
   ops?: OpsMetrics;
   /** The S3 archive (DESIGN 12): totals kept in the metadata, and the upload backlog; zeros without a target. */
   archive?: { uploadedBytes: number; uploadFailures: number; backlogCount: number; backlogDays: number };
+  /** The Parquet export (DESIGN 15); absent when none is configured and none ever ran. */
+  export?: ExportMetrics;
 }
 
 /** Gathered by `collectOpsMetrics`. */
@@ -189,6 +193,7 @@ export function renderMetrics(s: MetricsSnapshot): string {
     one(s.auditLines),
   );
   if (s.ops !== undefined) renderOps(s.ops, family);
+  if (s.export !== undefined) renderExport(s.export, family);
   const a = s.archive ?? { uploadedBytes: 0, uploadFailures: 0, backlogCount: 0, backlogDays: 0 };
   family(
     'tickdb_archive_upload_bytes_total',

@@ -45,6 +45,7 @@ export async function exportDays(
   ctx: { config: Config; dirs: TierDirs; clock: Clock },
   request: ExportRequest,
 ): Promise<ExportReport> {
+  const startedAt = ctx.clock.now().toISOString();
   const metadata = requireMetadataFound(await loadMetadataForUpdate(ctx.dirs, ctx.clock.now()), ctx.dirs);
   metadata.audit = await catchUpCheckpoint(ctx.dirs, metadata.audit);
   const scan = await scanTiers(
@@ -90,5 +91,17 @@ export async function exportDays(
     }
   }
   for (const d of report.days) report.counts[d.status] = (report.counts[d.status] ?? 0) + 1;
+  // The run's outcome, as the lifecycle jobs and the drill record theirs (metrics: tickdb_export_*).
+  const finishedAt = ctx.clock.now().toISOString();
+  const lastSuccessAt = report.ok ? finishedAt : metadata.jobs.export?.lastSuccessAt;
+  metadata.jobs.export = {
+    startedAt,
+    finishedAt,
+    ok: report.ok,
+    counts: { ...report.counts },
+    errors: report.days.flatMap((d) => (d.status === 'failed' ? [`${d.dataset} ${d.day}: ${d.message}`] : [])),
+    ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}),
+  };
+  await store.save();
   return report;
 }

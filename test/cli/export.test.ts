@@ -4,6 +4,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
+import { collectMetrics } from '../../src/agent/metrics-collect.js';
+import { renderMetrics } from '../../src/agent/metrics-render.js';
 import { OpsPass } from '../../src/agent/ops-pass.js';
 import { offsetClock } from '../../src/clock.js';
 import { configSchema } from '../../src/config/schema.js';
@@ -45,9 +47,9 @@ const sha256 = (path: string): string => createHash('sha256').update(readFileSyn
 const exportCli = (args: string[], env: Record<string, string> = {}) =>
   runCli(
     ['export', '--from', FROM, '--to', TO, '--dir', lake(), '--root', tree.root, '--now', NOW, '--json', ...args],
-    {
-      env: { ...ENV, ...env },
-    },
+    // Threads from 0 bytes: these small days go through the worker threads as large ones do (the in-process
+    // scheduled test below keeps the default, and reads them on one thread).
+    { env: { ...ENV, TICKDB_EXPORT_DIR: lake(), TICKDB_EXPORT_THREADS_FROM_BYTES: '0', ...env } },
   );
 const auditLines = (): { event: string; day?: string; sha256?: string; path?: string }[] =>
   readFileSync(join(tree.root, 'db', 'audit.jsonl'), 'utf8')
@@ -57,6 +59,18 @@ const auditLines = (): { event: string; day?: string; sha256?: string; path?: st
 const metadataDays = (): Record<string, { parquet?: { path: string; sha256: string; rows: number } }> =>
   (JSON.parse(readFileSync(join(tree.root, 'db', 'rotation_metadata.json'), 'utf8')) as { days: Record<string, never> })
     .days;
+interface ExportJob {
+  ok: boolean;
+  counts: Record<string, number>;
+  errors: string[];
+  lastSuccessAt?: string;
+}
+const exportJob = (): ExportJob | undefined =>
+  (
+    JSON.parse(readFileSync(join(tree.root, 'db', 'rotation_metadata.json'), 'utf8')) as {
+      jobs: { export?: ExportJob };
+    }
+  ).jobs.export;
 
 /** One row as text: the timestamp and integers as decimal digits, doubles as JS prints them (shortest exact form). */
 const normalize = (fields: unknown[]): string =>
@@ -195,6 +209,10 @@ describe.skipIf(!needProgram('sqlite3'))('tickdb export', () => {
     ).toEqual([]);
     expect(auditLines().filter((l) => l.event === 'exported')).toHaveLength(0);
     expect(Object.values(metadataDays()).filter((d) => d.parquet !== undefined)).toHaveLength(0);
+    // The run's outcome is recorded like the other jobs': failed, each failed day named.
+    const job = exportJob();
+    expect(job).toMatchObject({ ok: false, counts: { failed: 30 } });
+    expect(job?.errors[0]).toMatch(/^ticks 2026-03-01: export of ticks 2026-03-01 does not match/);
   });
 
   it('reports a day purged before it was exported, and exports the rest', () => {
@@ -253,8 +271,16 @@ describe.skipIf(!needProgram('sqlite3'))('tickdb export', () => {
       Array.from({ length: 29 }, (_, i) => `ticks/2026-03-${String(i + 1).padStart(2, '0')}`),
     );
     expect(existsSync(partFile('2026-03-30'))).toBe(false);
+    expect(exportJob()).toMatchObject({ ok: true, counts: { exported: 29 }, lastSuccessAt: expect.any(String) });
+    const metrics = renderMetrics(await collectMetrics({ config, dirs, now: new Date(NOW), agent: { up: true } }));
+    expect(metrics).toContain('tickdb_export_last_run_ok 1');
+    expect(metrics).toContain('tickdb_export_last_run_exported 29');
+    expect(metrics).toContain('tickdb_export_last_run_failed 0');
+    expect(metrics).toMatch(/^tickdb_export_last_success_timestamp_seconds \d+$/m);
+    expect(metrics).toContain('tickdb_exported{dataset="ticks"} 29');
     const lines = auditLines().length;
     await ops.exportLake('test slot again');
     expect(auditLines()).toHaveLength(lines);
+    expect(exportJob()).toMatchObject({ ok: true, counts: {} });
   });
 });

@@ -46,6 +46,13 @@ const snapshot: MetricsSnapshot = {
   auditLines: 42,
   metadataOk: true,
   agent: { up: true, startedAt: new Date('2026-03-10T12:00:00Z') },
+  export: {
+    lastRun: { at: new Date('2026-03-10T03:00:07Z'), ok: false, failedDays: 2, exportedDays: 5 },
+    datasets: [
+      { dataset: 'ticks', exported: 40, purgedUnexported: 3 },
+      { dataset: 'fx-quotes', exported: 0, purgedUnexported: 0 },
+    ],
+  },
 };
 
 describe('renderMetrics', () => {
@@ -81,6 +88,14 @@ describe('renderMetrics', () => {
     expect(lines).toContain('tickdb_job_consecutive_failures{job="purge"} 0');
     expect(lines).toContain('tickdb_audit_lines 42');
     expect(lines).toContain('tickdb_metadata_ok 1');
+    expect(lines).toContain('tickdb_export_last_run_timestamp_seconds 1773111607');
+    expect(lines).toContain('tickdb_export_last_run_ok 0');
+    expect(lines).toContain('tickdb_export_last_run_failed 2');
+    expect(lines).toContain('tickdb_export_last_run_exported 5');
+    expect(text).not.toContain('tickdb_export_last_success_timestamp_seconds');
+    expect(lines).toContain('tickdb_exported{dataset="ticks"} 40');
+    expect(lines).toContain('tickdb_purged_unexported{dataset="ticks"} 3');
+    expect(lines).toContain('tickdb_exported{dataset="fx-quotes"} 0');
     expect(lines).toContain('tickdb_disk_free_bytes{tier="db",path="/srv/ticks \\"main\\"\\\\db"} 50000000000');
   });
 

@@ -20,6 +20,10 @@ export function fullSnapshot(): MetricsSnapshot {
       wal: [{ dataset: 'ticks', walBytes: 1, growingSeconds: 0, writerVersion: 3_053_002 }],
       backlog: [{ dataset: 'ticks', count: 0 }],
     },
+    export: {
+      lastRun: { at, ok: true, failedDays: 0, exportedDays: 1, successAt: at },
+      datasets: [{ dataset: 'ticks', exported: 1, purgedUnexported: 0 }],
+    },
   };
 }
 

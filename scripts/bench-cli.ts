@@ -14,15 +14,17 @@ const WRITER = join(REPO, 'dist', 'scripts', 'tick-writer.js');
 export interface CliRun {
   ms: number;
   maxRssMiB: number;
+  /** User + system CPU time of the whole process, every thread included (0 when it died before its exit hook). */
+  cpuMs: number;
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `tickdb ARGS` and measures its wall time and peak resident memory. */
+/** Runs `tickdb ARGS` and measures its wall time, CPU time and peak resident memory. */
 export function timeTickdb(args: string[], env: Record<string, string> = {}, workDir: string): CliRun {
   const rssFile = join(workDir, `rss-${process.pid}-${Date.now()}.txt`);
-  const preload = `data:text/javascript,import fs from "node:fs";process.on("exit",()=>fs.writeFileSync(${JSON.stringify(rssFile)},String(process.resourceUsage().maxRSS)))`;
+  const preload = `data:text/javascript,import fs from "node:fs";process.on("exit",()=>{const u=process.resourceUsage();fs.writeFileSync(${JSON.stringify(rssFile)},u.maxRSS+" "+(u.userCPUTime+u.systemCPUTime))})`;
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', preload, BIN, ...args], {
     encoding: 'utf8',
@@ -31,13 +33,16 @@ export function timeTickdb(args: string[], env: Record<string, string> = {}, wor
   });
   const ms = performance.now() - t0;
   let maxRssMiB = 0;
+  let cpuMs = 0;
   try {
-    maxRssMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;
+    const [rss = '0', cpu = '0'] = readFileSync(rssFile, 'utf8').split(' ');
+    maxRssMiB = Number(rss) / 1024;
+    cpuMs = Number(cpu) / 1000;
     rmSync(rssFile);
   } catch {
     // the process died before its exit hook
   }
-  return { ms, maxRssMiB, code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { ms, maxRssMiB, cpuMs, code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Runs a command, returns its wall time in ms; throws when it fails. */

@@ -22,8 +22,14 @@ function inventory(root: string, now: string): InventoryEntry[] {
   return parseJson<InventoryEntry[]>(r.stdout);
 }
 
-async function runAgentUntilCaughtUp(root: string, now: string, env: Record<string, string> = ENV): Promise<Daemon> {
-  const agent = new Daemon(['run', '--root', root, '--now', now], { env });
+/** Starts the agent, registered for cleanup at once (a wait that fails must not leave it running), until caught up. */
+async function runAgentUntilCaughtUp(
+  root: string,
+  now: string,
+  cleanups: (() => void | Promise<void>)[],
+): Promise<Daemon> {
+  const agent = new Daemon(['run', '--root', root, '--now', now], { env: ENV });
+  cleanups.push(() => agent.kill());
   await agent.waitForLog('catch-up finished', isCatchUpDone);
   return agent;
 }
@@ -53,8 +59,7 @@ describe('tickdb run: crash and outage recovery (real process)', () => {
     expect(stale.pid).toBe(crashed.pid);
     expect(filesUnder(root).some((f) => f.endsWith('.tmp'))).toBe(true);
 
-    const agent = await runAgentUntilCaughtUp(root, T);
-    cleanups.push(() => agent.kill());
+    const agent = await runAgentUntilCaughtUp(root, T, cleanups);
     expect(JSON.parse(readFileSync(join(root, 'db', 'tickdb.lock'), 'utf8'))).toMatchObject({
       pid: agent.pid,
       command: 'run',
@@ -80,16 +85,14 @@ describe('tickdb run: crash and outage recovery (real process)', () => {
       runCli(['simulate', '--days', '25', '--rows', '200', '--root', root, '--now', T, '--log-level', 'warn']).code,
     ).toBe(0);
 
-    const first = await runAgentUntilCaughtUp(root, T);
-    cleanups.push(() => first.kill());
+    const first = await runAgentUntilCaughtUp(root, T, cleanups);
     first.signal('SIGTERM');
     expect(await first.waitForExit(30_000)).toEqual({ code: 0, signal: null });
     // Before the outage: nothing old enough for the archive yet (oldest day is 25 days old).
     expect(inventory(root, T).filter((e) => e.tier === 'archive')).toEqual([]);
 
     const later = '2026-03-20T13:00:00Z';
-    const second = await runAgentUntilCaughtUp(root, later);
-    cleanups.push(() => second.kill());
+    const second = await runAgentUntilCaughtUp(root, later, cleanups);
     expect(second.lines.find(isCatchUpDone)).toMatchObject({ ok: true, today: '2026-03-20' });
     second.signal('SIGTERM');
     expect(await second.waitForExit(30_000)).toEqual({ code: 0, signal: null });

@@ -13,9 +13,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { best, ratio, REPO, timeCommand, timeTickdb } from './bench-cli.js';
+import { freePort } from './free-port.js';
+import { writeIncompressibleDb, zstdLegacy } from './legacy-day.js';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'bench-archive';
@@ -34,20 +35,6 @@ export type BenchS3Outcome = { skipped: string } | BenchS3Result;
 
 function missing(): string[] {
   return NEEDED.filter((p) => spawnSync('sh', ['-c', `command -v ${p}`]).status !== 0);
-}
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const a = s.address();
-        s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-      });
-    });
-    if (port > 0 && (port < 6800 || port > 7300)) return port; // 6800-7300: the OSD's own ports
-  }
 }
 
 function rgw(...args: string[]): string {
@@ -70,14 +57,8 @@ function legacyDay(root: string, day: string, mib: number): void {
   const dir = join(root, 'db', day.slice(0, 4), day.slice(5, 7));
   mkdirSync(dir, { recursive: true });
   const db = join(dir, `ticks_${day}.db`);
-  const sql = [
-    'CREATE TABLE ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL, ask REAL, bid_size INTEGER, ask_size INTEGER, last REAL, volume INTEGER);',
-    "INSERT INTO ticks VALUES (1, 'AAPL', 1.0, 1.1, 1, 1, 1.05, 10);",
-    'CREATE TABLE pad (b BLOB);',
-    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${mib}) INSERT INTO pad SELECT randomblob(1048576) FROM n;`,
-  ];
-  run('sqlite3', [db], sql.join('\n'));
-  run('zstd', ['-1', '-q', '--rm', db, '-o', `${db}.zst`]);
+  writeIncompressibleDb(db, mib);
+  zstdLegacy(db);
 }
 
 export async function benchS3(

@@ -1,12 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { freePort } from '../../scripts/free-port.js';
 import { REPO } from './cli.js';
+import { type ExternalProgram, needProgram } from './external-programs.js';
 
 const SCRIPT = join(REPO, 'scripts', 'ceph-rgw.sh');
+
+/** The programs a throwaway RGW needs (and `extra`): false where one is missing (under CI=true, the file fails). */
+export function needCeph(...extra: ExternalProgram[]): boolean {
+  return needProgram('radosgw', 'ceph-mon', 'ceph-osd', 'radosgw-admin', 'ceph', 'monmaptool', ...extra);
+}
 
 /** A throwaway Ceph cluster with radosgw on loopback (scripts/ceph-rgw.sh), for one test file. */
 export interface Rgw {
@@ -20,20 +26,6 @@ export interface Rgw {
   stopGateway(): void;
   startGateway(): void;
   stop(): void;
-}
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const a = s.address();
-        s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0));
-      });
-    });
-    if (port > 0 && (port < 6800 || port > 7300)) return port; // 6800-7300: the OSD's own ports
-  }
 }
 
 function script(args: string[], env: Record<string, string> = {}): string {

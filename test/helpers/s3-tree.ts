@@ -1,37 +1,18 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
+import { writeIncompressibleDb, zstdLegacy } from '../../scripts/legacy-day.js';
+import type { DayRecord } from '../../src/store/metadata-types.js';
 import type { Rgw } from './rgw.js';
-
-/** A day's `remote` record (DESIGN 12). */
-export interface RemoteRecord {
-  bucket: string;
-  key: string;
-  versionId: string;
-  etag: string;
-  bytes: number;
-  sha256: string;
-  lockMode?: string;
-  retainUntil?: string;
-}
-
-export interface DayRec {
-  state: string;
-  rows?: number;
-  zstSha256?: string;
-  zstBytes?: number;
-  remote?: RemoteRecord;
-  pendingUpload?: unknown;
-}
 
 /** The day `n` days before today (UTC), `YYYY-MM-DD`. */
 export const dayOffset = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
-export const metadataDays = (root: string): Record<string, DayRec> =>
-  (JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as { days: Record<string, DayRec> })
+/** The metadata's days, as written (DESIGN 4). */
+export const metadataDays = (root: string): Record<string, DayRecord> =>
+  (JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as { days: Record<string, DayRecord> })
     .days;
 
 /** `TIER/YYYY/MM/ticks_DAY.db.zst` under the root. */
@@ -85,16 +66,7 @@ export async function legacyZstDay(root: string, day: string, mib: number): Prom
   const dir = join(root, 'db', day.slice(0, 4), day.slice(5, 7));
   mkdirSync(dir, { recursive: true });
   const db = join(dir, `ticks_${day}.db`);
-  const sql = [
-    'CREATE TABLE ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL, ask REAL, bid_size INTEGER, ask_size INTEGER, last REAL, volume INTEGER);',
-    "INSERT INTO ticks VALUES (1, 'AAPL', 1.0, 1.1, 1, 1, 1.05, 10);",
-    'CREATE TABLE pad (b BLOB);',
-    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${mib}) INSERT INTO pad SELECT randomblob(1048576) FROM n;`,
-  ].join('\n');
-  const s = spawnSync('sqlite3', [db], { input: sql, encoding: 'utf8' });
-  if (s.status !== 0) throw new Error(s.stderr);
+  writeIncompressibleDb(db, mib);
   const dbSha256 = await fileSha256(db);
-  const z = spawnSync('zstd', ['-1', '-q', '--rm', db, '-o', `${db}.zst`], { encoding: 'utf8' });
-  if (z.status !== 0) throw new Error(z.stderr);
-  return { zst: `${db}.zst`, dbSha256 };
+  return { zst: zstdLegacy(db), dbSha256 };
 }

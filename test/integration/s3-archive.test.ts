@@ -1,10 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DeleteObjectCommand,
-  GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
@@ -13,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, spawnCli, tempDir } from '../helpers/cli.js';
 import { needProgram } from '../helpers/external-programs.js';
 import { startRgw, type Rgw } from '../helpers/rgw.js';
+import { dayOffset, legacyZstDay, objectSha } from '../helpers/s3-tree.js';
 
 interface Remote {
   bucket: string;
@@ -47,7 +46,6 @@ const HAVE_CEPH = needProgram(
   'zstd',
 );
 
-const dayOffset = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 const metadata = (root: string): Record<string, Rec> =>
   (JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as { days: Record<string, Rec> }).days;
 const auditEvents = (root: string): Array<Record<string, unknown>> =>
@@ -55,40 +53,6 @@ const auditEvents = (root: string): Array<Record<string, unknown>> =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
-
-async function objectSha(
-  rgw: Rgw,
-  bucket: string,
-  key: string,
-  versionId: string,
-): Promise<{ sha256: string; bytes: number }> {
-  const r = await rgw.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-  const h = createHash('sha256');
-  let bytes = 0;
-  for await (const c of r.Body as AsyncIterable<Buffer>) {
-    h.update(c);
-    bytes += c.length;
-  }
-  return { sha256: h.digest('hex'), bytes };
-}
-
-/** A legacy day of `mib` MiB that does not compress (random blobs), as the older scripts' `zstd` left it in db/. */
-function legacyZstDay(root: string, day: string, mib: number): string {
-  const dir = join(root, 'db', day.slice(0, 4), day.slice(5, 7));
-  spawnSync('mkdir', ['-p', dir]);
-  const db = join(dir, `ticks_${day}.db`);
-  const sql = [
-    'CREATE TABLE ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL, ask REAL, bid_size INTEGER, ask_size INTEGER, last REAL, volume INTEGER);',
-    "INSERT INTO ticks VALUES (1, 'AAPL', 1.0, 1.1, 1, 1, 1.05, 10);",
-    'CREATE TABLE pad (b BLOB);',
-    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${mib}) INSERT INTO pad SELECT randomblob(1048576) FROM n;`,
-  ].join('\n');
-  const s = spawnSync('sqlite3', [db], { input: sql, encoding: 'utf8' });
-  if (s.status !== 0) throw new Error(s.stderr);
-  const z = spawnSync('zstd', ['-1', '-q', '--rm', db, '-o', `${db}.zst`], { encoding: 'utf8' });
-  if (z.status !== 0) throw new Error(z.stderr);
-  return `${db}.zst`;
-}
 
 describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
   let rgw: Rgw;
@@ -324,7 +288,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
   it('kill -9 during a multipart upload: the next run aborts the leftover upload and archives the day', async () => {
     const { root, cli, config } = setup({}, { queueSize: 1 });
     const day = dayOffset(5);
-    legacyZstDay(root, day, 40);
+    await legacyZstDay(root, day, 40);
     const now = new Date().toISOString();
     const child = spawnCli(['run', '--once', '--config', config, '--now', now, '--log-level', 'warn'], {
       env: rgw.env,

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCliAsync, tempDir } from '../helpers/cli.js';
-import { needProgram } from '../helpers/external-programs.js';
-import { startRgw, type Rgw } from '../helpers/rgw.js';
+import { needCeph, startRgw, type Rgw } from '../helpers/rgw.js';
 import { FaultProxy } from '../helpers/s3-fault-proxy.js';
 import { dayOffset, fileSha256, legacyZstDay, metadataDays, objectSha, zstPath } from '../helpers/s3-tree.js';
 
@@ -14,16 +13,7 @@ import { dayOffset, fileSha256, legacyZstDay, metadataDays, objectSha, zstPath }
  * succeeds; persistent ones leave the day in its local tier (backlog: warned, counted, uploaded later), never lost.
  */
 const BUCKET = 'ticks-archive';
-const HAVE_CEPH = needProgram(
-  'radosgw',
-  'ceph-mon',
-  'ceph-osd',
-  'radosgw-admin',
-  'ceph',
-  'monmaptool',
-  'sqlite3',
-  'zstd',
-);
+const HAVE_CEPH = needCeph('sqlite3', 'zstd');
 
 type RunDoc = {
   results: Array<{ step: { kind: string; day: string }; outcome: { status: string; message?: string } }>;

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { HeadObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, runCliAsync, tempDir } from '../helpers/cli.js';
-import { needProgram } from '../helpers/external-programs.js';
-import { startRgw, type Rgw } from '../helpers/rgw.js';
+import { needCeph, startRgw, type Rgw } from '../helpers/rgw.js';
 import {
   dayOffset,
   fileSha256,
@@ -21,16 +20,7 @@ import {
  * their purge date, hashes and retention recorded) and every row reads back through `tickdb decompress`.
  */
 const BUCKET = 'ticks-archive';
-const HAVE_CEPH = needProgram(
-  'radosgw',
-  'ceph-mon',
-  'ceph-osd',
-  'radosgw-admin',
-  'ceph',
-  'monmaptool',
-  'sqlite3',
-  'zstd',
-);
+const HAVE_CEPH = needCeph('sqlite3', 'zstd');
 const DAYS = 60;
 const PURGE_AFTER = 90;
 

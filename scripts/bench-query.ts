@@ -4,10 +4,10 @@
  * 1. One symbol over a window of each of 30 days of ~50 MB (10 sealed `.db`, 20 `.db.zst`: 10 in db/, 10 in the
  *    archive), first run (empty query cache) and cached run, against a shell loop of `zstd -d` + `sqlite3` per day
  *    measured in the same run (targets on 2 cores: first run <= 0.6x the loop, cached run <= 0.1x). Best of --reps.
- * 2. One writer inserting 500 ticks/s into today for the whole measurement, in rounds of 2.5 s alone then 2.5 s
- *    while `tickdb query` scans today again and again; its inserts are counted per phase, so the control (alone)
- *    and the scans share one run, one writer, one database, and the host's own disk stalls fall on both alike:
- *    no failed insert, p99 < 50 ms, max no worse than alone.
+ * 2. One writer inserting 500 ticks/s into today for the whole measurement, in rounds of whole scans of today by
+ *    `tickdb query` (at least 2.5 s), then the writer alone for exactly as long; its inserts are counted per phase,
+ *    so the control (alone) and the scans share one run, one writer, one database, equal time, and the host's own
+ *    disk stalls fall on both alike: no failed insert, p99 < 50 ms, max no worse than alone.
  */
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -221,13 +221,12 @@ export async function benchQuery(
   ];
   settleDisk();
   log(
-    `query: one writer inserting ${WRITER_RATE} ticks/s into today, ${ROUNDS} rounds of ${PHASE_MS / 1000} s alone then ${PHASE_MS / 1000} s beside scans of today ...`,
+    `query: one writer inserting ${WRITER_RATE} ticks/s into today, ${ROUNDS} rounds of scans of today (at least ${PHASE_MS / 1000} s), each followed by the writer alone as long ...`,
   );
   const writer = await startWriter(today, WRITER_RATE);
   let scans = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    await writer.phase('alone');
-    await new Promise((r) => setTimeout(r, PHASE_MS));
+    // Scans (whole ones, for at least PHASE_MS), then the writer alone for exactly as long.
     await writer.phase('scans');
     const t0 = performance.now();
     do {
@@ -235,6 +234,9 @@ export async function benchQuery(
       if (r.code !== 0) throw new Error(`scan of today failed: ${r.stderr}`);
       scans++;
     } while (performance.now() - t0 < PHASE_MS);
+    const scanned = performance.now() - t0;
+    await writer.phase('alone');
+    await new Promise((r) => setTimeout(r, scanned));
   }
   const stats = await writer.stop();
   const during = stats.phases?.scans;

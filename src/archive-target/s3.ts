@@ -258,11 +258,25 @@ export class S3Target implements ArchiveTarget {
     return n;
   }
 
-  async putSmall(key: string, body: Uint8Array): Promise<RemoteObject> {
+  async putSmall(key: string, body: Uint8Array, lock?: { mode: LockMode; retainUntil: Date }): Promise<RemoteObject> {
     const r = await this.call('write anchor', key, () =>
-      this.client.send(new this.sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body })),
+      this.client.send(
+        new this.sdk.PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/x-ndjson',
+          ...(lock !== undefined ? { ObjectLockMode: lock.mode, ObjectLockRetainUntilDate: lock.retainUntil } : {}),
+        }),
+      ),
     );
-    return { key, versionId: r.VersionId ?? 'null', etag: (r.ETag ?? '').replaceAll('"', ''), bytes: body.length };
+    return {
+      key,
+      versionId: r.VersionId ?? 'null',
+      etag: (r.ETag ?? '').replaceAll('"', ''),
+      bytes: body.length,
+      ...(lock !== undefined ? { lockMode: lock.mode, retainUntil: lock.retainUntil.toISOString() } : {}),
+    };
   }
 
   close(): void {

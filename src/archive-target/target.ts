@@ -76,7 +76,7 @@ export interface ArchiveTarget {
   deleteVersion(key: string, versionId: string): Promise<void>;
   /** Aborts the multipart uploads of `key` left by a killed run; returns how many there were. */
   abortIncomplete(key: string): Promise<number>;
-  /** Writes a small object (no lock), e.g. the audit anchor. */
-  putSmall(key: string, body: Uint8Array): Promise<RemoteObject>;
+  /** Writes a small object in one PUT (Content-MD5), e.g. a day of the audit trail; with `lock`, under Object Lock. */
+  putSmall(key: string, body: Uint8Array, lock?: { mode: LockMode; retainUntil: Date }): Promise<RemoteObject>;
   close(): void;
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { checkAuditTrail, type AuditReport } from '../inspect/audit-findings.js';
+import type { RemoteAuditReport } from '../inspect/audit-remote.js';
 import { readMetadata } from '../store/metadata.js';
 import { action, addCommonOptions, printJson, type CliRuntime } from './context.js';
 import { formatTable } from './format.js';
@@ -22,6 +23,27 @@ function formatAudit(r: AuditReport, notes: string[]): string {
   return `${lines.join('\n')}\n`;
 }
 
+function formatRemote(r: RemoteAuditReport): string {
+  const lines: string[] = [];
+  const shown = r.findings.slice(0, 20);
+  if (shown.length > 0)
+    lines.push(
+      formatTable(
+        ['line', 'seq', 'what', 'detail'],
+        shown.map((f) => [f.line === 0 ? '-' : String(f.line), String(f.seq), f.kind, f.message]),
+      ),
+    );
+  if (r.findings.length > shown.length) lines.push(`... and ${r.findings.length - shown.length} more`);
+  const span =
+    r.firstDay === null ? 'no day anchored yet' : `days ${r.firstDay}..${r.lastDay}, up to seq ${r.anchoredSeq}`;
+  lines.push(
+    r.ok
+      ? `OK: ${r.location}: ${r.anchors} anchored object version(s) (${span}) match the local trail; ${r.notYetAnchored} later line(s) not anchored yet`
+      : `FAILED: ${r.location}: ${r.findings.length} anchored line(s) disagree with the local trail; the first: ${r.firstDifference?.message ?? ''}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
 export function auditCommand(runtime: CliRuntime): Command {
   const cmd = new Command('audit').description('the hash-chained audit trail (db/audit.jsonl)');
   const verify = new Command('verify')
@@ -30,6 +52,10 @@ export function auditCommand(runtime: CliRuntime): Command {
     .description(
       'check the audit chain: exit 0 intact, 1 listing each problem (line, and whether edited, removed, reordered or truncated)',
     );
+  verify.option(
+    '--remote',
+    'also compare the trail with the days anchored in the S3 archive (_audit/YYYY-MM-DD.jsonl); names the first line that differs',
+  );
   addCommonOptions(verify);
   verify.action(
     action(runtime, 'audit verify', async (ctx) => {
@@ -45,9 +71,13 @@ export function auditCommand(runtime: CliRuntime): Command {
           `${report.beyondCheckpoint} line(s) after the metadata checkpoint: a crash between the audit append and the metadata write; not a failure (the next run records them)`,
         );
       }
-      if (ctx.json) printJson(ctx, { ...report, notes });
-      else ctx.out(formatAudit(report, notes));
-      return report.ok ? 0 : 1;
+      const remote =
+        verify.opts<{ remote?: boolean }>().remote === true
+          ? await (await import('../inspect/audit-remote.js')).verifyAuditRemote(ctx.config, ctx.dirs)
+          : undefined;
+      if (ctx.json) printJson(ctx, { ...report, notes, ...(remote !== undefined ? { remote } : {}) });
+      else ctx.out(formatAudit(report, notes) + (remote !== undefined ? formatRemote(remote) : ''));
+      return report.ok && remote?.ok !== false ? 0 : 1;
     }),
   );
   cmd.addCommand(verify);

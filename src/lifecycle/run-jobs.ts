@@ -18,6 +18,7 @@ import type { ExecContext } from './exec-context.js';
 import { executePlan, type StepResult } from './execute.js';
 import { plan } from './plan.js';
 import { planObjectLock, type ObjectLockPlan } from './plan-object-lock.js';
+import { anchorAudit } from './anchor-audit.js';
 import { testRetentionOverride } from '../archive-target/retention.js';
 import { stepKey, type LifecycleJob, type Plan, type PlanNote, type Step } from './step-types.js';
 
@@ -227,6 +228,12 @@ async function runJobsWith(
   for (const n of p.notes) ctx.logger[n.blocking ? 'error' : 'info']({ job: n.job, day: n.day }, n.message);
   results.push(...(await executePlan(p.steps, exec, options.dryRun)));
   if (!options.dryRun && lock !== undefined) await recordObjectLock(lock, results, store, ctx);
+  // The audit trail's finished days go to the bucket too (DESIGN 12), after the pass's own lines.
+  const remoteJob: LifecycleJob = options.jobs.includes('archive') ? 'archive' : 'purge';
+  const anchored =
+    remote !== undefined && options.signal?.aborted !== true
+      ? await anchorAudit(store, remote, ctx.config, ctx.logger, now)
+      : undefined;
 
   const jobs: Partial<Record<LifecycleJob, JobOutcome>> = {};
   const finishedAt = ctx.clock.now().toISOString();
@@ -240,6 +247,7 @@ async function runJobsWith(
     const errors = [
       ...mine.filter((r) => FAILING.has(r.outcome.status)).map((r) => r.outcome.message),
       ...p.notes.filter((n) => n.job === job && n.blocking === true).map((n) => n.message),
+      ...(job === remoteJob && anchored?.error !== undefined ? [anchored.error] : []),
     ];
     const previous = metadata.jobs[job];
     const ok = errors.length === 0;

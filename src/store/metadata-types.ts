@@ -124,6 +124,19 @@ export interface ObjectLockApplied {
   appliedAt: string;
 }
 
+/** The last day of the audit trail written to the bucket (DESIGN 12): `PREFIX` + `_audit/YYYY-MM-DD.jsonl`. */
+export interface AuditAnchorRecord {
+  day: string;
+  /** The chain's head after that day: the seq and hash of its last line. */
+  seq: number;
+  hash: string;
+  key: string;
+  versionId: string;
+  at: string;
+  /** Every day before this one (inclusive) is anchored or had no line: the next pass reads nothing until a new day. */
+  checkedThrough: string;
+}
+
 export interface Metadata {
   schemaVersion: typeof METADATA_SCHEMA_VERSION;
   tool: 'tickdb';
@@ -135,6 +148,8 @@ export interface Metadata {
   remoteTotals?: RemoteTotals;
   /** Absent until the first lifecycle run with an S3 target under Object Lock. */
   objectLockApplied?: ObjectLockApplied;
+  /** Absent until the audit trail's first day is written to an S3 archive. */
+  auditAnchor?: AuditAnchorRecord;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);

@@ -1,10 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteObjectCommand, GetObjectLegalHoldCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  GetObjectLegalHoldCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempDir } from '../helpers/cli.js';
 import { needProgram } from '../helpers/external-programs.js';
 import { startRgw, type Rgw } from '../helpers/rgw.js';
+import { hashLine, type AuditLine } from '../../src/store/audit.js';
 
 // The Object Lock of objects already in the bucket follows the config (DESIGN 12): retention extended, legal
 // holds set and lifted, GOVERNANCE never bypassed. One RGW for the file (each start costs 20-40 s here).
@@ -232,5 +239,98 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
       }),
     );
     await expect(head(remote)).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+  });
+
+  const auditVersions = async (prefix: string) =>
+    (await rgw.client.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: `${prefix}_audit/` }))).Versions ??
+    [];
+  const objectText = async (key: string, versionId: string): Promise<string> => {
+    const r = await rgw.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, VersionId: versionId }));
+    return (await r.Body?.transformToString()) ?? '';
+  };
+
+  it('each finished day of the audit trail goes to the bucket under the lock; a rewrite on the host is found by --remote', async () => {
+    const { root, cli } = setup();
+    const t0 = new Date();
+    const day0 = t0.toISOString().slice(0, 10);
+    const t1 = new Date(t0.getTime() + DAY_MS).toISOString();
+    expect(cli(['simulate', '--days', '5', '--rows', '500', '--now', t0.toISOString()]).code).toBe(0);
+    expect(cli(['run', '--once', '--now', t0.toISOString()]).code).toBe(0);
+    // Today's lines wait for the day to end.
+    expect(await auditVersions(`run${n}/`)).toEqual([]);
+    const r1 = cli(['run', '--once', '--now', t1]);
+    expect(r1.code, r1.stderr).toBe(0);
+    const versions = await auditVersions(`run${n}/`);
+    expect(versions.map((v) => v.Key)).toEqual([`run${n}/_audit/${day0}.jsonl`]);
+    const v = versions[0] as { Key: string; VersionId: string };
+    const h = await rgw.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: v.Key, VersionId: v.VersionId }));
+    expect(h.ObjectLockMode).toBe('COMPLIANCE');
+    expect(h.ObjectLockRetainUntilDate?.toISOString()).toBe(purgeDate(day0, 10));
+    // The object holds the day's lines exactly as in db/audit.jsonl, then the chain's head after them.
+    const local = readFileSync(join(root, 'db', 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    const ofDay0 = local.filter((l) => (JSON.parse(l) as AuditLine).at.startsWith(day0));
+    const body = (await objectText(v.Key, v.VersionId)).trim().split('\n');
+    expect(body.slice(0, -1)).toEqual(ofDay0);
+    const last = JSON.parse(ofDay0[ofDay0.length - 1] ?? '{}') as AuditLine;
+    expect(JSON.parse(body[body.length - 1] ?? '{}')).toMatchObject({ day: day0, seq: last.seq, head: last.hash });
+    expect(metadata(root)).toMatchObject({ auditAnchor: { day: day0, seq: last.seq, hash: last.hash } });
+    // Idempotent: another pass the same day writes no second version.
+    expect(cli(['run', '--once', '--now', t1]).code).toBe(0);
+    expect(await auditVersions(`run${n}/`)).toHaveLength(1);
+    const ok = cli(['audit', 'verify', '--remote']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/OK: s3:\/\/locked\/run\d+\/_audit\/: 1 anchored object version/);
+
+    // Root on the host rewrites line 3 and recomputes every hash after it, and the metadata's checkpoint.
+    const lines = local.map((l) => JSON.parse(l) as AuditLine);
+    let prev = lines[1]?.hash ?? '';
+    for (const line of lines.slice(2)) {
+      if (line.seq === 3) line.reason = 'nothing to see here';
+      line.prev = prev;
+      const { hash: _, ...rest } = line;
+      line.hash = hashLine(rest);
+      prev = line.hash;
+    }
+    writeFileSync(join(root, 'db', 'audit.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const metaPath = join(root, 'db', 'rotation_metadata.json');
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { audit: { lastHash: string; count: number } };
+    meta.audit = { lastHash: prev, count: lines.length };
+    writeFileSync(metaPath, JSON.stringify(meta));
+    const localOnly = cli(['audit', 'verify']);
+    expect(localOnly.code, localOnly.stdout).toBe(0); // the chain on the host is consistent again
+    const remote = cli(['audit', 'verify', '--remote', '--json']);
+    expect(remote.code).toBe(1);
+    const doc = parseJson<{ remote: { ok: boolean; firstDifference: { line: number; seq: number; kind: string } } }>(
+      remote.stdout,
+    );
+    expect(doc.remote.ok).toBe(false);
+    expect(doc.remote.firstDifference).toMatchObject({ line: 3, seq: 3, kind: 'differs' });
+    const text = cli(['audit', 'verify', '--remote']);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/the first: line 3 \(seq 3\) differs from the copy anchored in s3:\/\/locked\//);
+  });
+
+  it('the bucket out of reach: the audit days wait (a backlog, exit 0) and go once it is back', async () => {
+    const { root, cli } = setup();
+    const t0 = new Date();
+    const day0 = t0.toISOString().slice(0, 10);
+    const t1 = new Date(t0.getTime() + DAY_MS).toISOString();
+    expect(cli(['simulate', '--days', '3', '--rows', '300', '--now', t0.toISOString()]).code).toBe(0);
+    expect(cli(['run', '--once', '--now', t0.toISOString()]).code).toBe(0);
+    rgw.stopGateway();
+    try {
+      const r = cli(['run', '--once', '--now', t1]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`audit trail: 1 day(s) wait for the bucket (oldest ${day0})`);
+      expect(metadata(root)).not.toHaveProperty('auditAnchor');
+    } finally {
+      rgw.startGateway();
+    }
+    const back = cli(['run', '--once', '--now', t1]);
+    expect(back.code, back.stderr).toBe(0);
+    expect((await auditVersions(`run${n}/`)).map((v) => v.Key)).toEqual([`run${n}/_audit/${day0}.jsonl`]);
+    expect(metadata(root)).toMatchObject({ auditAnchor: { day: day0 } });
   });
 });

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import { retainUntilFor, testRetentionOverride } from '../archive-target/retention.js';
+import type { ArchiveTarget, RemoteObject } from '../archive-target/target.js';
+import { effectiveThresholds, type Config } from '../config/schema.js';
+import { TickdbError, errnoOf, ioError } from '../errors.js';
+import { addDays, dayOf } from '../layout/day.js';
+import { auditPath } from '../layout/tiers.js';
+import type { Logger } from '../log.js';
+import { anchorGroups } from '../store/audit-anchor.js';
+import type { DayStore } from './day-store.js';
+import type { RemoteArchive } from './exec-context.js';
+
+export interface AnchorOutcome {
+  /** Days written to the bucket (or found there already) this pass. */
+  anchored: string[];
+  /** The oldest day still waiting for the bucket (unreachable), if any. */
+  waiting?: string;
+  /** A failure that makes the pass's job fail (a denied permission, a damaged trail). */
+  error?: string;
+}
+
+/** `PREFIX` + `_audit/YYYY-MM-DD.jsonl`. */
+export function anchorKey(target: ArchiveTarget, day: string): string {
+  return `${target.prefix}_audit/${day}.jsonl`;
+}
+
+/** Retained as long as the longest-kept data (max of purgeAfterDays and minimumRetentionDays over the datasets). */
+function anchorLock(
+  config: Config,
+  remote: RemoteArchive,
+  day: string,
+): { mode: 'COMPLIANCE' | 'GOVERNANCE'; retainUntil: Date } | undefined {
+  const mode = remote.config.objectLock?.mode;
+  if (mode === undefined) return undefined;
+  const days = Math.max(
+    config.minimumRetentionDays,
+    ...config.datasets.map((d) => effectiveThresholds(config, d).purgeAfterDays),
+  );
+  const retainUntil = testRetentionOverride() ?? retainUntilFor(day, days, 0);
+  return retainUntil.getTime() > Date.now() ? { mode, retainUntil } : undefined;
+}
+
+/** The latest version of the key when it holds exactly `body` (a pass killed after its PUT), else undefined. */
+async function alreadyThere(target: ArchiveTarget, key: string, body: string): Promise<RemoteObject | undefined> {
+  const latest = (await target.list(key)).find((v) => v.key === key && v.isLatest);
+  if (latest === undefined) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const c of await target.read(key, latest.versionId)) chunks.push(c as Buffer);
+  if (Buffer.concat(chunks).toString('utf8') !== body) return undefined;
+  return { key, versionId: latest.versionId, etag: '', bytes: Buffer.byteLength(body) };
+}
+
+/**
+ * Writes each finished UTC day of the audit trail to the bucket, under the archive's Object Lock (DESIGN 12):
+ * the day's lines as they are in `db/audit.jsonl`, then the chain's head after them. Runs at the end of each pass
+ * that opened the bucket; reads the trail only when a day ended since the last check. Idempotent (a version that
+ * already holds the same bytes is adopted). An unreachable server leaves the days waiting (a backlog, logged),
+ * caught up by a later pass; a denied permission or a trail that does not chain fails the pass's job.
+ */
+export async function anchorAudit(
+  store: DayStore,
+  remote: RemoteArchive,
+  config: Config,
+  logger: Logger,
+  now: Date,
+): Promise<AnchorOutcome> {
+  const today = dayOf(now);
+  const yesterday = addDays(today, -1);
+  const last = store.metadata.auditAnchor;
+  if (last !== undefined && last.checkedThrough >= yesterday) return { anchored: [] };
+  const path = auditPath(store.dirs);
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (errnoOf(err) !== 'ENOENT') throw ioError('read audit', path, err);
+  }
+  const { groups, problem } = anchorGroups(text, last, today);
+  const anchored: string[] = [];
+  if (remote.refused !== undefined) return { anchored, error: remote.refused.message };
+  for (const g of groups) {
+    if (remote.offline !== undefined) break;
+    const key = anchorKey(remote.target, g.day);
+    let stored: RemoteObject;
+    try {
+      stored =
+        (await alreadyThere(remote.target, key, g.body)) ??
+        (await remote.target.putSmall(key, Buffer.from(g.body), anchorLock(config, remote, g.day)));
+    } catch (err) {
+      if (err instanceof TickdbError && err.code === 'OFFLINE') {
+        remote.offline = err;
+        break;
+      }
+      return { anchored, error: err instanceof Error ? err.message : String(err) };
+    }
+    store.metadata.auditAnchor = {
+      day: g.day,
+      seq: g.lastSeq,
+      hash: g.head,
+      key,
+      versionId: stored.versionId,
+      at: now.toISOString(),
+      checkedThrough: store.metadata.auditAnchor?.checkedThrough ?? g.day,
+    };
+    await store.save();
+    anchored.push(g.day);
+    logger.info(
+      { job: 'archive', day: g.day },
+      `audit trail of ${g.day} (seq ${g.firstSeq}-${g.lastSeq}) anchored in s3://${remote.target.bucket}/${key}`,
+    );
+  }
+  const waiting = groups[anchored.length];
+  if (waiting !== undefined && remote.offline !== undefined) {
+    logger.warn(
+      { job: 'archive', day: waiting.day },
+      `audit trail: ${groups.length - anchored.length} day(s) wait for the bucket (oldest ${waiting.day}): ${remote.offline.message}`,
+    );
+    return { anchored, waiting: waiting.day };
+  }
+  if (problem !== undefined) {
+    logger.error({ job: 'archive', path }, `audit trail not anchored further: ${problem}; run tickdb audit verify`);
+    return { anchored, error: `audit trail not anchored further: ${problem}` };
+  }
+  const a = store.metadata.auditAnchor;
+  if (a !== undefined) {
+    a.checkedThrough = yesterday;
+    await store.save();
+  }
+  return { anchored };
+}

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { openS3Target } from '../archive-target/open-target.js';
 import type { ArchiveTarget } from '../archive-target/target.js';
 import type { Config } from '../config/schema.js';
-import { TickdbError, errnoOf, ioError } from '../errors.js';
-import { auditPath, type TierDirs } from '../layout/tiers.js';
+import { TickdbError } from '../errors.js';
+import type { TierDirs } from '../layout/tiers.js';
+import { readAuditText } from '../store/audit.js';
 import { parseAnchor, trailLines } from '../store/audit-anchor.js';
 
 /** One way the local trail and the copies anchored in the bucket disagree. */
@@ -44,13 +44,7 @@ async function readText(target: ArchiveTarget, key: string, versionId: string): 
  * and the metadata's checkpoint moved) differs from the anchored copies from the first rewritten line on.
  */
 export async function checkRemoteAudit(dirs: TierDirs, target: ArchiveTarget): Promise<RemoteAuditReport> {
-  const path = auditPath(dirs);
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (errnoOf(err) !== 'ENOENT') throw ioError('read audit', path, err);
-  }
+  const text = await readAuditText(dirs);
   const local = new Map<number, { n: number; raw: string }>();
   for (const l of trailLines(text)) if (!local.has(l.line.seq)) local.set(l.line.seq, { n: l.n, raw: l.raw });
   const prefix = `${target.prefix}_audit/`;

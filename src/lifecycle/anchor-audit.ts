@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { retainUntilFor, testRetentionOverride } from '../archive-target/retention.js';
 import type { ArchiveTarget, RemoteObject } from '../archive-target/target.js';
 import { effectiveThresholds, type Config } from '../config/schema.js';
-import { TickdbError, errnoOf, ioError } from '../errors.js';
+import { TickdbError } from '../errors.js';
 import { addDays, dayOf } from '../layout/day.js';
 import { auditPath } from '../layout/tiers.js';
 import type { Logger } from '../log.js';
+import { readAuditText } from '../store/audit.js';
 import { anchorGroups } from '../store/audit-anchor.js';
 import type { DayStore } from './day-store.js';
 import type { RemoteArchive } from './exec-context.js';
@@ -69,12 +69,7 @@ export async function anchorAudit(
   const last = store.metadata.auditAnchor;
   if (last !== undefined && last.checkedThrough >= yesterday) return { anchored: [] };
   const path = auditPath(store.dirs);
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (errnoOf(err) !== 'ENOENT') throw ioError('read audit', path, err);
-  }
+  const text = await readAuditText(store.dirs);
   const { groups, problem } = anchorGroups(text, last, today);
   const anchored: string[] = [];
   if (remote.refused !== undefined) return { anchored, error: remote.refused.message };

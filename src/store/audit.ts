@@ -81,15 +81,21 @@ export interface AuditVerification {
   beyondCheckpoint: number;
 }
 
+/** The trail's text; empty when there is no trail yet. */
+export async function readAuditText(dirs: TierDirs): Promise<string> {
+  const path = auditPath(dirs);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return '';
+    throw ioError('read audit', path, err);
+  }
+}
+
 /** Reads the trail and checks every link; compares the end with the checkpoint kept in metadata. */
 export async function verifyAudit(dirs: TierDirs, checkpoint: AuditCheckpoint | undefined): Promise<AuditVerification> {
   const path = auditPath(dirs);
-  let text = '';
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (errnoOf(err) !== 'ENOENT') throw ioError('read audit', path, err);
-  }
+  const text = await readAuditText(dirs);
   const problems: AuditProblem[] = [];
   const rawLines = text.split('\n');
   if (rawLines[rawLines.length - 1] === '') rawLines.pop();

@@ -16,15 +16,20 @@ export interface CliRun {
   maxRssMiB: number;
   /** User + system CPU time of the whole process, every thread included (0 when it died before its exit hook). */
   cpuMs: number;
+  /** Resident memory sampled every 500 ms while it ran (MiB), oldest first: flat or creeping (see `rssFlat`). */
+  rssSamplesMiB: number[];
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `tickdb ARGS` and measures its wall time, CPU time and peak resident memory. */
+/**
+ * Runs `tickdb ARGS` and measures its wall time, CPU time and resident memory: the peak, and samples every 500 ms
+ * taken by the preload (a compression's main thread is idle while the frame workers run, so they come on time).
+ */
 export function timeTickdb(args: string[], env: Record<string, string> = {}, workDir: string): CliRun {
   const rssFile = join(workDir, `rss-${process.pid}-${Date.now()}.txt`);
-  const preload = `data:text/javascript,import fs from "node:fs";process.on("exit",()=>{const u=process.resourceUsage();fs.writeFileSync(${JSON.stringify(rssFile)},u.maxRSS+" "+(u.userCPUTime+u.systemCPUTime))})`;
+  const preload = `data:text/javascript,import fs from "node:fs";const s=[];setInterval(()=>s.push(process.memoryUsage.rss()),500).unref();process.on("exit",()=>{const u=process.resourceUsage();fs.writeFileSync(${JSON.stringify(rssFile)},u.maxRSS+" "+(u.userCPUTime+u.systemCPUTime)+" "+s.join(","))})`;
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', preload, BIN, ...args], {
     encoding: 'utf8',
@@ -34,24 +39,50 @@ export function timeTickdb(args: string[], env: Record<string, string> = {}, wor
   const ms = performance.now() - t0;
   let maxRssMiB = 0;
   let cpuMs = 0;
+  let rssSamplesMiB: number[] = [];
   try {
-    const [rss = '0', cpu = '0'] = readFileSync(rssFile, 'utf8').split(' ');
+    const [rss = '0', cpu = '0', samples = ''] = readFileSync(rssFile, 'utf8').split(' ');
     maxRssMiB = Number(rss) / 1024;
     cpuMs = Number(cpu) / 1000;
+    rssSamplesMiB = samples === '' ? [] : samples.split(',').map((b) => Number(b) / MiB);
     rmSync(rssFile);
   } catch {
     // the process died before its exit hook
   }
-  return { ms, maxRssMiB, cpuMs, code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { ms, maxRssMiB, cpuMs, rssSamplesMiB, code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+const MiB = 1024 * 1024;
 
 /** Runs a command, returns its wall time in ms; throws when it fails. */
 export function timeCommand(cmd: string, args: string[]): number {
+  return timeCommandCpu(cmd, args).ms;
+}
+
+/** Runs a command, returns its wall time and CPU time (user + system, its threads included, `childCpuMs`) in ms. */
+export function timeCommandCpu(cmd: string, args: string[]): { ms: number; cpuMs: number } {
+  const cpu0 = childCpuMs() ?? Number.NaN;
   const t0 = performance.now();
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return ms;
+  return { ms, cpuMs: (childCpuMs() ?? Number.NaN) - cpu0 };
+}
+
+/**
+ * Whether resident memory stayed flat: the highest sample of the second half of a run is within 5% of the highest of
+ * its first half (the first second left out: the workers and their contexts being set up). Undefined with fewer
+ * than 6 samples left (a run of under 4 s says nothing about creeping).
+ */
+export function rssFlat(
+  samplesMiB: number[],
+): { firstHalfMiB: number; secondHalfMiB: number; flat: boolean } | undefined {
+  const s = samplesMiB.slice(2);
+  if (s.length < 6) return undefined;
+  const half = Math.floor(s.length / 2);
+  const firstHalfMiB = Math.max(...s.slice(0, half));
+  const secondHalfMiB = Math.max(...s.slice(half));
+  return { firstHalfMiB, secondHalfMiB, flat: secondHalfMiB <= firstHalfMiB * 1.05 };
 }
 
 export interface WriterStats {

@@ -3,7 +3,10 @@
  * the `sqlite3`, `cp` and `zstd` CLIs in the same run, on one generated day of at least 200 MB.
  *
  *   npm run bench [-- --mb 210] [--reps 3] [--work DIR] [--json] [--rotation-only] [--query-only] [--query-mb 50] [--export-only] [--export-mb 210]
- *     [--startup-only] [--s3-only] [--s3-mb 200]
+ *     [--startup-only] [--zstd-only] [--s3-only] [--s3-mb 200]
+ *
+ * `--zstd-only` runs steps 2 and 3 alone (the day is sealed by one untimed rotation first): `--zstd-only --mb 1024`
+ * is the 1 GiB day of the peak-RSS target.
  *
  * 0. start-up (scripts/bench-startup.ts): `tickdb --version` (target <= 80 ms) and `tickdb status` on 200 days
  *    (target <= 300 ms), medians alternated with `node -e 0`;
@@ -22,7 +25,7 @@
  * is followed by a control of the same length: the writer alone (see `writerAlone`).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addDays } from '../src/layout/day.js';
@@ -31,10 +34,13 @@ import { benchZstd, formatBenchZstd, type BenchZstdResult } from './bench-zstd.j
 import {
   BIN,
   best,
+  median,
   ratio,
+  rssFlat,
   settleDisk,
   startWriter,
   timeCommand,
+  timeCommandCpu,
   timeTickdb,
   writerAlone,
   type WriterStats,
@@ -54,8 +60,10 @@ const dayPath = (root: string, tier: string, day: string, ext = '.db'): string =
 
 interface Figures {
   bytes: number;
-  startup: StartupFigures;
-  rotation: {
+  /** Absent with --zstd-only. */
+  startup?: StartupFigures;
+  /** Absent with --zstd-only. */
+  rotation?: {
     tickdbMs: number;
     baselineMs: number;
     integrityMs: number;
@@ -65,7 +73,9 @@ interface Figures {
   };
   compression: {
     tickdbMs: number;
+    tickdbCpuMs: number;
     maxRssMiB: number;
+    rss: ReturnType<typeof rssFlat>;
     zstBytes: number;
     writer: WriterStats;
     writerAlone: WriterStats;
@@ -74,6 +84,12 @@ interface Figures {
   decompression: {
     tickdbMs: number;
     zstdMs: number;
+    /** Medians of the alternated runs, wall and CPU (user + system, every thread). */
+    tickdbMedianMs: number;
+    zstdMedianMs: number;
+    tickdbCpuMs: number;
+    zstdCpuMs: number;
+    runs: number;
     tickdbSyncMs: number;
     zstdSyncMs: number;
     writer: WriterStats;
@@ -109,6 +125,7 @@ async function main(): Promise<void> {
       'export-only': { type: 'boolean', default: false },
       'export-mb': { type: 'string', default: '210' },
       'startup-only': { type: 'boolean', default: false },
+      'zstd-only': { type: 'boolean', default: false },
       's3-only': { type: 'boolean', default: false },
       's3-mb': { type: 'string', default: '200' },
     },
@@ -148,9 +165,13 @@ async function main(): Promise<void> {
       await queryBench();
       return;
     }
-    log('start-up: tickdb --version and tickdb status on 200 days ...');
-    const startup = benchStartup(work, NOW, Math.max(5, reps * 3 + 2));
-    if (values['startup-only'] === true) {
+    const zstdOnly = values['zstd-only'] === true;
+    let startup: StartupFigures | undefined;
+    if (!zstdOnly) {
+      log('start-up: tickdb --version and tickdb status on 200 days ...');
+      startup = benchStartup(work, NOW, Math.max(5, reps * 3 + 2));
+    }
+    if (values['startup-only'] === true && startup !== undefined) {
       process.stdout.write(
         values.json === true ? `${JSON.stringify({ startup }, null, 2)}\n` : `${formatStartup(startup)}\n`,
       );
@@ -170,50 +191,62 @@ async function main(): Promise<void> {
     const bytes = statSync(pristine).size;
     log(`${pristine}: ${(bytes / MiB).toFixed(1)} MiB`);
 
-    // 1. Rotation.
-    const baseline: { integrity: number; cp: number }[] = [];
-    const rotate: number[] = [];
-    const rotateWriters: WriterStats[] = [];
-    for (let i = 0; i < reps; i++) {
-      const copy = join(work, `baseline-${i}.db`);
-      copyFileSync(pristine, copy);
-      const integrity = timeCommand('sqlite3', [copy, 'PRAGMA integrity_check;']);
-      const cp = timeCommand('cp', [copy, `${copy}.cp`]);
-      baseline.push({ integrity, cp });
-      rmSync(copy);
-      rmSync(`${copy}.cp`);
-
-      const root = join(work, `rotate-${i}`);
+    let rotation: Figures['rotation'];
+    if (zstdOnly) {
+      // The day sealed and backed up by one untimed rotation, as steps 2 and 3 expect it.
+      const root = join(work, 'rotate-0');
       mkdirSync(dirname(dayPath(root, 'db', DAY)), { recursive: true });
       copyFileSync(pristine, dayPath(root, 'db', DAY));
-      settleDisk();
-      const writer = await startWriter(dayPath(root, 'db', TODAY), WRITER_RATE);
       const r = timeTickdb(['rotate', '--root', root, '--now', NOW, '--log-level', 'warn'], {}, work);
-      rotateWriters.push(await writer.stop());
       if (r.code !== 0) throw new Error(`rotate failed: ${r.stdout} ${r.stderr}`);
-      rotate.push(r.ms);
-      log(
-        `rotation ${i + 1}/${reps}: tickdb ${r.ms.toFixed(0)} ms; sqlite3 integrity_check ${integrity.toFixed(0)} ms + cp ${cp.toFixed(0)} ms`,
+    } else rotation = await benchRotation();
+
+    async function benchRotation(): Promise<NonNullable<Figures['rotation']>> {
+      // 1. Rotation.
+      const baseline: { integrity: number; cp: number }[] = [];
+      const rotate: number[] = [];
+      const rotateWriters: WriterStats[] = [];
+      for (let i = 0; i < reps; i++) {
+        const copy = join(work, `baseline-${i}.db`);
+        copyFileSync(pristine, copy);
+        const integrity = timeCommand('sqlite3', [copy, 'PRAGMA integrity_check;']);
+        const cp = timeCommand('cp', [copy, `${copy}.cp`]);
+        baseline.push({ integrity, cp });
+        rmSync(copy);
+        rmSync(`${copy}.cp`);
+
+        const root = join(work, `rotate-${i}`);
+        mkdirSync(dirname(dayPath(root, 'db', DAY)), { recursive: true });
+        copyFileSync(pristine, dayPath(root, 'db', DAY));
+        settleDisk();
+        const writer = await startWriter(dayPath(root, 'db', TODAY), WRITER_RATE);
+        const r = timeTickdb(['rotate', '--root', root, '--now', NOW, '--log-level', 'warn'], {}, work);
+        rotateWriters.push(await writer.stop());
+        if (r.code !== 0) throw new Error(`rotate failed: ${r.stdout} ${r.stderr}`);
+        rotate.push(r.ms);
+        log(
+          `rotation ${i + 1}/${reps}: tickdb ${r.ms.toFixed(0)} ms; sqlite3 integrity_check ${integrity.toFixed(0)} ms + cp ${cp.toFixed(0)} ms`,
+        );
+        if (i > 0) rmSync(root, { recursive: true });
+      }
+      const bestBaseline = baseline.reduce((a, b) => (a.integrity + a.cp <= b.integrity + b.cp ? a : b));
+      log('the writer alone, as long as it ran during the rotations (control) ...');
+      settleDisk();
+      const rotateAlone = await writerAlone(
+        join(work, 'control-rotation.db'),
+        rotate.reduce((a, b) => a + b, 0),
+        WRITER_RATE,
       );
-      if (i > 0) rmSync(root, { recursive: true });
+      return {
+        tickdbMs: best(rotate),
+        baselineMs: bestBaseline.integrity + bestBaseline.cp,
+        integrityMs: bestBaseline.integrity,
+        cpMs: bestBaseline.cp,
+        writer: worst(rotateWriters),
+        writerAlone: rotateAlone,
+      };
     }
-    const bestBaseline = baseline.reduce((a, b) => (a.integrity + a.cp <= b.integrity + b.cp ? a : b));
-    log('the writer alone, as long as it ran during the rotations (control) ...');
-    settleDisk();
-    const rotateAlone = await writerAlone(
-      join(work, 'control-rotation.db'),
-      rotate.reduce((a, b) => a + b, 0),
-      WRITER_RATE,
-    );
-    const rotation = {
-      tickdbMs: best(rotate),
-      baselineMs: bestBaseline.integrity + bestBaseline.cp,
-      integrityMs: bestBaseline.integrity,
-      cpMs: bestBaseline.cp,
-      writer: worst(rotateWriters),
-      writerAlone: rotateAlone,
-    };
-    if (values['rotation-only'] === true) {
+    if (values['rotation-only'] === true && rotation !== undefined) {
       process.stdout.write(
         values.json === true
           ? `${JSON.stringify({ bytes, rotation }, null, 2)}\n`
@@ -242,21 +275,29 @@ async function main(): Promise<void> {
     // 3. Decompression, tickdb's file, hash check included.
     // Each output is new (an existing one is removed first, untimed) and the disk settled before each run.
     const dec = { tickdb: [] as number[], zstd: [] as number[], tickdbSync: [] as number[], zstdSync: [] as number[] };
+    const decCpu = { tickdb: [] as number[], zstd: [] as number[] };
     const ours = join(work, 'investigation.db');
     const theirs = join(work, 'zstd-d.db');
-    const timed = (out: string, cmd: string, args: string[]): number => {
+    const timed = (out: string, cmd: string, args: string[], cpu?: number[]): number => {
       rmSync(out, { force: true });
       settleDisk();
-      return timeCommand(cmd, args);
+      const t = timeCommandCpu(cmd, args);
+      cpu?.push(t.cpuMs);
+      return t.ms;
     };
     settleDisk();
     const decWriter = await startWriter(join(work, 'writer-decompression.db'), WRITER_RATE);
     const decStarted = performance.now();
     for (let i = 0; i < reps; i++) {
       dec.tickdb.push(
-        timed(ours, process.execPath, [BIN, 'decompress', DAY, '--root', root, '-o', ours, '--log-level', 'warn']),
+        timed(
+          ours,
+          process.execPath,
+          [BIN, 'decompress', DAY, '--root', root, '-o', ours, '--log-level', 'warn'],
+          decCpu.tickdb,
+        ),
       );
-      dec.zstd.push(timed(theirs, 'zstd', ['-d', '-q', '-f', zst, '-o', theirs]));
+      dec.zstd.push(timed(theirs, 'zstd', ['-d', '-q', '-f', zst, '-o', theirs], decCpu.zstd));
       dec.tickdbSync.push(
         timed(ours, process.execPath, [
           BIN,
@@ -291,7 +332,9 @@ async function main(): Promise<void> {
       rotation,
       compression: {
         tickdbMs: c.ms,
+        tickdbCpuMs: c.cpuMs,
         maxRssMiB: c.maxRssMiB,
+        rss: rssFlat(c.rssSamplesMiB),
         zstBytes,
         writer: compressWriter,
         writerAlone: compressAlone,
@@ -300,6 +343,11 @@ async function main(): Promise<void> {
       decompression: {
         tickdbMs: best(dec.tickdb),
         zstdMs: best(dec.zstd),
+        tickdbMedianMs: median(dec.tickdb),
+        zstdMedianMs: median(dec.zstd),
+        tickdbCpuMs: median(decCpu.tickdb),
+        zstdCpuMs: median(decCpu.zstd),
+        runs: reps,
         tickdbSyncMs: best(dec.tickdbSync),
         zstdSyncMs: best(dec.zstdSync),
         writer: decompressWriter,
@@ -308,6 +356,7 @@ async function main(): Promise<void> {
     };
     if (values.json === true) process.stdout.write(`${JSON.stringify(f, null, 2)}\n`);
     else process.stdout.write(report(f));
+    if (zstdOnly) return;
     await queryBench();
     await exportBench();
     await s3Bench();
@@ -316,7 +365,7 @@ async function main(): Promise<void> {
   }
 }
 
-function rotationReport(bytes: number, r: Figures['rotation']): string {
+function rotationReport(bytes: number, r: NonNullable<Figures['rotation']>): string {
   return [
     `tickdb rotation benchmark: one day of ${(bytes / MiB).toFixed(1)} MiB`,
     'rotation (seal: checkpoint, integrity_check, stats, SHA-256; backup: copy + verify)',
@@ -342,29 +391,34 @@ function writerLines(meanwhile: WriterStats, alone: WriterStats): string[] {
 function report(f: Figures): string {
   const e = f.compression.engine;
   const d = f.decompression;
+  const c = f.compression;
   const single = e.cli.compress.ms;
   const t0 = e.cli.compressT0.ms;
+  const rss = c.rss;
   const lines = [
-    `tickdb benchmark: one day of ${(f.bytes / MiB).toFixed(1)} MiB, ${availableParallelism()} cores, ${e.zstdVersion}`,
+    `tickdb benchmark: one day of ${(f.bytes / MiB).toFixed(1)} MiB, ${availableParallelism()} cores, ${e.zstdVersion}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the end`,
     '',
-    formatStartup(f.startup),
-    '',
-    rotationReport(f.bytes, f.rotation).split('\n').slice(1).join('\n'),
-    '',
+    ...(f.startup === undefined ? [] : [formatStartup(f.startup), '']),
+    ...(f.rotation === undefined ? [] : [rotationReport(f.bytes, f.rotation).split('\n').slice(1).join('\n'), '']),
     'compression (level 19; tickdb verification included)',
-    `  tickdb compress                    ${f.compression.tickdbMs.toFixed(0)} ms, ${(f.compression.zstBytes / MiB).toFixed(2)} MiB, peak RSS ${f.compression.maxRssMiB.toFixed(0)} MiB`,
+    `  tickdb compress                    ${c.tickdbMs.toFixed(0)} ms (CPU ${c.tickdbCpuMs.toFixed(0)} ms), ${(c.zstBytes / MiB).toFixed(2)} MiB, peak RSS ${c.maxRssMiB.toFixed(0)} MiB`,
     `  zstd -19 FILE                      ${single.toFixed(0)} ms, ${(e.cli.compressBytes / MiB).toFixed(2)} MiB`,
     `  zstd -19 -T0 FILE                  ${t0.toFixed(0)} ms, ${(e.cli.compressT0Bytes / MiB).toFixed(2)} MiB`,
-    `  vs zstd -19                        ${ratio(f.compression.tickdbMs, single)}x  (target <= 0.6x: ${check(f.compression.tickdbMs <= 0.6 * single)})`,
-    `  vs zstd -19 -T0                    ${ratio(f.compression.tickdbMs, t0)}x  (target <= 1.0x: ${check(f.compression.tickdbMs <= t0)})`,
-    `  size vs zstd -19 -T0               ${ratio(f.compression.zstBytes, e.cli.compressT0Bytes)}x  (target <= 1.01x: ${check(f.compression.zstBytes <= 1.01 * e.cli.compressT0Bytes)})`,
-    `  peak RSS                           ${f.compression.maxRssMiB.toFixed(0)} MiB = ${((f.compression.maxRssMiB * MiB) / 1e6).toFixed(0)} MB (target on a 1 GiB day <= 400 MB: ${f.bytes >= 1024 * MiB ? check(f.compression.maxRssMiB * MiB <= 400e6) : 'run with --mb 1024'})`,
-    ...writerLines(f.compression.writer, f.compression.writerAlone),
+    `  vs zstd -19                        ${ratio(c.tickdbMs, single)}x  (target <= 0.6x: ${check(c.tickdbMs <= 0.6 * single)})`,
+    `  vs zstd -19 -T0                    ${ratio(c.tickdbMs, t0)}x  (target <= 1.0x: ${check(c.tickdbMs <= t0)})`,
+    `  size vs zstd -19 -T0               ${ratio(c.zstBytes, e.cli.compressT0Bytes)}x  (target <= 1.01x: ${check(c.zstBytes <= 1.01 * e.cli.compressT0Bytes)})`,
+    `  peak RSS                           ${c.maxRssMiB.toFixed(0)} MiB = ${((c.maxRssMiB * MiB) / 1e6).toFixed(0)} MB (target on a 1 GiB day <= 400 MB: ${f.bytes >= 1024 * MiB ? check(c.maxRssMiB * MiB <= 400e6) : 'run with --mb 1024'})`,
+    rss === undefined
+      ? '  RSS across the frames              too short a run to tell (under 4 s)'
+      : `  RSS across the frames              highest ${rss.firstHalfMiB.toFixed(0)} MiB in the first half, ${rss.secondHalfMiB.toFixed(0)} MiB in the second (target flat, within 5%: ${check(rss.flat)})`,
+    ...writerLines(c.writer, c.writerAlone),
     '',
-    'decompression (tickdb: hash check included; a new output file each run)',
-    `  tickdb decompress                  ${d.tickdbMs.toFixed(0)} ms`,
-    `  zstd -d                            ${d.zstdMs.toFixed(0)} ms`,
-    `  ratio                              ${ratio(d.tickdbMs, d.zstdMs)}x  (target <= 0.8x: ${check(d.tickdbMs <= 0.8 * d.zstdMs)})`,
+    `decompression (tickdb: hash check included; a new output file each run; ${d.runs} alternated runs)`,
+    `  tickdb decompress                  best ${d.tickdbMs.toFixed(0)} ms, median ${d.tickdbMedianMs.toFixed(0)} ms, CPU ${d.tickdbCpuMs.toFixed(0)} ms (median)`,
+    `  zstd -d                            best ${d.zstdMs.toFixed(0)} ms, median ${d.zstdMedianMs.toFixed(0)} ms, CPU ${d.zstdCpuMs.toFixed(0)} ms (median)`,
+    `  ratio                              ${ratio(d.tickdbMs, d.zstdMs)}x best, ${ratio(d.tickdbMedianMs, d.zstdMedianMs)}x median, CPU ${ratio(d.tickdbCpuMs, d.zstdCpuMs)}x  (target <= 0.8x: ${check(d.tickdbMs <= 0.8 * d.zstdMs)})`,
     `  tickdb decompress --sync           ${d.tickdbSyncMs.toFixed(0)} ms`,
     `  zstd -d, then sync file and folder ${d.zstdSyncMs.toFixed(0)} ms`,
     `  ratio, both durable                ${ratio(d.tickdbSyncMs, d.zstdSyncMs)}x`,

@@ -261,6 +261,71 @@ describe.skipIf(!available)('the .deb under systemd in a Debian 12 container', (
     ).toEqual([]);
   });
 
+  it('with an S3 archive target, the drop-in lets the agent reach the endpoint with the credentials of aws.env', () => {
+    // A stand-in S3 endpoint on the container's loopback, run by the packaged node (the container has no other): it
+    // logs each request with its Authorization header and answers 503 (the agent retries, then keeps a backlog).
+    ok(`cat > /root/fake-s3.js <<'EOF'
+const fs = require('node:fs');
+require('node:http')
+  .createServer((q, s) => {
+    fs.appendFileSync('/run/fake-s3.log', q.method + ' ' + q.url + ' ' + (q.headers.authorization || '-') + '\\n');
+    q.resume();
+    q.on('end', () => { s.writeHead(503); s.end('<Error><Code>SlowDown</Code></Error>'); });
+  })
+  .listen(18080, '127.0.0.1');
+EOF`);
+    ok('touch /run/fake-s3.log && systemd-run --unit=fake-s3 /opt/tickdb/node/bin/node /root/fake-s3.js');
+    const s3root = '/var/lib/tickdb/s3root';
+    const s3 = { type: 's3', endpoint: 'http://127.0.0.1:18080', bucket: 'ticks-archive', forcePathStyle: true };
+    const s3Config = { ...BASE_CONFIG, root: s3root, compressAfterDays: 2, archiveAfterDays: 3, archiveTarget: s3 };
+    try {
+      ok(`install -d -o tickdb -g mdwriters -m 2775 ${s3root}`);
+      ok('install -m 0600 /dev/null /etc/tickdb/aws.env');
+      ok("printf 'AWS_ACCESS_KEY_ID=AKIDFROMENVFILE\\nAWS_SECRET_ACCESS_KEY=not-a-secret\\n' > /etc/tickdb/aws.env");
+      ok('systemctl stop tickdb');
+      // First the new root's drop-in without the S3 target: the unit as it was, no network.
+      writeConfig({ ...BASE_CONFIG, root: s3root });
+      ok('tickdb service install');
+      writeConfig(s3Config);
+      ok(`runuser -u tickdb -- tickdb simulate --days 5 --rows 100 --config ${CONFIG} --log-level warn`);
+      ok('systemctl start tickdb');
+      waitFor('the archive job to give up on the bucket', () =>
+        journalMessages().some((m) => m.MESSAGE.includes('bucket ticks-archive')) ? true : undefined,
+      );
+      expect(ok('cat /run/fake-s3.log')).toBe('');
+
+      // Then tickdb service install with the S3 target: network, the endpoint, the credentials file.
+      ok('systemctl stop tickdb');
+      expect(ok('tickdb service install')).toContain('tickdb-service-install.conf');
+      ok('systemctl start tickdb');
+      const seen = waitFor('a request at the endpoint', () => {
+        const log = ok('cat /run/fake-s3.log');
+        return log.includes('Credential=AKIDFROMENVFILE/') ? log : undefined;
+      });
+      // The bucket check (HEAD, no Object Lock configured), signed with the key of aws.env.
+      expect(seen).toMatch(/^HEAD \/ticks-archive\/? AWS4-HMAC-SHA256 Credential=AKIDFROMENVFILE\//m);
+      const u = unit(
+        'PrivateNetwork',
+        'RestrictAddressFamilies',
+        'IPAddressAllow',
+        'IPAddressDeny',
+        'EnvironmentFiles',
+      );
+      expect(u.PrivateNetwork).toBe('no');
+      expect(u.RestrictAddressFamilies?.split(' ').sort()).toEqual(['AF_INET', 'AF_INET6', 'AF_UNIX']);
+      expect(u.IPAddressAllow).toMatch(/^127\.0\.0\.1(\/32)?$/);
+      expect(u.EnvironmentFiles).toMatch(/^\/etc\/tickdb\/aws\.env \(ignore_errors=yes\)/);
+      // The secret reaches the agent's environment, not a file it can read: aws.env stays root's.
+      expect(sh(`runuser -u tickdb -- cat /etc/tickdb/aws.env`).code).not.toBe(0);
+      // 503s are a backlog, not a failure: the unit stays active.
+      expect(ok('systemctl is-active tickdb').trim()).toBe('active');
+    } finally {
+      sh('systemctl stop fake-s3');
+      writeConfig({ ...BASE_CONFIG, metricsFile: '/srv/metrics/tickdb.prom' });
+      sh('rm -f /etc/tickdb/aws.env && tickdb service install && systemctl restart tickdb');
+    }
+  });
+
   it("tickdb status answers as root and as a member of the writer's group", () => {
     for (const cmd of ['tickdb status --json', 'runuser -u trader -- tickdb status --json']) {
       const r = sh(cmd);

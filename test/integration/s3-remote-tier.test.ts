@@ -4,50 +4,21 @@ import { join } from 'node:path';
 import { PutObjectCommand, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempDir } from '../helpers/cli.js';
-import { needProgram } from '../helpers/external-programs.js';
-import { startRgw, type Rgw } from '../helpers/rgw.js';
+import { needCeph, startRgw, type Rgw } from '../helpers/rgw.js';
+import { dayOffset, metadataDays } from '../helpers/s3-tree.js';
+import type { DayRecord, RemoteRecord } from '../../src/store/metadata-types.js';
 
 /** Every command on a day whose only copy is in the S3 archive, and a metadata rebuild that recovers it (DESIGN 12). */
 
-interface Remote {
-  bucket: string;
-  key: string;
-  versionId: string;
-  etag: string;
-  bytes: number;
-  sha256: string;
-  lockMode?: string;
-  retainUntil?: string;
-  legalHold?: boolean;
-  recovered?: { at: string; sha256From: string };
-}
-interface Rec {
-  state: string;
-  sha256?: string;
-  bytes?: number;
-  rows?: number;
-  zstSha256?: string;
-  zstBytes?: number;
-  remote?: Remote;
-}
+type Remote = RemoteRecord;
+type Rec = DayRecord;
 
 const LOCKED = 'remote-tier';
 const PLAIN = 'remote-plain';
-const HAVE_CEPH = needProgram(
-  'radosgw',
-  'ceph-mon',
-  'ceph-osd',
-  'radosgw-admin',
-  'ceph',
-  'monmaptool',
-  'sqlite3',
-  'zstd',
-);
+const HAVE_CEPH = needCeph('sqlite3', 'zstd');
 
-const dayOffset = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 const metaPath = (root: string): string => join(root, 'db', 'rotation_metadata.json');
-const metadata = (root: string): Record<string, Rec> =>
-  (JSON.parse(readFileSync(metaPath(root), 'utf8')) as { days: Record<string, Rec> }).days;
+const metadata = metadataDays;
 /** Rewrites one day's record in the metadata file (a stale or damaged record, as verify must catch it). */
 function patchRecord(root: string, day: string, f: (r: Rec) => void): void {
   const doc = JSON.parse(readFileSync(metaPath(root), 'utf8')) as { days: Record<string, Rec> };

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
-import { hostname, uptime } from 'node:os';
+import { chmod, mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errnoOf, ioError } from '../errors.js';
+import { currentBoot } from '../store/lock-holder.js';
 
 /**
  * The decompression cache of `tickdb query`: one verified database per entry, named by its SHA-256 (the day's
@@ -15,9 +16,15 @@ import { errnoOf, ioError } from '../errors.js';
  * - Safe between concurrent queries without a lock: two that miss the same day both write their own `.tmp` and the
  *   second rename replaces the first with the same bytes; an entry evicted while another query reads it stays
  *   readable through its open descriptor (POSIX), and a query that finds it gone decompresses it again.
+ * - Each entry has a record, `SHA256.db.json`, written (atomically, by rename) once the entry was verified: its inode,
+ *   size, mtime and ctime in nanoseconds, and the boot it was verified in. A hit is trusted without hashing only
+ *   while the entry's `stat` and the boot still match its record; any write to the entry (even of the same size,
+ *   even with its mtime put back) moves its ctime, so a changed entry, or one without a record, is hashed again
+ *   before use, deleted if it differs, recorded again if not. The entry itself is never touched after its record is
+ *   written: its use (the LRU order) is the record's mtime.
  * - Entries are not fsynced (a cache, like the output of `zstd -d`): only a crash of the kernel can lose their
- *   pages, and that means a reboot. An entry whose inode last changed before this boot is therefore hashed again
- *   before its first use after the reboot.
+ *   pages, and that means a reboot, after which every record is of another boot: each entry is hashed again before
+ *   its first use after the reboot.
  */
 export interface CacheSpec {
   dir: string;
@@ -25,9 +32,7 @@ export interface CacheSpec {
 }
 
 const ENTRY = /^[0-9a-f]{64}\.db$/;
-const TMP = /^[0-9a-f]{64}\.db\.(.+)\.(\d+)\.[0-9a-f]+\.tmp$/;
-/** Entries changed this soon after the boot are hashed again too: the boot instant is known to about a second. */
-const BOOT_MARGIN_MS = 60_000;
+const TMP = /^[0-9a-f]{64}\.db\.(.+)\.(\d+)\.[0-9a-f]+(?:\.json)?\.tmp$/;
 
 export function entryPath(cache: CacheSpec, sha256: string): string {
   return join(cache.dir, `${sha256}.db`);
@@ -46,8 +51,22 @@ export async function ensureCacheDir(cache: CacheSpec): Promise<void> {
 
 export interface CacheHit {
   path: string;
-  /** The entry predates this boot: hash it before use. */
+  /** The entry predates this boot, or no longer matches its record (or has none): hash it before use. */
   reverify: boolean;
+}
+
+const recordPath = (entry: string): string => `${entry}.json`;
+
+/** This boot: Linux's boot_id, else the boot instant to the minute (a change costs one hash per entry, no more). */
+export function bootKey(): string {
+  const boot = currentBoot();
+  return boot.bootId ?? `~${Math.round(boot.bootTime / 60_000)}`;
+}
+
+/** What an entry's record holds: its `stat` once verified, and the boot. */
+function identity(st: { ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }, boot: string): string {
+  const { ino, size, mtimeNs, ctimeNs } = st;
+  return JSON.stringify({ ino: `${ino}`, size: `${size}`, mtimeNs: `${mtimeNs}`, ctimeNs: `${ctimeNs}`, boot });
 }
 
 /** The entry of `sha256` when it exists with the expected size; its use is recorded unless it must be re-hashed. */
@@ -55,37 +74,52 @@ export async function lookupEntry(
   cache: CacheSpec,
   sha256: string,
   bytes: number | undefined,
-  bootMs = bootTimeMs(),
+  boot = bootKey(),
 ): Promise<CacheHit | undefined> {
   const path = entryPath(cache, sha256);
   let st;
   try {
-    st = await stat(path);
+    st = await stat(path, { bigint: true });
   } catch (err) {
     if (errnoOf(err) === 'ENOENT') return undefined;
     throw ioError('stat', path, err);
   }
-  if (bytes !== undefined && st.size !== bytes) {
-    await unlink(path).catch(() => undefined);
+  if (bytes !== undefined && st.size !== BigInt(bytes)) {
+    await removeEntry(path);
     return undefined;
   }
-  const reverify = st.ctimeMs < bootMs + BOOT_MARGIN_MS;
+  const record = await readFile(recordPath(path), 'utf8').catch(() => undefined);
+  const reverify = record !== identity(st, boot);
   if (!reverify) await touchEntry(path);
   return { path, reverify };
 }
 
-/** Marks an entry as just used (LRU order); this also moves its ctime past the boot. */
-export async function touchEntry(path: string): Promise<void> {
+/** Marks an entry as just used (LRU order): its record's mtime, never the entry's (whose ctime must not move). */
+export async function touchEntry(entry: string): Promise<void> {
   const now = new Date();
-  await utimes(path, now, now).catch(() => undefined);
+  await utimes(recordPath(entry), now, now).catch(() => undefined);
 }
 
-/** The instant this host booted, in ms since the epoch. */
-export function bootTimeMs(): number {
-  return Date.now() - uptime() * 1000;
+/** Records a verified entry as it is now (see the module comment); written whole by rename. */
+export async function recordEntry(entry: string, boot = bootKey()): Promise<void> {
+  const st = await stat(entry, { bigint: true });
+  const tmp = `${entry}.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}.json.tmp`;
+  try {
+    await writeFile(tmp, identity(st, boot), { mode: 0o600 });
+    await rename(tmp, recordPath(entry));
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw ioError('record the query cache entry', entry, err);
+  }
 }
 
-/** Makes a verified `.tmp` the entry (read-only, by rename), then evicts the least recently used beyond `maxBytes`. */
+/** Deletes an entry and its record. */
+export async function removeEntry(entry: string): Promise<void> {
+  await unlink(entry).catch(() => undefined);
+  await unlink(recordPath(entry)).catch(() => undefined);
+}
+
+/** Makes a verified `.tmp` the entry (read-only, by rename) and records it, then evicts the least recently used beyond `maxBytes`. */
 export async function commitEntry(cache: CacheSpec, tmpPath: string, entry: string): Promise<void> {
   try {
     await chmod(tmpPath, 0o400);
@@ -93,24 +127,31 @@ export async function commitEntry(cache: CacheSpec, tmpPath: string, entry: stri
   } catch (err) {
     throw ioError('add to the query cache', entry, err);
   }
+  await recordEntry(entry);
   await evict(cache, entry);
 }
 
 /** Deletes least recently used entries until the cache holds at most `maxBytes` (`keep` is never deleted). */
 export async function evict(cache: CacheSpec, keep?: string): Promise<string[]> {
   const entries: { path: string; bytes: number; usedMs: number }[] = [];
-  for (const name of await readdir(cache.dir).catch(() => [] as string[])) {
+  const names = await readdir(cache.dir).catch(() => [] as string[]);
+  const present = new Set(names);
+  for (const name of names) {
+    // A record whose entry is gone (evicted by another query while this one recorded it): removed.
+    if (name.endsWith('.db.json') && ENTRY.test(name.slice(0, -5)) && !present.has(name.slice(0, -5)))
+      await unlink(join(cache.dir, name)).catch(() => undefined);
     if (!ENTRY.test(name)) continue;
     const path = join(cache.dir, name);
     const st = await stat(path).catch(() => undefined);
-    if (st !== undefined) entries.push({ path, bytes: st.size, usedMs: st.mtimeMs });
+    const used = await stat(recordPath(path)).catch(() => st);
+    if (st !== undefined) entries.push({ path, bytes: st.size, usedMs: used?.mtimeMs ?? 0 });
   }
   let total = entries.reduce((sum, e) => sum + e.bytes, 0);
   const removed: string[] = [];
   for (const e of entries.sort((a, b) => a.usedMs - b.usedMs)) {
     if (total <= cache.maxBytes) break;
     if (e.path === keep) continue;
-    await unlink(e.path).catch(() => undefined);
+    await removeEntry(e.path);
     total -= e.bytes;
     removed.push(e.path);
   }

@@ -4,7 +4,7 @@ import { TickdbError, ioError } from '../errors.js';
 import { fetchRemoteDay } from '../inspect/fetch-remote.js';
 import { sha256File } from '../fs/sha256.js';
 import { decompressFile, decompressFileHere } from '../zstd/index.js';
-import { commitEntry, touchEntry, type CacheSpec } from './query-cache.js';
+import { commitEntry, recordEntry, removeEntry, type CacheSpec } from './query-cache.js';
 import type { DaySource, Materialize } from './query-types.js';
 
 /**
@@ -198,10 +198,10 @@ export async function verifiedDay(
         digest.sha256 === recorded?.sha256 &&
         digest.bytes === (recorded.bytes ?? digest.bytes)
       ) {
-        await touchEntry(how.entry);
-        return { kind: 'path', path: how.entry, via: 'cache (hashed again after a reboot)' };
+        await recordEntry(how.entry);
+        return { kind: 'path', path: how.entry, via: 'cache (hashed again: a reboot, or no matching record)' };
       }
-      await unlink(how.entry).catch(() => undefined);
+      await removeEntry(how.entry);
       return decompressed(source, how.tmpPath, how.entry, cache, threads, config, verifyContent);
     }
     case 'decompress':

@@ -40,6 +40,7 @@ describe('tickdb query interrupted while it fills the cache', () => {
     NOW,
   ];
   const tmpFiles = (): string[] => readdirSync(cacheDir).filter((f) => f.endsWith('.tmp'));
+  const entryFiles = (): string[] => readdirSync(cacheDir).filter((f) => f.endsWith('.db'));
 
   beforeAll(() => {
     tmp = tempDir('tickdb-query-int-');
@@ -94,7 +95,7 @@ describe('tickdb query interrupted while it fills the cache', () => {
     expect(r.stderr).toContain('interrupted by SIGINT');
     expect(tmpFiles()).toEqual([]);
     // Nothing under an entry's name unless it is whole (the decompression may have just been renamed into place).
-    for (const f of readdirSync(cacheDir)) expect(sha256(join(cacheDir, f))).toBe(f.slice(0, 64));
+    for (const f of entryFiles()) expect(sha256(join(cacheDir, f))).toBe(f.slice(0, 64));
     expect(readdirSync(tmp.dir).filter((f) => f.includes('int.csv'))).toEqual([]);
   });
 
@@ -107,7 +108,7 @@ describe('tickdb query interrupted while it fills the cache', () => {
     const again = runCli(args(out));
     expect(again.code, again.stderr).toBe(0);
     expect(tmpFiles()).toEqual([]);
-    const entries = readdirSync(cacheDir);
+    const entries = entryFiles();
     expect(entries.length).toBe(1);
     for (const f of entries) expect(sha256(join(cacheDir, f))).toBe(f.slice(0, 64));
     expect(readFileSync(out, 'utf8')).toMatch(/^day,n,volume\r\n2026-03-11,\d{4,},\d+\r\n$/);

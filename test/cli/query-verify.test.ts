@@ -1,4 +1,4 @@
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -105,6 +105,42 @@ describe('tickdb query verifies a compressed day', () => {
     const again = query();
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.trimEnd().split('\r\n')).toHaveLength(3);
+  });
+
+  it('trusts a cache entry only while it matches its record: one changed in place is found, and decompressed again', () => {
+    const first = query(['--log-level', 'debug']);
+    expect(first.code, first.stderr).toBe(0);
+    const [name] = entries();
+    const entry = join(cacheDir, name ?? 'none');
+    const viaOf = (stderr: string): string[] =>
+      (
+        JSON.parse(stderr.split('\n').find((l) => l.includes('"query days"')) ?? '{"days":[]}') as {
+          days: { via: string }[];
+        }
+      ).days.map((d) => d.via);
+    expect(viaOf(query(['--log-level', 'debug']).stderr)).toEqual(['cache', 'cache']);
+    // A byte of the entry rewritten in place: same size, mtime put back.
+    const { atime, mtime } = statSync(entry);
+    const bytes = readFileSync(entry);
+    bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
+    chmodSync(entry, 0o600);
+    writeFileSync(entry, bytes);
+    chmodSync(entry, 0o400);
+    utimesSync(entry, atime, mtime);
+    const after = query(['--log-level', 'debug']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toBe(first.stdout);
+    expect(viaOf(after.stderr)).toContain('decompressed into the cache (db)');
+    expect(viaOf(query(['--log-level', 'debug']).stderr)).toEqual(['cache', 'cache']);
+    // An entry whose record is gone is hashed once, then trusted again.
+    for (const f of readdirSync(cacheDir).filter((f) => f.endsWith('.json'))) unlinkSync(join(cacheDir, f));
+    const rehashed = query(['--log-level', 'debug']);
+    expect(rehashed.stdout).toBe(first.stdout);
+    expect(viaOf(rehashed.stderr)).toEqual([
+      'cache (hashed again: a reboot, or no matching record)',
+      'cache (hashed again: a reboot, or no matching record)',
+    ]);
+    expect(viaOf(query(['--log-level', 'debug']).stderr)).toEqual(['cache', 'cache']);
   });
 
   it('refuses a frame whose content no longer matches its checksum', () => {

@@ -178,7 +178,11 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('tickdb query across the tiers'
   });
 
   it('filled the cache with verified entries named by the recorded SHA-256, and reads from it the second time', () => {
-    const entries = readdirSync(cacheDir).sort();
+    const entries = readdirSync(cacheDir)
+      .filter((f) => f.endsWith('.db'))
+      .sort();
+    // Each entry has its record (query-cache.ts), and nothing else is there.
+    expect(readdirSync(cacheDir).sort()).toEqual(entries.flatMap((e) => [e, `${e}.json`]).sort());
     // The day's identity, recorded when it was sealed.
     const meta = JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as {
       days: Record<string, { sha256?: string }>;
@@ -287,8 +291,9 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('tickdb query across the tiers'
     expect(b?.code).toBe(1);
     expect(a?.stdout, a?.stderr).toBe(alone.stdout);
     expect(b?.stdout, b?.stderr).toBe(alone.stdout);
-    const left = readdirSync(dir);
-    expect(left.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const all = readdirSync(dir);
+    expect(all.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const left = all.filter((f) => f.endsWith('.db'));
     expect(left.reduce((sum, f) => sum + statSync(join(dir, f)).size, 0)).toBeLessThanOrEqual(2 * entry + 1000);
     for (const f of left) expect(sha256(join(dir, f))).toBe(f.slice(0, 64));
   });

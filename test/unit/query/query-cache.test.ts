@@ -1,5 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +19,7 @@ import {
   entryPath,
   evict,
   lookupEntry,
+  recordEntry,
   removeStaleTmp,
   tmpEntryPath,
   type CacheSpec,
@@ -21,46 +34,78 @@ describe('the query cache', () => {
   });
   afterEach(() => rmSync(cache.dir, { recursive: true, force: true }));
 
-  function put(c: string, bytes: number, usedSecondsAgo: number): string {
+  /** An entry as a verified commit leaves it: the file, read-only, and its record; its last use `usedSecondsAgo`. */
+  async function put(c: string, bytes: number, usedSecondsAgo: number, boot = 'boot-1'): Promise<string> {
     const path = entryPath(cache, sha(c));
     writeFileSync(path, Buffer.alloc(bytes));
+    chmodSync(path, 0o400);
+    await recordEntry(path, boot);
     const t = new Date(Date.now() - usedSecondsAgo * 1000);
-    utimesSync(path, t, t);
+    utimesSync(`${path}.json`, t, t);
     return path;
   }
 
-  it('finds an entry by SHA-256 and size, and records its use', async () => {
-    const path = put('a', 1000, 3600);
-    const before = statSync(path).mtimeMs;
-    const hit = await lookupEntry(cache, sha('a'), 1000, 0);
+  it('finds a recorded entry by SHA-256 and size, trusts it without hashing, and records its use on the record', async () => {
+    const path = await put('a', 1000, 3600);
+    const entryCtime = statSync(path, { bigint: true }).ctimeNs;
+    const before = statSync(`${path}.json`).mtimeMs;
+    const hit = await lookupEntry(cache, sha('a'), 1000, 'boot-1');
     expect(hit).toEqual({ path, reverify: false });
-    expect(statSync(path).mtimeMs).toBeGreaterThan(before);
-    expect(await lookupEntry(cache, sha('b'), 1000, 0)).toBeUndefined();
+    expect(statSync(`${path}.json`).mtimeMs).toBeGreaterThan(before);
+    expect(statSync(path, { bigint: true }).ctimeNs).toBe(entryCtime); // the entry itself is not touched
+    expect(await lookupEntry(cache, sha('a'), 1000, 'boot-1')).toEqual({ path, reverify: false });
+    expect(await lookupEntry(cache, sha('b'), 1000, 'boot-1')).toBeUndefined();
   });
 
-  it('drops an entry of the wrong size', async () => {
-    const path = put('a', 999, 0);
-    expect(await lookupEntry(cache, sha('a'), 1000, 0)).toBeUndefined();
-    expect(readdirSync(cache.dir)).not.toContain(path.slice(cache.dir.length + 1));
+  it('drops an entry of the wrong size, with its record', async () => {
+    const path = await put('a', 999, 0);
+    expect(await lookupEntry(cache, sha('a'), 1000, 'boot-1')).toBeUndefined();
+    expect(readdirSync(cache.dir)).toEqual([]);
+    expect(existsSync(path)).toBe(false);
   });
 
-  it('asks for an entry written before the boot to be hashed again, and leaves its use unrecorded until then', async () => {
-    const path = put('a', 1000, 3600);
-    const before = statSync(path).mtimeMs;
-    const hit = await lookupEntry(cache, sha('a'), 1000, Date.now() + 3600_000);
-    expect(hit).toEqual({ path, reverify: true });
-    expect(statSync(path).mtimeMs).toBe(before);
+  it('asks for an entry recorded in another boot to be hashed again, and leaves its use unrecorded until then', async () => {
+    const path = await put('a', 1000, 3600);
+    const before = statSync(`${path}.json`).mtimeMs;
+    expect(await lookupEntry(cache, sha('a'), 1000, 'boot-2')).toEqual({ path, reverify: true });
+    expect(statSync(`${path}.json`).mtimeMs).toBe(before);
+  });
+
+  it('asks for a changed entry to be hashed again: a byte rewritten in place, mtime put back, size unchanged', async () => {
+    const path = await put('a', 1000, 0);
+    const { atime, mtime } = statSync(path);
+    chmodSync(path, 0o600);
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.from([1]), 0, 1, 500);
+    closeSync(fd);
+    chmodSync(path, 0o400);
+    utimesSync(path, atime, mtime);
+    expect(statSync(path).size).toBe(1000);
+    expect(await lookupEntry(cache, sha('a'), 1000, 'boot-1')).toEqual({ path, reverify: true });
+  });
+
+  it('asks for an entry without a record, or with a damaged one, to be hashed again', async () => {
+    const path = await put('a', 1000, 0);
+    writeFileSync(`${path}.json`, '{"ino":');
+    expect(await lookupEntry(cache, sha('a'), 1000, 'boot-1')).toEqual({ path, reverify: true });
+    rmSync(`${path}.json`);
+    expect(await lookupEntry(cache, sha('a'), 1000, 'boot-1')).toEqual({ path, reverify: true });
+    await recordEntry(path, 'boot-1');
+    expect(await lookupEntry(cache, sha('a'), 1000, 'boot-1')).toEqual({ path, reverify: false });
   });
 
   it('evicts the least recently used entries beyond maxBytes, never the one just added', async () => {
-    const oldest = put('a', 1000, 300);
-    const middle = put('b', 1000, 200);
-    const newest = put('c', 1000, 100);
-    const added = put('d', 1000, 400);
+    const oldest = await put('a', 1000, 300);
+    const middle = await put('b', 1000, 200);
+    const newest = await put('c', 1000, 100);
+    const added = await put('d', 1000, 400);
     const removed = await evict(cache, added);
     expect(removed).toEqual([oldest]);
     expect(readdirSync(cache.dir).sort()).toEqual(
-      [middle, newest, added].map((p) => p.slice(cache.dir.length + 1)).sort(),
+      [middle, newest, added]
+        .flatMap((p) => [p, `${p}.json`])
+        .map((p) => p.slice(cache.dir.length + 1))
+        .sort(),
     );
   });
 

@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needProgram } from '../helpers/external-programs.js';
 import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
+import { simulatedTree } from '../helpers/tree.js';
 
 const NOW = '2026-03-12T06:00:00Z';
 const FROM = '2026-03-07';
@@ -62,35 +62,13 @@ describe.skipIf(!needProgram('zstd'))('tickdb query on the main thread', () => {
 
   beforeAll(() => {
     tmp = tempDir('tickdb-query-main-');
-    root = join(tmp.dir, 'root');
-    configFile = join(tmp.dir, 'config.json');
     // Ages 1-2 sealed .db, 3-5 .db.zst.
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        compressAfterDays: 3,
-        archiveAfterDays: 30,
-        purgeAfterDays: 60,
-        compressionLevel: 1,
-        queryCache: { dir: join(tmp.dir, 'cache') },
-      }),
-    );
-    const sim = runCli([
-      'simulate',
-      '--days',
-      '6',
-      '--rows',
-      '20000',
-      '--root',
-      root,
-      '--config',
-      configFile,
-      '--now',
-      NOW,
-    ]);
-    expect(sim.code, sim.stderr).toBe(0);
-    const run = runCli(['run', '--once', '--root', root, '--config', configFile, '--now', NOW]);
-    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const config = { compressAfterDays: 3, archiveAfterDays: 30, purgeAfterDays: 60, compressionLevel: 1 };
+    ({ root, configFile } = simulatedTree(
+      tmp.dir,
+      { ...config, queryCache: { dir: join(tmp.dir, 'cache') } },
+      { days: 6, rows: 20_000, now: NOW },
+    ));
   });
   afterAll(() => tmp?.cleanup());
 

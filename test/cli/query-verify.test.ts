@@ -2,6 +2,7 @@ import { chmodSync, readdirSync, readFileSync, statSync, unlinkSync, utimesSync,
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { simulatedTree } from '../helpers/tree.js';
 
 const NOW = '2026-03-12T06:00:00Z';
 const DAY = '2026-03-08';
@@ -45,50 +46,37 @@ describe('tickdb query verifies a compressed day', () => {
     }
   };
 
+  /** Runs `check` with the day's `.zst` holding `bytes`, then puts the original back, read-only as it was. */
+  const withZst = (bytes: Buffer, check: () => void): void => {
+    const good = readFileSync(zst());
+    chmodSync(zst(), 0o644);
+    writeFileSync(zst(), bytes);
+    try {
+      check();
+    } finally {
+      writeFileSync(zst(), good);
+      chmodSync(zst(), 0o444);
+    }
+  };
+
   beforeAll(() => {
     tmp = tempDir('tickdb-query-verify-');
-    root = join(tmp.dir, 'root');
     cacheDir = join(tmp.dir, 'cache');
-    configFile = join(tmp.dir, 'config.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        compressAfterDays: 3,
-        archiveAfterDays: 30,
-        purgeAfterDays: 60,
-        compressionLevel: 1,
-        frameSizeMib: 1,
-        queryCache: { dir: cacheDir },
-      }),
-    );
-    const sim = runCli([
-      'simulate',
-      '--days',
-      '5',
-      '--rows',
-      '30000',
-      '--root',
-      root,
-      '--config',
-      configFile,
-      '--now',
-      NOW,
-    ]);
-    expect(sim.code, sim.stderr).toBe(0);
-    const run = runCli(['run', '--once', '--root', root, '--config', configFile, '--now', NOW]);
-    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const config = { compressAfterDays: 3, archiveAfterDays: 30, purgeAfterDays: 60, compressionLevel: 1 };
+    ({ root, configFile } = simulatedTree(
+      tmp.dir,
+      { ...config, frameSizeMib: 1, queryCache: { dir: cacheDir } },
+      { days: 5, rows: 30_000, now: NOW },
+    ));
   });
   afterAll(() => tmp?.cleanup());
 
   it('refuses a .zst that differs from its recorded SHA-256 where decoding does not look, with or without --verify', () => {
-    const good = readFileSync(zst());
-    const bad = Buffer.from(good);
+    const bad = Buffer.from(readFileSync(zst()));
     // The seek table ends the file: ... | last entry's checksum (4) | Number_Of_Frames (4) | descriptor (1) | magic (4).
     const at = bad.length - 9 - 4;
     bad[at] = (bad[at] ?? 0) ^ 0x01;
-    chmodSync(zst(), 0o644);
-    writeFileSync(zst(), bad);
-    try {
+    withZst(bad, () => {
       for (const extra of [[], ['--verify']]) {
         const r = query(extra);
         expect(r.code, r.stderr).toBe(1);
@@ -98,10 +86,7 @@ describe('tickdb query verifies a compressed day', () => {
         expect(r.stdout.trimEnd().split('\r\n')).toHaveLength(2);
         expect(entries()).toHaveLength(1);
       }
-    } finally {
-      writeFileSync(zst(), good);
-      chmodSync(zst(), 0o444);
-    }
+    });
     const again = query();
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.trimEnd().split('\r\n')).toHaveLength(3);
@@ -144,18 +129,12 @@ describe('tickdb query verifies a compressed day', () => {
   });
 
   it('refuses a frame whose content no longer matches its checksum', () => {
-    const good = readFileSync(zst());
-    const bad = Buffer.from(good);
+    const bad = Buffer.from(readFileSync(zst()));
     bad[200] = (bad[200] ?? 0) ^ 0xff;
-    chmodSync(zst(), 0o644);
-    writeFileSync(zst(), bad);
-    try {
+    withZst(bad, () => {
       const r = query(['--no-cache']);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`${DAY}: .*(corrupt \\.zst|has SHA-256)`));
-    } finally {
-      writeFileSync(zst(), good);
-      chmodSync(zst(), 0o444);
-    }
+    });
   });
 });

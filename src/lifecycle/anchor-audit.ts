@@ -123,3 +123,36 @@ export async function anchorAudit(
   }
   return { anchored };
 }
+
+/**
+ * When the longest retention grows, the days of the audit trail already in the bucket are extended like the data
+ * (DESIGN 12): every version under `_audit/` whose retain-until is earlier than its day + the new longest retention.
+ * One audit line for them all. Returns false when the bucket could not be reached (the next pass tries again).
+ */
+export async function extendAnchors(store: DayStore, remote: RemoteArchive, config: Config): Promise<boolean> {
+  if (remote.offline !== undefined || remote.refused !== undefined) return false;
+  if (remote.config.objectLock === undefined || testRetentionOverride() !== undefined) return true;
+  const { target } = remote;
+  const extended: string[] = [];
+  let until: string | undefined;
+  try {
+    for (const v of await target.list(`${target.prefix}_audit/`)) {
+      const want = anchorLock(config, remote, v.key.slice(-16, -6));
+      const h = await target.head(v.key, v.versionId);
+      if (want === undefined || h === undefined) continue;
+      if (h.retainUntil !== undefined && Date.parse(h.retainUntil) >= want.retainUntil.getTime()) continue;
+      await target.retainUntil(v.key, v.versionId, h.lockMode ?? want.mode, want.retainUntil);
+      extended.push(`${v.key} (version ${v.versionId})`);
+      until = want.retainUntil.toISOString();
+    }
+  } catch (err) {
+    if (err instanceof TickdbError && err.code === 'OFFLINE') {
+      remote.offline = err;
+      return false;
+    }
+    throw err;
+  }
+  if (extended.length > 0)
+    await store.audit({ event: 'retention-extended', bucket: target.bucket, objects: extended, retainUntil: until });
+  return true;
+}

@@ -18,7 +18,7 @@ import type { ExecContext } from './exec-context.js';
 import { executePlan, type StepResult } from './execute.js';
 import { plan } from './plan.js';
 import { planObjectLock, type ObjectLockPlan } from './plan-object-lock.js';
-import { anchorAudit } from './anchor-audit.js';
+import { anchorAudit, extendAnchors } from './anchor-audit.js';
 import { testRetentionOverride } from '../archive-target/retention.js';
 import { stepKey, type LifecycleJob, type Plan, type PlanNote, type Step } from './step-types.js';
 
@@ -140,10 +140,15 @@ async function recordObjectLock(
   results: readonly StepResult[],
   store: DayStore,
   ctx: RunJobsContext,
+  remote: RemoteArchive | undefined,
 ): Promise<void> {
   if (!lock.changed || lock.policy === undefined) return;
   const lockResults = results.filter((r) => r.step.kind === 'object-lock');
   if (lockResults.some((r) => r.outcome.status !== 'done' && r.outcome.status !== 'skipped')) return;
+  const longest = (days: Record<string, number>): number => Math.max(0, ...Object.values(days));
+  const applied = store.metadata.objectLockApplied;
+  const grew = applied !== undefined && longest(lock.policy.retentionDays) > longest(applied.retentionDays);
+  if (grew && (remote === undefined || !(await extendAnchors(store, remote, ctx.config)))) return;
   for (const s of lock.shrunk) {
     const message = `${s.dataset}: retention lowered from ${s.from} to ${s.to} days; objects already in the S3 archive keep their longer retention (Object Lock is never shortened)`;
     ctx.logger.warn({ job: 'archive', dataset: s.dataset }, message);
@@ -227,7 +232,7 @@ async function runJobsWith(
     if (a.kind !== 'duplicate-day') ctx.logger.warn({ job: 'scan', path: a.path, day: a.day }, a.message);
   for (const n of p.notes) ctx.logger[n.blocking ? 'error' : 'info']({ job: n.job, day: n.day }, n.message);
   results.push(...(await executePlan(p.steps, exec, options.dryRun)));
-  if (!options.dryRun && lock !== undefined) await recordObjectLock(lock, results, store, ctx);
+  if (!options.dryRun && lock !== undefined) await recordObjectLock(lock, results, store, ctx, remote);
   // The audit trail's finished days go to the bucket too (DESIGN 12), after the pass's own lines.
   const remoteJob: LifecycleJob = options.jobs.includes('archive') ? 'archive' : 'purge';
   const anchored =

@@ -250,7 +250,7 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
   };
 
   it('each finished day of the audit trail goes to the bucket under the lock; a rewrite on the host is found by --remote', async () => {
-    const { root, cli } = setup();
+    const { root, cli, write } = setup();
     const t0 = new Date();
     const day0 = t0.toISOString().slice(0, 10);
     const t1 = new Date(t0.getTime() + DAY_MS).toISOString();
@@ -279,6 +279,15 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
     // Idempotent: another pass the same day writes no second version.
     expect(cli(['run', '--once', '--now', t1]).code).toBe(0);
     expect(await auditVersions(`run${n}/`)).toHaveLength(1);
+    // The longest retention grows: the anchored day is extended like the data.
+    write({ purgeAfterDays: 20 });
+    const grown = cli(['run', '--once', '--now', t1]);
+    expect(grown.code, grown.stderr).toBe(0);
+    const h2 = await rgw.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: v.Key, VersionId: v.VersionId }));
+    expect(h2.ObjectLockRetainUntilDate?.toISOString()).toBe(purgeDate(day0, 20));
+    expect(auditEvents(root).filter((e) => e.event === 'retention-extended' && Array.isArray(e.objects))).toEqual([
+      expect.objectContaining({ objects: [`${v.Key} (version ${v.VersionId})`], retainUntil: purgeDate(day0, 20) }),
+    ]);
     const ok = cli(['audit', 'verify', '--remote']);
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/OK: s3:\/\/locked\/run\d+\/_audit\/: 1 anchored object version/);

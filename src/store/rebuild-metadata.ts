@@ -60,6 +60,8 @@ export async function rebuildMetadata(
       meta.days[key] = prior;
   }
   if (previous !== undefined) meta.jobs = previous.jobs;
+  // The S3 archive's counters (metrics) are not on disk: a usable previous document keeps them.
+  if (previous?.remoteTotals !== undefined) meta.remoteTotals = previous.remoteTotals;
   const trail = await verifyAudit(dirs, undefined);
   meta.audit = { lastHash: trail.lastHash, count: trail.lines };
   return meta;

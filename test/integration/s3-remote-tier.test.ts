@@ -159,6 +159,25 @@ describe.skipIf(!HAVE_CEPH)('the S3 archive tier in every command, and in a meta
     expect(uploads).toEqual([]);
   });
 
+  it("the agent, finding its metadata file unusable, rebuilds it with the bucket's days", () => {
+    const { root, cli, now } = archivedTree(5);
+    const before = metadata(root);
+    writeFileSync(metaPath(root), '{ not json');
+    const r = cli(['run', '--once', '--json', '--now', now]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/recovered 3 day record\(s\) from the S3 archive/);
+    const after = metadata(root);
+    for (const day of [3, 4, 5].map(dayOffset)) {
+      expect(after[`ticks/${day}`]?.state).toBe('archived');
+      expect(after[`ticks/${day}`]?.remote?.versionId).toBe(before[`ticks/${day}`]?.remote?.versionId);
+      expect(after[`ticks/${day}`]?.sha256).toBe(before[`ticks/${day}`]?.sha256);
+    }
+    const uploads = parseJson<{ results: Array<{ step: { kind: string } }> }>(r.stdout).results.filter(
+      (x) => x.step.kind === 'upload',
+    );
+    expect(uploads).toEqual([]);
+  });
+
   it('an object stored without its SHA-256 (not uploaded by tickdb) is read back and hashed by the rebuild', async () => {
     const { root, cli } = archivedTree(3);
     const day = dayOffset(8);

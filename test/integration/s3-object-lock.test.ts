@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempDir } from '../helpers/cli.js';
-import { needProgram } from '../helpers/external-programs.js';
-import { startRgw, type Rgw } from '../helpers/rgw.js';
+import { needCeph, startRgw, type Rgw } from '../helpers/rgw.js';
+import { dayOffset } from '../helpers/s3-tree.js';
 import { hashLine, type AuditLine } from '../../src/store/audit.js';
 
 // The Object Lock of objects already in the bucket follows the config (DESIGN 12): retention extended, legal
@@ -32,10 +32,9 @@ interface RunDoc {
 }
 
 const BUCKET = 'locked';
-const HAVE_CEPH = needProgram('radosgw', 'ceph-mon', 'ceph-osd', 'radosgw-admin', 'ceph', 'monmaptool');
+const HAVE_CEPH = needCeph();
 const DAY_MS = 86_400_000;
 
-const dayOffset = (n: number): string => new Date(Date.now() - n * DAY_MS).toISOString().slice(0, 10);
 const purgeDate = (day: string, days: number): string =>
   new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString();
 const metadata = (root: string): { days: Record<string, Rec>; objectLockApplied?: unknown } =>

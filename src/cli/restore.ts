@@ -100,7 +100,14 @@ export function restoreCommand(runtime: CliRuntime): Command {
             const copy =
               scratch === undefined
                 ? undefined
-                : await archivedDatabase(ctx.config, scan, metadata, dataset.prefix, day, scratch);
+                : await archivedDatabase({
+                    config: ctx.config,
+                    scan,
+                    metadata,
+                    dataset: dataset.prefix,
+                    day,
+                    scratch,
+                  });
             return await restoreDay(
               { config: ctx.config, dirs: ctx.dirs, clock: ctx.clock, now: ctx.now, store, scan },
               { dataset: dataset.prefix, day, force: opts.force === true, dryRun: ctx.dryRun, copy },

@@ -26,7 +26,9 @@ export async function analyzeDay(
   const dir = await scratchDir(opts.dirs, 'analyze');
   try {
     const zst =
-      opts.metadata === undefined ? undefined : await archivedZst(config, scan, opts.metadata, dataset, day, dir);
+      opts.metadata === undefined
+        ? undefined
+        : await archivedZst({ config, scan, metadata: opts.metadata, dataset, day, scratch: dir });
     if (zst === undefined)
       throw new TickdbError('NOT_FOUND', `no copy of ${dataset} ${day} in db/, archive/ or the S3 archive`, {
         hint: 'see `tickdb inventory`; a purged day is gone',

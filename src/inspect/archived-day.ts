@@ -19,19 +19,29 @@ export interface ArchivedZst {
   downloaded: boolean;
 }
 
+/** A day of the tree, and the private temp folder (outside the tiers) where a download may go. */
+export interface ArchivedDayRequest {
+  config: Config;
+  scan: TierScan;
+  metadata: Metadata;
+  dataset: string;
+  day: Day;
+  scratch: string;
+}
+
 /**
  * The archived `.db.zst` of a day: the local archive tier's file when there is one, else, for a day whose only
  * copy is in the S3 archive, its recorded object version downloaded into `scratch` through fetchRemoteDay (the
  * same path as `decompress`, `query` and drills: verified as it streams). Undefined when the day has neither.
  */
-export async function archivedZst(
-  config: Config,
-  scan: TierScan,
-  metadata: Metadata,
-  dataset: string,
-  day: Day,
-  scratch: string,
-): Promise<ArchivedZst | undefined> {
+export async function archivedZst({
+  config,
+  scan,
+  metadata,
+  dataset,
+  day,
+  scratch,
+}: ArchivedDayRequest): Promise<ArchivedZst | undefined> {
   const local = scan.days.get(dayKey(dataset, day))?.archive;
   if (local !== undefined) return { path: local.path, source: local.path, downloaded: false };
   const rec = remoteOnlyRecord(scan, metadata, day, dataset);
@@ -49,15 +59,9 @@ export async function archivedZst(
  * The day's database decompressed from its archived `.db.zst` (archivedZst) into `scratch`, for `restore --from
  * archive`, which then checks it like a backup (integrity, recorded SHA-256) before anything in the tree changes.
  */
-export async function archivedDatabase(
-  config: Config,
-  scan: TierScan,
-  metadata: Metadata,
-  dataset: string,
-  day: Day,
-  scratch: string,
-): Promise<{ path: string; source: string }> {
-  const zst = await archivedZst(config, scan, metadata, dataset, day, scratch);
+export async function archivedDatabase(req: ArchivedDayRequest): Promise<{ path: string; source: string }> {
+  const { config, dataset, day, scratch } = req;
+  const zst = await archivedZst(req);
   if (zst === undefined)
     throw new TickdbError('NOT_FOUND', `no archived copy of ${dataset} ${day} in archive/ or the S3 archive`, {
       hint: 'see `tickdb inventory`; a day not yet archived is restored from its backup (--from backup)',

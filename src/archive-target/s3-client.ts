@@ -35,7 +35,10 @@ export async function createS3Client(o: S3ClientOptions): Promise<S3Client> {
     retryMode: 'standard',
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { connectionTimeout: o.connectTimeoutMs, requestTimeout: o.requestTimeoutMs },
+    // socketTimeout, not requestTimeout: in @smithy/node-http-handler 4.x requestTimeout only logs a warning unless
+    // throwOnRequestTimeout is set, and it would bound a whole part however fast it moves. A server that accepts a
+    // request and never answers hung the upload for good (test/integration/s3-faults.test.ts, 'stops answering').
+    requestHandler: { connectionTimeout: o.connectTimeoutMs, socketTimeout: o.requestTimeoutMs },
   });
   client.middlewareStack.add(
     (next, context) => async (args) => {

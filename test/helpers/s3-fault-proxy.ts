@@ -1,8 +1,11 @@
 import { type IncomingMessage, type Server, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** What the proxy does to a request a rule matches: answer 503 (SlowDown), or drop the connection unanswered. */
-export type FaultAction = '503' | 'drop';
+/**
+ * What the proxy does to a request a rule matches: answer 503 (SlowDown), drop the connection unanswered, or read
+ * the request and never answer (the client's timeout must end it).
+ */
+export type FaultAction = '503' | 'drop' | 'stall';
 
 export interface FaultRule {
   /** e.g. `(r) => r.method === 'PUT' && r.url.includes('ticks_2026')` */
@@ -15,8 +18,8 @@ export interface FaultRule {
 export interface Seen {
   method: string;
   url: string;
-  /** The status the client got: the server's, the proxy's 503, or 'dropped'. */
-  outcome: number | 'dropped';
+  /** The status the client got: the server's, the proxy's 503, 'dropped', or 'stalled' (no answer). */
+  outcome: number | 'dropped' | 'stalled';
 }
 
 /**
@@ -65,6 +68,10 @@ export class FaultProxy {
       }
       // Read the body first: answering before it is sent would look like a lost connection to the client.
       req.resume();
+      if (rule.action === 'stall') {
+        this.seen.push({ method, url, outcome: 'stalled' });
+        return;
+      }
       req.on('end', () => {
         this.seen.push({ method, url, outcome: 503 });
         res.writeHead(503, { 'content-type': 'application/xml' });

@@ -69,18 +69,19 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     return { root, prefix, cli };
   }
 
-  /** Requests for one day's object (its PUT, or its multipart upload's POSTs and part PUTs). */
-  const forDay = (day: string) => (r: { method: string; url: string }) => r.url.includes(`ticks_${day}.db.zst`);
+  /** Requests for one day's object under one run's prefix (its PUT, or its multipart upload's POSTs and parts). */
+  const forDay = (prefix: string, day: string) => (r: { method: string; url: string }) =>
+    r.url.includes(`/${BUCKET}/${prefix}ticks/${day.slice(0, 4)}/${day.slice(5, 7)}/ticks_${day}.db.zst`);
   /** The PutObject of a day (the SDK adds `?x-id=PutObject`), not a part, a retention or a legal hold. */
-  const putObject = (day: string) => (r: { method: string; url: string }) =>
-    r.method === 'PUT' && forDay(day)(r) && !/[?&](partNumber|uploadId|retention|legal-hold)\b/.test(r.url);
+  const putObject = (prefix: string, day: string) => (r: { method: string; url: string }) =>
+    r.method === 'PUT' && forDay(prefix, day)(r) && !/[?&](partNumber|uploadId|retention|legal-hold)\b/.test(r.url);
 
   it('503 on the first PUTs of an object: retried with backoff, then stored and verified', async () => {
-    const { root, cli } = setup({ maxAttempts: 5 });
+    const { root, prefix, cli } = setup({ maxAttempts: 5 });
     const day = dayOffset(4);
     const { zst } = await legacyZstDay(root, day, 1);
     const sha = await fileSha256(zst);
-    const isPut = putObject(day);
+    const isPut = putObject(prefix, day);
     proxy.set([{ match: isPut, action: '503', times: 3 }]);
     const r = await cli(['run', '--once', '--json']);
     proxy.set([]);
@@ -102,12 +103,12 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
   });
 
   it('connections dropped during a multipart upload: the parts are sent again, the object is whole', async () => {
-    const { root, cli } = setup({ maxAttempts: 5 });
+    const { root, prefix, cli } = setup({ maxAttempts: 5 });
     const day = dayOffset(5);
     const { zst } = await legacyZstDay(root, day, 12); // 3 parts of 5 MiB
     const sha = await fileSha256(zst);
     const isPart = (r: { method: string; url: string }) =>
-      r.method === 'PUT' && forDay(day)(r) && r.url.includes('partNumber=');
+      r.method === 'PUT' && forDay(prefix, day)(r) && r.url.includes('partNumber=');
     proxy.set([{ match: isPart, action: 'drop', times: 2 }]);
     const r = await cli(['run', '--once', '--json']);
     proxy.set([]);
@@ -126,12 +127,32 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     expect(left.Uploads?.some((u) => u.Key === remote?.key) ?? false).toBe(false);
   });
 
+  it('a server that stops answering (no reply to a PUT): the request times out and is sent again', async () => {
+    const { root, prefix, cli } = setup({ maxAttempts: 4, requestTimeoutSeconds: 2 });
+    const day = dayOffset(4);
+    const { zst } = await legacyZstDay(root, day, 1);
+    const sha = await fileSha256(zst);
+    const isPut = putObject(prefix, day);
+    proxy.set([{ match: isPut, action: 'stall', times: 2 }]);
+    const r = await cli(['run', '--once', '--json']);
+    proxy.set([]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(proxy.count((s) => isPut(s) && s.outcome === 'stalled')).toBe(2);
+    expect(proxy.count((s) => isPut(s) && s.outcome === 200)).toBe(1);
+    const rec = metadataDays(root)[`ticks/${day}`];
+    expect(rec?.state).toBe('archived');
+    expect(await objectSha(rgw, BUCKET, rec?.remote?.key ?? '', rec?.remote?.versionId ?? '')).toEqual({
+      sha256: sha,
+      bytes: rec?.zstBytes,
+    });
+  });
+
   it('503 that persists: maxAttempts tries, then a backlog (loud, counted), the local copy intact; uploaded once it heals', async () => {
-    const { root, cli } = setup({ maxAttempts: 3 });
+    const { root, prefix, cli } = setup({ maxAttempts: 3 });
     const day = dayOffset(5);
     const { zst } = await legacyZstDay(root, day, 1);
     const sha = await fileSha256(zst);
-    const isPut = putObject(day);
+    const isPut = putObject(prefix, day);
     proxy.set([{ match: isPut, action: '503', times: Number.POSITIVE_INFINITY }]);
     const r = await cli(['run', '--once', '--json']);
     proxy.set([]);

@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { best, ratio, REPO, timeCommand, timeTickdb } from './bench-cli.js';
+import { rgwEnv } from './ceph-rgw-env.js';
 import { freePort } from './free-port.js';
 import { writeIncompressibleDb, zstdLegacy } from './legacy-day.js';
 
@@ -74,20 +75,7 @@ export async function benchS3(
   const cluster = mkdtempSync(join(work, 'rgw-'));
   const port = await freePort();
   log(`s3: starting Ceph RGW on 127.0.0.1:${port} ...`);
-  const vars = Object.fromEntries(
-    rgw('start', cluster, String(port))
-      .trim()
-      .split('\n')
-      .map((l) => l.split('=', 2) as [string, string]),
-  );
-  const endpoint = vars.S3_ENDPOINT ?? `http://127.0.0.1:${port}`;
-  const env = {
-    AWS_ACCESS_KEY_ID: vars.S3_ACCESS_KEY ?? 'AK',
-    AWS_SECRET_ACCESS_KEY: vars.S3_SECRET_KEY ?? 'SK',
-    AWS_SHARED_CREDENTIALS_FILE: join(cluster, 'none'),
-    AWS_CONFIG_FILE: join(cluster, 'none'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  const { endpoint, env } = rgwEnv(rgw('start', cluster, String(port)), cluster, port);
   const sigv4 = [
     '--aws-sigv4',
     'aws:amz:us-east-1:s3',

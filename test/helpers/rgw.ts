@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { rgwEnv } from '../../scripts/ceph-rgw-env.js';
 import { freePort } from '../../scripts/free-port.js';
 import { REPO } from './cli.js';
 import { type ExternalProgram, needProgram } from './external-programs.js';
@@ -52,21 +53,7 @@ export async function startRgw(): Promise<Rgw> {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  const vars = Object.fromEntries(
-    out
-      .trim()
-      .split('\n')
-      .map((l) => l.split('=', 2) as [string, string]),
-  );
-  const endpoint = vars.S3_ENDPOINT ?? `http://127.0.0.1:${port}`;
-  const env = {
-    AWS_ACCESS_KEY_ID: vars.S3_ACCESS_KEY ?? 'AK',
-    AWS_SECRET_ACCESS_KEY: vars.S3_SECRET_KEY ?? 'SK',
-    // No shared credentials file or instance role in tests: the environment is the one source.
-    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-credentials'),
-    AWS_CONFIG_FILE: join(dir, 'no-config'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
+  const { endpoint, env } = rgwEnv(out, dir, port);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const client = new S3Client({
     endpoint,

@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
-import { needProgram } from '../helpers/external-programs.js';
-import { startRgw, type Rgw } from '../helpers/rgw.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { needCeph } from '../helpers/rgw.js';
+import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
+import { dayOffset } from '../helpers/s3-tree.js';
 
-const HAVE_CEPH = needProgram('radosgw', 'ceph-mon', 'ceph-osd', 'radosgw-admin', 'ceph', 'monmaptool', 'sqlite3');
+const HAVE_CEPH = needCeph('sqlite3');
 const BUCKET = 'query-archive';
 const SQL = 'SELECT ts, symbol, bid, ask, volume FROM ticks WHERE symbol = :sym ORDER BY ts, rowid';
-const dayOffset = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
 
 function quote(db: string, sql: string): string {
   const r = spawnSync('sqlite3', ['-readonly', db], { input: `.mode quote\n${sql};\n`, encoding: 'utf8' });
@@ -19,35 +19,17 @@ function quote(db: string, sql: string): string {
 
 /** Days archived to a real Ceph RGW, only in the bucket: tickdb query fetches, verifies and caches them. */
 describe.skipIf(!HAVE_CEPH)('tickdb query over the S3 archive tier (real Ceph RGW)', () => {
-  let rgw: Rgw;
-  const tmp = tempDir('tickdb-query-s3-');
-  const root = join(tmp.dir, 'root');
-  const config = join(tmp.dir, 'config.json');
+  const s3 = rgwForFile('tickdb-query-s3-', { [BUCKET]: false });
+  const { root, config } = s3.next();
   const now = new Date().toISOString();
-  const cli = (args: string[]) => runCli([...args, '--config', config, '--now', now], { env: rgw.env });
+  const cli = (args: string[]) => runCli([...args, '--config', config, '--now', now], { env: s3.rgw.env });
 
-  beforeAll(async () => {
-    rgw = await startRgw();
-    await rgw.createBucket(BUCKET, false);
-    writeFileSync(
-      config,
-      JSON.stringify({
-        root,
-        compressAfterDays: 2,
-        archiveAfterDays: 3,
-        purgeAfterDays: 10,
-        compressionLevel: 3,
-        queryCache: { dir: join(tmp.dir, 'cache') },
-        archiveTarget: { type: 's3', endpoint: rgw.endpoint, bucket: BUCKET, prefix: 'q/', forcePathStyle: true },
-      }),
-    );
+  beforeAll(() => {
+    const target = { endpoint: s3.rgw.endpoint, bucket: BUCKET, prefix: 'q/', objectLock: undefined };
+    writeFileSync(config, s3Config(root, target, { queryCache: { dir: join(s3.dir, 'cache') } }));
     expect(cli(['simulate', '--days', '5', '--rows', '2000']).code).toBe(0);
     const run = cli(['run', '--once']);
     expect(run.code, run.stderr).toBe(0);
-  });
-  afterAll(() => {
-    rgw?.stop();
-    tmp.cleanup();
   });
 
   it('reads the days only in the bucket like the others, and from the cache once the gateway is down', () => {
@@ -57,14 +39,14 @@ describe.skipIf(!HAVE_CEPH)('tickdb query over the S3 archive tier (real Ceph RG
     >;
     const inBucket = [3, 4, 5].map(dayOffset);
     for (const day of inBucket) expect(days[`ticks/${day}`]?.remote, day).toBeDefined();
-    const out = join(tmp.dir, 'result.db');
+    const out = join(s3.dir, 'result.db');
     const args = ['query', SQL, '--param', 'sym=AAPL', '--from', dayOffset(5), '--to', dayOffset(1)];
     const r = cli([...args, '--format', 'sqlite', '-o', out, '--log-level', 'debug']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('"via":"decompressed into the cache (s3)"');
     for (const day of inBucket) {
       // The independent copy: tickdb decompress, which downloads and verifies the day itself.
-      const copy = join(tmp.dir, `copy-${day}.db`);
+      const copy = join(s3.dir, `copy-${day}.db`);
       expect(cli(['decompress', day, '-o', copy]).code).toBe(0);
       const expected = quote(copy, SQL.replace(':sym', "'AAPL'"));
       expect(expected.split('\n').length).toBeGreaterThan(20);
@@ -72,13 +54,13 @@ describe.skipIf(!HAVE_CEPH)('tickdb query over the S3 archive tier (real Ceph RG
         expected,
       );
     }
-    rgw.stopGateway();
+    s3.rgw.stopGateway();
     try {
       const cached = cli([...args, '--format', 'csv']);
       expect(cached.code, cached.stderr).toBe(0);
       expect(cached.stdout.split('\r\n').filter((l) => l.startsWith(dayOffset(4))).length).toBeGreaterThan(20);
     } finally {
-      rgw.startGateway();
+      s3.rgw.startGateway();
     }
   });
 });

@@ -7,10 +7,10 @@ import {
   ListMultipartUploadsCommand,
   ListPartsCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, runCli, spawnCli, tempDir } from '../helpers/cli.js';
-import { needProgram } from '../helpers/external-programs.js';
-import { startRgw, type Rgw } from '../helpers/rgw.js';
+import { describe, expect, it } from 'vitest';
+import { parseJson, runCli, spawnCli } from '../helpers/cli.js';
+import { needCeph } from '../helpers/rgw.js';
+import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
 import { dayOffset, legacyZstDay, objectSha } from '../helpers/s3-tree.js';
 
 interface Remote {
@@ -35,16 +35,7 @@ interface Rec {
 
 const LOCKED = 'ticks-archive';
 const PLAIN = 'no-lock';
-const HAVE_CEPH = needProgram(
-  'radosgw',
-  'ceph-mon',
-  'ceph-osd',
-  'radosgw-admin',
-  'ceph',
-  'monmaptool',
-  'sqlite3',
-  'zstd',
-);
+const HAVE_CEPH = needCeph('sqlite3', 'zstd');
 
 const metadata = (root: string): Record<string, Rec> =>
   (JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as { days: Record<string, Rec> }).days;
@@ -55,55 +46,25 @@ const auditEvents = (root: string): Array<Record<string, unknown>> =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
-  let rgw: Rgw;
-  const tmp = tempDir('tickdb-s3-');
-  let n = 0;
-
-  beforeAll(async () => {
-    rgw = await startRgw();
-    await rgw.createBucket(LOCKED, true);
-    await rgw.createBucket(PLAIN, false);
-  });
-  afterAll(() => {
-    rgw?.stop();
-    tmp.cleanup();
-  });
+  const s3 = rgwForFile('tickdb-s3-', { [LOCKED]: true, [PLAIN]: false });
 
   /** A fresh root and config; `target` overrides fields of archiveTarget. */
   function setup(policy: Record<string, unknown> = {}, target: Record<string, unknown> = {}) {
-    n += 1;
-    const root = join(tmp.dir, `r${n}`);
-    const config = join(tmp.dir, `c${n}.json`);
+    const { n, root, config } = s3.next();
+    const prefix = `{host}/run${n}/`;
     const write = (p: Record<string, unknown>, t: Record<string, unknown>): void =>
       writeFileSync(
         config,
-        JSON.stringify({
-          root,
-          compressAfterDays: 2,
-          archiveAfterDays: 3,
-          purgeAfterDays: 10,
-          compressionLevel: 3,
-          ...p,
-          archiveTarget: {
-            type: 's3',
-            endpoint: rgw.endpoint,
-            bucket: LOCKED,
-            prefix: `{host}/run${n}/`,
-            forcePathStyle: true,
-            objectLock: { mode: 'COMPLIANCE' },
-            partSizeMib: 5,
-            ...t,
-          },
-        }),
+        s3Config(root, { endpoint: s3.rgw.endpoint, bucket: LOCKED, prefix, partSizeMib: 5, ...t }, p),
       );
     write(policy, target);
     const cli = (args: string[], env: Record<string, string> = {}) =>
-      runCli([...args, '--config', config, '--log-level', 'warn'], { env: { ...rgw.env, ...env } });
-    return { root, config, cli, rewrite: write };
+      runCli([...args, '--config', config, '--log-level', 'warn'], { env: { ...s3.rgw.env, ...env } });
+    return { n, root, config, cli, rewrite: write };
   }
 
   it('converges: archived days only in the bucket, locked until their purge date, recorded, readable', async () => {
-    const { root, cli } = setup();
+    const { n, root, cli } = setup();
     const now = new Date().toISOString();
     expect(cli(['simulate', '--days', '6', '--rows', '2000', '--now', now]).code).toBe(0);
     const run = cli(['run', '--once', '--json', '--now', now]);
@@ -120,7 +81,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
       for (const tier of ['db', 'archive'])
         expect(existsSync(join(root, tier, day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db.zst`))).toBe(false);
       // The server's view: the version is there, COMPLIANCE until day + purgeAfterDays (00:00 UTC), same bytes.
-      const head = await rgw.client.send(
+      const head = await s3.rgw.client.send(
         new HeadObjectCommand({ Bucket: LOCKED, Key: remote.key, VersionId: remote.versionId }),
       );
       expect(head.ObjectLockMode).toBe('COMPLIANCE');
@@ -128,7 +89,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
       expect(head.ObjectLockRetainUntilDate?.toISOString()).toBe(purgeDate);
       expect(remote.retainUntil).toBe(purgeDate);
       expect(head.ETag?.replaceAll('"', '')).toBe(remote.etag);
-      expect(await objectSha(rgw, LOCKED, remote.key, remote.versionId)).toEqual({
+      expect(await objectSha(s3.rgw, LOCKED, remote.key, remote.versionId)).toEqual({
         sha256: rec?.zstSha256,
         bytes: rec?.zstBytes,
       });
@@ -140,7 +101,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
         zstSha256: rec?.zstSha256,
       });
       // Every row readable back through tickdb decompress (downloaded, verified against the recorded hashes).
-      const out = join(tmp.dir, `out-${n}-${day}.db`);
+      const out = join(s3.dir, `out-${n}-${day}.db`);
       const dec = cli(['decompress', day, '-o', out, '--json']);
       expect(dec.code, dec.stderr).toBe(0);
       expect(parseJson<{ source: string; verifiedBy: string }>(dec.stdout).source).toContain(`s3://${LOCKED}/`);
@@ -237,7 +198,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
     expect(deferred).toHaveLength(1); // reported once, not every run
     expect(deferred[0]).toMatchObject({ retainUntil: remote.retainUntil, versionId: remote.versionId });
     expect(metadata(root)[`ticks/${day}`]?.state).toBe('archived');
-    const still = await rgw.client.send(
+    const still = await s3.rgw.client.send(
       new HeadObjectCommand({ Bucket: LOCKED, Key: remote.key, VersionId: remote.versionId }),
     );
     expect(still.VersionId).toBe(remote.versionId);
@@ -267,7 +228,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
     const until = Date.parse(remote.retainUntil ?? '');
     expect(until).toBeGreaterThan(now.getTime());
     // Not even the bucket's owner can delete the version now.
-    const owner = await rgw.client
+    const owner = await s3.rgw.client
       .send(new DeleteObjectCommand({ Bucket: LOCKED, Key: remote.key, VersionId: remote.versionId }))
       .then(
         () => 'deleted',
@@ -290,7 +251,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
     expect(rec?.state).toBe('purged');
     expect(rec?.remote).toBeUndefined();
     await expect(
-      rgw.client.send(new HeadObjectCommand({ Bucket: LOCKED, Key: remote.key, VersionId: remote.versionId })),
+      s3.rgw.client.send(new HeadObjectCommand({ Bucket: LOCKED, Key: remote.key, VersionId: remote.versionId })),
     ).rejects.toMatchObject({
       $metadata: { httpStatusCode: 404 },
     });
@@ -309,7 +270,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
     await legacyZstDay(root, day, 40);
     const now = new Date().toISOString();
     const child = spawnCli(['run', '--once', '--config', config, '--now', now, '--log-level', 'warn'], {
-      env: rgw.env,
+      env: s3.rgw.env,
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
@@ -319,10 +280,10 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
     // Wait until the upload is under way with at least one part stored, then kill the process outright.
     let killed = false;
     for (let i = 0; i < 1200 && !killed; i++) {
-      const ups = await rgw.client.send(new ListMultipartUploadsCommand({ Bucket: LOCKED, Prefix: `` }));
+      const ups = await s3.rgw.client.send(new ListMultipartUploadsCommand({ Bucket: LOCKED, Prefix: `` }));
       const up = ups.Uploads?.find((u) => u.Key?.endsWith(`ticks_${day}.db.zst`));
       if (up?.UploadId !== undefined) {
-        const parts = await rgw.client.send(
+        const parts = await s3.rgw.client.send(
           new ListPartsCommand({ Bucket: LOCKED, Key: up.Key, UploadId: up.UploadId }),
         );
         if ((parts.Parts?.length ?? 0) >= 1) {
@@ -337,19 +298,19 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
     const rec0 = metadata(root)[`ticks/${day}`];
     expect(rec0?.pendingUpload).toBeDefined(); // the intent was recorded before the upload
     expect(rec0?.remote).toBeUndefined();
-    const left = await rgw.client.send(new ListMultipartUploadsCommand({ Bucket: LOCKED }));
+    const left = await s3.rgw.client.send(new ListMultipartUploadsCommand({ Bucket: LOCKED }));
     expect(left.Uploads?.some((u) => u.Key?.endsWith(`ticks_${day}.db.zst`))).toBe(true);
 
     const again = cli(['run', '--once', '--now', now]);
     expect(again.code, again.stderr).toBe(0);
-    const after = await rgw.client.send(new ListMultipartUploadsCommand({ Bucket: LOCKED }));
+    const after = await s3.rgw.client.send(new ListMultipartUploadsCommand({ Bucket: LOCKED }));
     expect(after.Uploads?.some((u) => u.Key?.endsWith(`ticks_${day}.db.zst`)) ?? false).toBe(false);
     const rec = metadata(root)[`ticks/${day}`];
     expect(rec?.state).toBe('archived');
     expect(rec?.pendingUpload).toBeUndefined();
     const remote = rec?.remote as Remote;
     expect(remote.bytes).toBeGreaterThan(40 * 1024 * 1024);
-    expect(await objectSha(rgw, LOCKED, remote.key, remote.versionId)).toEqual({
+    expect(await objectSha(s3.rgw, LOCKED, remote.key, remote.versionId)).toEqual({
       sha256: rec?.zstSha256,
       bytes: rec?.zstBytes,
     });
@@ -360,7 +321,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
     const { root, cli } = setup();
     const now = new Date().toISOString();
     expect(cli(['simulate', '--days', '5', '--rows', '1000', '--now', now]).code).toBe(0);
-    rgw.stopGateway();
+    s3.rgw.stopGateway();
     try {
       const r = cli(['run', '--once', '--json', '--now', now]);
       expect(r.code, r.stderr).toBe(0);
@@ -389,7 +350,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
       expect(Number(/^tickdb_archive_upload_failures_total (\d+)$/m.exec(prom)?.[1])).toBeGreaterThanOrEqual(1);
       expect(prom).toMatch(/^tickdb_archive_upload_bytes_total 0$/m);
     } finally {
-      rgw.startGateway();
+      s3.rgw.startGateway();
     }
     const r2 = cli(['run', '--once', '--now', now]);
     expect(r2.code, r2.stderr).toBe(0);

@@ -2,8 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, runCliAsync, tempDir } from '../helpers/cli.js';
-import { needCeph, startRgw, type Rgw } from '../helpers/rgw.js';
+import { parseJson, runCliAsync } from '../helpers/cli.js';
+import { needCeph } from '../helpers/rgw.js';
+import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
 import { FaultProxy } from '../helpers/s3-fault-proxy.js';
 import { dayOffset, fileSha256, legacyZstDay, metadataDays, objectSha, zstPath } from '../helpers/s3-tree.js';
 
@@ -20,51 +21,25 @@ type RunDoc = {
 };
 
 describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)', () => {
-  let rgw: Rgw;
+  const s3 = rgwForFile('tickdb-s3-faults-', { [BUCKET]: true });
   let proxy: FaultProxy;
-  const tmp = tempDir('tickdb-s3-faults-');
-  let n = 0;
 
   beforeAll(async () => {
-    rgw = await startRgw();
-    await rgw.createBucket(BUCKET, true);
-    proxy = await FaultProxy.start(rgw.endpoint);
+    proxy = await FaultProxy.start(s3.rgw.endpoint);
   });
   afterAll(async () => {
     await proxy?.close();
-    rgw?.stop();
-    tmp.cleanup();
   });
 
   function setup(target: Record<string, unknown> = {}) {
-    n += 1;
-    const root = join(tmp.dir, `r${n}`);
-    const config = join(tmp.dir, `c${n}.json`);
+    const { n, root, config } = s3.next();
     const prefix = `run${n}/`;
-    writeFileSync(
-      config,
-      JSON.stringify({
-        root,
-        compressAfterDays: 2,
-        archiveAfterDays: 3,
-        purgeAfterDays: 30,
-        compressionLevel: 3,
-        archiveTarget: {
-          type: 's3',
-          endpoint: proxy.endpoint,
-          bucket: BUCKET,
-          prefix,
-          forcePathStyle: true,
-          objectLock: { mode: 'COMPLIANCE' },
-          partSizeMib: 5,
-          queueSize: 1,
-          ...target,
-        },
-      }),
-    );
+    const policy = { purgeAfterDays: 30 };
+    const faulty = { endpoint: proxy.endpoint, bucket: BUCKET, prefix, partSizeMib: 5, queueSize: 1 };
+    writeFileSync(config, s3Config(root, { ...faulty, ...target }, policy));
     const cli = (args: string[]) =>
       runCliAsync([...args, '--config', config, '--log-level', 'warn', '--now', new Date().toISOString()], {
-        env: rgw.env,
+        env: s3.rgw.env,
       });
     return { root, prefix, cli };
   }
@@ -93,7 +68,7 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     expect(rec?.state).toBe('archived');
     expect(rec?.zstSha256).toBe(sha);
     const remote = rec?.remote;
-    expect(await objectSha(rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
+    expect(await objectSha(s3.rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
       sha256: sha,
       bytes: rec?.zstBytes,
     });
@@ -119,11 +94,11 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     expect(rec?.state).toBe('archived');
     const remote = rec?.remote;
     expect(remote?.bytes).toBeGreaterThan(12 * 1024 * 1024);
-    expect(await objectSha(rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
+    expect(await objectSha(s3.rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
       sha256: sha,
       bytes: rec?.zstBytes,
     });
-    const left = await rgw.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+    const left = await s3.rgw.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
     expect(left.Uploads?.some((u) => u.Key === remote?.key) ?? false).toBe(false);
   });
 
@@ -141,7 +116,7 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     expect(proxy.count((s) => isPut(s) && s.outcome === 200)).toBe(1);
     const rec = metadataDays(root)[`ticks/${day}`];
     expect(rec?.state).toBe('archived');
-    expect(await objectSha(rgw, BUCKET, rec?.remote?.key ?? '', rec?.remote?.versionId ?? '')).toEqual({
+    expect(await objectSha(s3.rgw, BUCKET, rec?.remote?.key ?? '', rec?.remote?.versionId ?? '')).toEqual({
       sha256: sha,
       bytes: rec?.zstBytes,
     });
@@ -193,11 +168,11 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     const rec = metadataDays(root)[`ticks/${day}`];
     expect(rec?.state).toBe('archived');
     const remote = rec?.remote;
-    const head = await rgw.client.send(
+    const head = await s3.rgw.client.send(
       new HeadObjectCommand({ Bucket: BUCKET, Key: remote?.key, VersionId: remote?.versionId }),
     );
     expect(head.ObjectLockMode).toBe('COMPLIANCE');
-    expect(await objectSha(rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
+    expect(await objectSha(s3.rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
       sha256: sha,
       bytes: rec?.zstBytes,
     });

@@ -7,9 +7,10 @@ import {
   HeadObjectCommand,
   ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, runCli, tempDir } from '../helpers/cli.js';
-import { needCeph, startRgw, type Rgw } from '../helpers/rgw.js';
+import { describe, expect, it } from 'vitest';
+import { parseJson, runCli } from '../helpers/cli.js';
+import { needCeph } from '../helpers/rgw.js';
+import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
 import { dayOffset } from '../helpers/s3-tree.js';
 import { hashLine, type AuditLine } from '../../src/store/audit.js';
 
@@ -51,55 +52,28 @@ const lockSteps = (stdout: string): RunDoc['results'] =>
   parseJson<RunDoc>(stdout).results.filter((r) => r.step.kind === 'object-lock');
 
 describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real Ceph RGW)', () => {
-  let rgw: Rgw;
-  const tmp = tempDir('tickdb-s3lock-');
-  let n = 0;
-
-  beforeAll(async () => {
-    rgw = await startRgw();
-    await rgw.createBucket(BUCKET, true);
-  });
-  afterAll(() => {
-    rgw?.stop();
-    tmp.cleanup();
-  });
+  const s3 = rgwForFile('tickdb-s3lock-', { [BUCKET]: true });
 
   /** A fresh root; `write` rewrites the config with policy fields and archiveTarget fields over the defaults. */
   function setup(policy: Record<string, unknown> = {}, target: Record<string, unknown> = {}) {
-    n += 1;
-    const root = join(tmp.dir, `r${n}`);
-    const config = join(tmp.dir, `c${n}.json`);
+    const { n, root, config } = s3.next();
     const write = (p: Record<string, unknown> = {}, t: Record<string, unknown> = {}): void =>
       writeFileSync(
         config,
-        JSON.stringify({
+        s3Config(
           root,
-          compressAfterDays: 2,
-          archiveAfterDays: 3,
-          purgeAfterDays: 10,
-          compressionLevel: 3,
-          ...policy,
-          ...p,
-          archiveTarget: {
-            type: 's3',
-            endpoint: rgw.endpoint,
-            bucket: BUCKET,
-            prefix: `run${n}/`,
-            forcePathStyle: true,
-            objectLock: { mode: 'COMPLIANCE' },
-            ...target,
-            ...t,
-          },
-        }),
+          { endpoint: s3.rgw.endpoint, bucket: BUCKET, prefix: `run${n}/`, ...target, ...t },
+          { ...policy, ...p },
+        ),
       );
     write();
     const cli = (args: string[], env: Record<string, string> = {}) =>
-      runCli([...args, '--config', config, '--log-level', 'warn'], { env: { ...rgw.env, ...env } });
-    return { root, cli, write };
+      runCli([...args, '--config', config, '--log-level', 'warn'], { env: { ...s3.rgw.env, ...env } });
+    return { n, root, cli, write };
   }
 
   const head = (r: Remote) =>
-    rgw.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: r.key, VersionId: r.versionId }));
+    s3.rgw.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: r.key, VersionId: r.versionId }));
 
   it('purgeAfterDays grows: the retention of objects already in the bucket is extended; a shrink keeps it, said once', async () => {
     const { root, cli, write } = setup();
@@ -164,7 +138,7 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
     const hold = async (day: string): Promise<string | undefined> => {
       const r = metadata(root).days[`ticks/${day}`]?.remote as Remote;
       try {
-        const out = await rgw.client.send(
+        const out = await s3.rgw.client.send(
           new GetObjectLegalHoldCommand({ Bucket: BUCKET, Key: r.key, VersionId: r.versionId }),
         );
         return out.LegalHold?.Status;
@@ -229,7 +203,7 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
     expect(auditEvents(root).filter((e) => e.event === 'purge-refused' && e.day === day)).toHaveLength(1);
     expect((await head(remote)).VersionId).toBe(remote.versionId);
     // The same delete with the bypass (which tickdb never sends) is what GOVERNANCE allows a privileged user.
-    await rgw.client.send(
+    await s3.rgw.client.send(
       new DeleteObjectCommand({
         Bucket: BUCKET,
         Key: remote.key,
@@ -241,15 +215,15 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
   });
 
   const auditVersions = async (prefix: string) =>
-    (await rgw.client.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: `${prefix}_audit/` }))).Versions ??
-    [];
+    (await s3.rgw.client.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: `${prefix}_audit/` })))
+      .Versions ?? [];
   const objectText = async (key: string, versionId: string): Promise<string> => {
-    const r = await rgw.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, VersionId: versionId }));
+    const r = await s3.rgw.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, VersionId: versionId }));
     return (await r.Body?.transformToString()) ?? '';
   };
 
   it('each finished day of the audit trail goes to the bucket under the lock; a rewrite on the host is found by --remote', async () => {
-    const { root, cli, write } = setup();
+    const { n, root, cli, write } = setup();
     const t0 = new Date();
     const day0 = t0.toISOString().slice(0, 10);
     const t1 = new Date(t0.getTime() + DAY_MS).toISOString();
@@ -262,7 +236,7 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
     const versions = await auditVersions(`run${n}/`);
     expect(versions.map((v) => v.Key)).toEqual([`run${n}/_audit/${day0}.jsonl`]);
     const v = versions[0] as { Key: string; VersionId: string };
-    const h = await rgw.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: v.Key, VersionId: v.VersionId }));
+    const h = await s3.rgw.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: v.Key, VersionId: v.VersionId }));
     expect(h.ObjectLockMode).toBe('COMPLIANCE');
     expect(h.ObjectLockRetainUntilDate?.toISOString()).toBe(purgeDate(day0, 10));
     // The object holds the day's lines exactly as in db/audit.jsonl, then the chain's head after them.
@@ -282,7 +256,7 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
     write({ purgeAfterDays: 20 });
     const grown = cli(['run', '--once', '--now', t1]);
     expect(grown.code, grown.stderr).toBe(0);
-    const h2 = await rgw.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: v.Key, VersionId: v.VersionId }));
+    const h2 = await s3.rgw.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: v.Key, VersionId: v.VersionId }));
     expect(h2.ObjectLockRetainUntilDate?.toISOString()).toBe(purgeDate(day0, 20));
     expect(auditEvents(root).filter((e) => e.event === 'retention-extended' && Array.isArray(e.objects))).toEqual([
       expect.objectContaining({ objects: [`${v.Key} (version ${v.VersionId})`], retainUntil: purgeDate(day0, 20) }),
@@ -321,20 +295,20 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
   });
 
   it('the bucket out of reach: the audit days wait (a backlog, exit 0) and go once it is back', async () => {
-    const { root, cli } = setup();
+    const { n, root, cli } = setup();
     const t0 = new Date();
     const day0 = t0.toISOString().slice(0, 10);
     const t1 = new Date(t0.getTime() + DAY_MS).toISOString();
     expect(cli(['simulate', '--days', '3', '--rows', '300', '--now', t0.toISOString()]).code).toBe(0);
     expect(cli(['run', '--once', '--now', t0.toISOString()]).code).toBe(0);
-    rgw.stopGateway();
+    s3.rgw.stopGateway();
     try {
       const r = cli(['run', '--once', '--now', t1]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain(`audit trail: 1 day(s) wait for the bucket (oldest ${day0})`);
       expect(metadata(root)).not.toHaveProperty('auditAnchor');
     } finally {
-      rgw.startGateway();
+      s3.rgw.startGateway();
     }
     const back = cli(['run', '--once', '--now', t1]);
     expect(back.code, back.stderr).toBe(0);

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, runCli, tempDir } from '../helpers/cli.js';
-import { needCeph, startRgw, type Rgw } from '../helpers/rgw.js';
+import { describe, expect, it } from 'vitest';
+import { parseJson, runCli } from '../helpers/cli.js';
+import { needCeph } from '../helpers/rgw.js';
+import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
 import { dayOffset, metadataDays } from '../helpers/s3-tree.js';
 import type { DayRecord, RemoteRecord } from '../../src/store/metadata-types.js';
 
@@ -43,61 +44,32 @@ interface VerifyOut {
 }
 
 describe.skipIf(!HAVE_CEPH)('the S3 archive tier in every command, and in a metadata rebuild (DESIGN 12)', () => {
-  let rgw: Rgw;
-  const tmp = tempDir('tickdb-s3r-');
-  let n = 0;
-
-  beforeAll(async () => {
-    rgw = await startRgw();
-    await rgw.createBucket(LOCKED, true);
-    await rgw.createBucket(PLAIN, false);
-  });
-  afterAll(() => {
-    rgw?.stop();
-    tmp.cleanup();
-  });
+  const s3 = rgwForFile('tickdb-s3r-', { [LOCKED]: true, [PLAIN]: false });
 
   /** A tree of `days` simulated days, run once: the days of age >= 3 are only in the bucket. */
   function archivedTree(days: number, target: Record<string, unknown> = {}) {
-    n += 1;
-    const root = join(tmp.dir, `r${n}`);
-    const config = join(tmp.dir, `c${n}.json`);
+    const { n, root, config } = s3.next();
     writeFileSync(
       config,
-      JSON.stringify({
-        root,
-        compressAfterDays: 2,
-        archiveAfterDays: 3,
-        purgeAfterDays: 10,
-        compressionLevel: 3,
-        archiveTarget: {
-          type: 's3',
-          endpoint: rgw.endpoint,
-          bucket: LOCKED,
-          prefix: `{host}/run${n}/`,
-          forcePathStyle: true,
-          objectLock: { mode: 'COMPLIANCE' },
-          ...target,
-        },
-      }),
+      s3Config(root, { endpoint: s3.rgw.endpoint, bucket: LOCKED, prefix: `{host}/run${n}/`, ...target }),
     );
     const cli = (args: string[]) =>
-      runCli([...args, '--config', config, '--log-level', 'warn'], { env: { ...rgw.env } });
+      runCli([...args, '--config', config, '--log-level', 'warn'], { env: { ...s3.rgw.env } });
     const now = new Date().toISOString();
     expect(cli(['simulate', '--days', String(days), '--rows', '1500', '--now', now]).code).toBe(0);
     const run = cli(['run', '--once', '--now', now]);
     expect(run.code, run.stderr).toBe(0);
-    return { root, config, cli, now };
+    return { n, root, config, cli, now };
   }
 
   it('verify --rebuild recovers each remote day from the bucket: key, version, ETag, size, retention, hashes', async () => {
-    const { root, cli, now } = archivedTree(6);
+    const { n, root, cli, now } = archivedTree(6);
     const before = metadata(root);
     const remoteDays = [3, 4, 5, 6].map(dayOffset);
     for (const d of remoteDays) expect(before[`ticks/${d}`]?.remote?.versionId).toBeDefined();
     // A legal hold set on the server (as the config's hold would) is recovered too.
     const held = before[`ticks/${remoteDays[0]}`]?.remote as Remote;
-    await rgw.client.send(
+    await s3.rgw.client.send(
       new PutObjectLegalHoldCommand({
         Bucket: LOCKED,
         Key: held.key,
@@ -146,7 +118,7 @@ describe.skipIf(!HAVE_CEPH)('the S3 archive tier in every command, and in a meta
     expect(summary.remote.recovered.sort()).toEqual(remoteDays.map((d) => `ticks/${d}`).sort());
     expect(summary.remote.hashed).toEqual([]);
     // The recovered record serves at once: decompress verifies against the recovered hashes.
-    const out = join(tmp.dir, `rebuilt-${n}.db`);
+    const out = join(s3.dir, `rebuilt-${n}.db`);
     const dec = cli(['decompress', remoteDays[1] as string, '-o', out, '--json']);
     expect(dec.code, dec.stderr).toBe(0);
     expect(parseJson<{ verifiedBy: string }>(dec.stdout).verifiedBy).toBe('recorded SHA-256');
@@ -184,7 +156,7 @@ describe.skipIf(!HAVE_CEPH)('the S3 archive tier in every command, and in a meta
     const stored = metadata(root)[`ticks/${dayOffset(3)}`]?.remote?.key ?? '';
     const key = `${stored.split('/ticks/')[0]}/ticks/${day.slice(0, 4)}/${day.slice(5, 7)}/ticks_${day}.db.zst`;
     const body = Buffer.from('not really zstd, but bytes all the same');
-    await rgw.client.send(new PutObjectCommand({ Bucket: LOCKED, Key: key, Body: body }));
+    await s3.rgw.client.send(new PutObjectCommand({ Bucket: LOCKED, Key: key, Body: body }));
     rmSync(metaPath(root));
     const r = cli(['verify', '--rebuild', '--json']);
     expect(r.code, r.stderr).toBe(0);
@@ -200,7 +172,7 @@ describe.skipIf(!HAVE_CEPH)('the S3 archive tier in every command, and in a meta
     const { root, config } = archivedTree(4);
     const doc = readFileSync(metaPath(root), 'utf8');
     const r = runCli(['verify', '--rebuild', '--config', config, '--log-level', 'warn'], {
-      env: { ...rgw.env, AWS_SECRET_ACCESS_KEY: 'wrong' },
+      env: { ...s3.rgw.env, AWS_SECRET_ACCESS_KEY: 'wrong' },
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`bucket ${LOCKED}`);
@@ -253,7 +225,7 @@ describe.skipIf(!HAVE_CEPH)('the S3 archive tier in every command, and in a meta
     expect(cli(['verify', '--deep', '--json']).code).toBe(0);
     // Same size, other bytes, written over the key (no versioning: the recorded version id is the one replaced).
     const body = Buffer.alloc(remote.bytes, 7);
-    await rgw.client.send(new PutObjectCommand({ Bucket: PLAIN, Key: remote.key, Body: body }));
+    await s3.rgw.client.send(new PutObjectCommand({ Bucket: PLAIN, Key: remote.key, Body: body }));
     const shallow = parseJson<VerifyOut>(cli(['verify', '--json']).stdout);
     expect(shallow.problems.map((p) => p.kind)).toEqual(['etag']);
     const deep = cli(['verify', '--deep', '--json']);

@@ -1,9 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, runCli, runCliAsync, tempDir } from '../helpers/cli.js';
-import { needCeph, startRgw, type Rgw } from '../helpers/rgw.js';
+import { describe, expect, it } from 'vitest';
+import { parseJson, runCli, runCliAsync } from '../helpers/cli.js';
+import { needCeph } from '../helpers/rgw.js';
+import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
 import {
   dayOffset,
   fileSha256,
@@ -25,48 +26,21 @@ const DAYS = 60;
 const PURGE_AFTER = 90;
 
 describe.skipIf(!HAVE_CEPH)('S3 archive at scale on a real Ceph RGW (DESIGN 12)', () => {
-  let rgw: Rgw;
-  const tmp = tempDir('tickdb-s3-scale-');
-
-  beforeAll(async () => {
-    rgw = await startRgw();
-    await rgw.createBucket(BUCKET, true);
-  });
-  afterAll(() => {
-    rgw?.stop();
-    tmp.cleanup();
-  });
+  const s3 = rgwForFile('tickdb-s3-scale-', { [BUCKET]: true });
 
   function setup(name: string, target: Record<string, unknown> = {}) {
-    const root = join(tmp.dir, name);
-    const config = join(tmp.dir, `${name}.json`);
+    const root = join(s3.dir, name);
+    const config = join(s3.dir, `${name}.json`);
     const prefix = `${name}/`;
-    writeFileSync(
-      config,
-      JSON.stringify({
-        root,
-        compressAfterDays: 2,
-        archiveAfterDays: 3,
-        purgeAfterDays: PURGE_AFTER,
-        compressionLevel: 3,
-        archiveTarget: {
-          type: 's3',
-          endpoint: rgw.endpoint,
-          bucket: BUCKET,
-          prefix,
-          forcePathStyle: true,
-          objectLock: { mode: 'COMPLIANCE' },
-          ...target,
-        },
-      }),
-    );
+    const policy = { purgeAfterDays: PURGE_AFTER };
+    writeFileSync(config, s3Config(root, { endpoint: s3.rgw.endpoint, bucket: BUCKET, prefix, ...target }, policy));
     const now = new Date().toISOString();
     const args = (a: string[]) => [...a, '--config', config, '--log-level', 'warn', '--now', now];
     return {
       root,
       prefix,
-      cli: (a: string[]) => runCli(args(a), { env: rgw.env }),
-      cliAsync: (a: string[]) => runCliAsync(args(a), { env: rgw.env }),
+      cli: (a: string[]) => runCli(args(a), { env: s3.rgw.env }),
+      cliAsync: (a: string[]) => runCliAsync(args(a), { env: s3.rgw.env }),
     };
   }
 
@@ -87,12 +61,12 @@ describe.skipIf(!HAVE_CEPH)('S3 archive at scale on a real Ceph RGW (DESIGN 12)'
     // A multipart upload: RGW's ETag of the completed object is MD5-of-parts "-" count (16 MiB parts: 13).
     expect(remote?.etag).toMatch(/-13$/);
     expect(rec?.zstSha256).toBe(zstSha);
-    expect(await objectSha(rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
+    expect(await objectSha(s3.rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
       sha256: zstSha,
       bytes: rec?.zstBytes,
     });
     expect(existsSync(zst)).toBe(false);
-    const out = join(tmp.dir, 'big-out.db');
+    const out = join(s3.dir, 'big-out.db');
     const dec = cli(['decompress', day, '-o', out, '--json']);
     expect(dec.code, dec.stderr).toBe(0);
     expect(parseJson<{ source: string }>(dec.stdout).source).toContain(`s3://${BUCKET}/`);
@@ -120,7 +94,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive at scale on a real Ceph RGW (DESIGN 12)'
     expect(parseJson<{ results: unknown[] }>(again.stdout).results).toEqual([]);
 
     const days = metadataDays(root);
-    const listed = await rgw.client.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: prefix }));
+    const listed = await s3.rgw.client.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: prefix }));
     expect(listed.IsTruncated ?? false).toBe(false);
     const versions = new Map((listed.Versions ?? []).map((v) => [v.Key, v.VersionId]));
     expect(listed.Versions).toHaveLength(DAYS - 2);
@@ -133,7 +107,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive at scale on a real Ceph RGW (DESIGN 12)'
       expect(versions.get(remote?.key), day).toBe(remote?.versionId);
       const retainUntil = new Date(Date.parse(`${day}T00:00:00Z`) + PURGE_AFTER * 86_400_000).toISOString();
       expect(remote?.retainUntil, day).toBe(retainUntil);
-      const head = await rgw.client.send(
+      const head = await s3.rgw.client.send(
         new HeadObjectCommand({ Bucket: BUCKET, Key: remote?.key, VersionId: remote?.versionId }),
       );
       expect([head.ObjectLockMode, head.ObjectLockRetainUntilDate?.toISOString()], day).toEqual([
@@ -154,7 +128,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive at scale on a real Ceph RGW (DESIGN 12)'
     let read = 0;
     const worker = async (): Promise<void> => {
       for (let day = queue.shift(); day !== undefined; day = queue.shift()) {
-        const out = join(tmp.dir, `sixty-${day}.db`);
+        const out = join(s3.dir, `sixty-${day}.db`);
         const dec = await cliAsync(['decompress', day, '-o', out]);
         expect(dec.code, `${day}: ${dec.stderr}`).toBe(0);
         expect(rowsDigest(out), day).toEqual(source.get(day));

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import Database from 'better-sqlite3';
 import { writeIncompressibleDb, zstdLegacy } from '../../scripts/legacy-day.js';
 import type { DayRecord } from '../../src/store/metadata-types.js';
 import type { Rgw } from './rgw.js';
@@ -40,22 +39,6 @@ export async function objectSha(
     bytes += c.length;
   }
   return { sha256: h.digest('hex'), bytes };
-}
-
-/** Row count and a SHA-256 over every row of `table` in rowid order: equal digests, equal contents. */
-export function rowsDigest(dbPath: string, table = 'ticks'): { rows: number; sha256: string } {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    const h = createHash('sha256');
-    let rows = 0;
-    for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).raw().iterate()) {
-      h.update(`${JSON.stringify(row)}\n`);
-      rows += 1;
-    }
-    return { rows, sha256: h.digest('hex') };
-  } finally {
-    db.close();
-  }
 }
 
 /**

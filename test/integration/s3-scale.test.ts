@@ -5,15 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, runCliAsync } from '../helpers/cli.js';
 import { needCeph } from '../helpers/rgw.js';
 import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
-import {
-  dayOffset,
-  fileSha256,
-  legacyZstDay,
-  metadataDays,
-  objectSha,
-  rowsDigest,
-  zstPath,
-} from '../helpers/s3-tree.js';
+import { rowsDigest } from '../helpers/tree.js';
+import { dayOffset, fileSha256, legacyZstDay, metadataDays, objectSha, zstPath } from '../helpers/s3-tree.js';
 
 /**
  * Issue 17 at scale against a real Ceph RGW: a 200 MiB day through multipart upload and back, and the "done when"
@@ -77,7 +70,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive at scale on a real Ceph RGW (DESIGN 12)'
     const { root, prefix, cli, cliAsync } = setup('sixty');
     expect(cli(['simulate', '--days', String(DAYS), '--rows', '300']).code).toBe(0);
     // The source: every row of every day, as the writer left it.
-    const source = new Map<string, { rows: number; sha256: string }>();
+    const source = new Map<string, { rows: number; digest: string }>();
     for (let age = 1; age <= DAYS; age++) {
       const day = dayOffset(age);
       source.set(day, rowsDigest(join(root, 'db', day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db`)));

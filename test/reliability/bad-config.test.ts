@@ -75,7 +75,13 @@ const SCHEDULES: Record<string, unknown> = {
 };
 const DISK: Record<string, unknown> = { warnFreePercent: '15', critFreePercent: true };
 const QUERY_CACHE: Record<string, unknown> = { dir: 5, maxBytes: '4G' };
-const EXPORT: Record<string, unknown> = { dir: 5, afterDays: '1', rowGroupRows: '131072', compressionLevel: true };
+const EXPORT: Record<string, unknown> = {
+  dir: 5,
+  afterDays: '1',
+  rowGroupRows: '131072',
+  compressionLevel: true,
+  threadsFromBytes: -1,
+};
 
 interface Case {
   field: string;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseJson, runCli, tempDir } from '../helpers/cli.js';
 import { Daemon, filesUnder, isCatchUpDone, isStarted } from './daemon-harness.js';
@@ -20,14 +20,19 @@ const ONE_SHOT: string[][] = [
 
 /**
  * Every file under `root` with what a write would change: size, mode, modification time, and the bytes. Not the
- * metrics file nor the WAL samples: the running agent rewrites the first when its watcher reports its own catch-up's
- * changes, and samples today's -wal right after its catch-up, at moments the test cannot order (the dry runs' own
- * metrics writes are checked from their logs; a dry-run agent takes no samples, ops-pass.ts).
+ * metrics file nor the WAL samples, nor their atomic-write temporaries (`.NAME.PID.tmp`, src/fs/atomic-write.ts):
+ * the running agent rewrites the first when its watcher reports its own catch-up's changes, and samples today's -wal
+ * right after its catch-up, at moments the test cannot order (a CI run caught `.tickdb.prom.PID.tmp` mid-write). The
+ * dry runs' own metrics writes are checked from their logs; a dry-run agent takes no samples (ops-pass.ts).
  */
 function snapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const agentState = new Set([join(root, 'metrics', 'tickdb.prom'), join(root, 'db', 'wal_samples.json')]);
-  for (const f of filesUnder(root).filter((p) => !agentState.has(p))) {
+  const agentState = [join(root, 'metrics', 'tickdb.prom'), join(root, 'db', 'wal_samples.json')];
+  const isAgentState = (p: string): boolean =>
+    agentState.some(
+      (f) => p === f || (dirname(p) === dirname(f) && basename(p).startsWith(`.${basename(f)}.`) && p.endsWith('.tmp')),
+    );
+  for (const f of filesUnder(root).filter((p) => !isAgentState(p))) {
     const st = lstatSync(f);
     out[f] =
       `${st.size} ${st.mode.toString(8)} ${st.mtimeMs} ${createHash('sha256').update(readFileSync(f)).digest('hex')}`;

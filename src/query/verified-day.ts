@@ -98,21 +98,6 @@ async function decodeSource(
   }
 }
 
-async function decompressInto(
-  source: DaySource,
-  tmpPath: string,
-  threads: number,
-  config: Config | undefined,
-  verifyContent: boolean,
-): Promise<Digest> {
-  try {
-    return await decodeSource(source, tmpPath, threads, config, verifyContent);
-  } catch (err) {
-    await unlink(tmpPath).catch(() => undefined);
-    throw err;
-  }
-}
-
 /** A compressed day decoded into a `.tmp`, checked against its record, then made a cache entry (or kept as scratch). */
 async function decompressed(
   source: DaySource,
@@ -123,9 +108,8 @@ async function decompressed(
   config: Config | undefined,
   verifyContent: boolean,
 ): Promise<VerifiedDay> {
-  const digest = await decompressInto(source, tmpPath, threads, config, verifyContent);
   try {
-    checkDigest(source, digest);
+    checkDigest(source, await decodeSource(source, tmpPath, threads, config, verifyContent));
   } catch (err) {
     await unlink(tmpPath).catch(() => undefined);
     throw err;

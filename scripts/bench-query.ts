@@ -87,6 +87,8 @@ export async function benchQuery(
   const root = join(work, 'query-root');
   const cache = join(work, 'query-cache');
   const config = join(work, 'query-config.json');
+  /** Every tickdb command of this benchmark runs on the same tree, config and clock. */
+  const tree = ['--root', root, '--config', config, '--now', NOW, '--log-level', 'warn'];
   // Ages 1-10 sealed, 11-20 compressed in db/, 21-30 in the archive; level 3 keeps the set-up short (the level
   // changes the decompression little); no backups, which the benchmark does not read.
   writeFileSync(
@@ -107,31 +109,9 @@ export async function benchQuery(
     log(
       `query: simulating 30 days of ${rows} ticks (~${opts.mb} MB each), then sealing and compressing 20 of them ...`,
     );
-    const sim = timeTickdb(
-      [
-        'simulate',
-        '--days',
-        '30',
-        '--rows',
-        String(rows),
-        '--root',
-        root,
-        '--config',
-        config,
-        '--now',
-        NOW,
-        '--log-level',
-        'warn',
-      ],
-      {},
-      work,
-    );
+    const sim = timeTickdb(['simulate', '--days', '30', '--rows', String(rows), ...tree], {}, work);
     if (sim.code !== 0) throw new Error(`simulate failed: ${sim.stderr}`);
-    const run = timeTickdb(
-      ['run', '--once', '--root', root, '--config', config, '--now', NOW, '--log-level', 'warn'],
-      {},
-      work,
-    );
+    const run = timeTickdb(['run', '--once', ...tree], {}, work);
     if (run.code !== 0) throw new Error(`run --once failed: ${run.stdout} ${run.stderr}`);
   }
   const dayMiB = statSync(file(root, 'db', LAST, '.db')).size / MiB;
@@ -154,14 +134,7 @@ export async function benchQuery(
     '-o',
     out,
     '--force',
-    '--root',
-    root,
-    '--config',
-    config,
-    '--now',
-    NOW,
-    '--log-level',
-    'warn',
+    ...tree,
   ];
   // Alternated, rep after rep: the loop, then tickdb with an empty cache, then cached; wall time and CPU time (user +
   // system of the command and its children), since on a shared host the wall time is mostly other people's load.
@@ -210,14 +183,7 @@ export async function benchQuery(
     TODAY,
     '--format',
     'csv',
-    '--root',
-    root,
-    '--config',
-    config,
-    '--now',
-    NOW,
-    '--log-level',
-    'warn',
+    ...tree,
   ];
   settleDisk();
   log(

@@ -22,6 +22,18 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
   );
 }
 
+/** pino's levels, lowest first; `silent` writes nothing. */
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+
+/**
+ * Whether a logger at `level` writes a message at `at`, answered without loading pino: a command that has one
+ * message at a level rarely enabled (`tickdb query`'s per-day report at debug) does not load the logger for it.
+ */
+export function logs(level: string, at: string): boolean {
+  const threshold = LEVELS.indexOf(level);
+  return threshold >= 0 && LEVELS.indexOf(at) >= threshold;
+}
+
 export function silentLogger(): Logger {
   return loadPino()({ level: 'silent' });
 }

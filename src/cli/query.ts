@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { TickdbError } from '../errors.js';
 import { pathExists } from '../fs/path-exists.js';
 import { parseDay, type Day } from '../layout/day.js';
+import { logs } from '../log.js';
 import { isInsideTier } from '../layout/locate-day.js';
 import { cacheDirFor } from '../query/cache-dir.js';
 import { DEFAULT_MEMORY_BYTES, parseSize } from '../query/memory-budget.js';
@@ -113,7 +114,8 @@ function report(ctx: CommandContext, stderr: (text: string) => void, result: Que
       `tickdb query: ${result.done.length} day(s) read, ${result.rows} row(s), ${result.missing.length} missing, ${result.failed.length} failed, ${seconds.toFixed(2)} s\n`,
     );
   }
-  ctx.logger.debug({ days: result.done }, 'query days');
+  // The logger (pino, about 10 ms to load) only when the line is written: a query logs nothing else.
+  if (logs(ctx.config.logLevel, 'debug')) ctx.logger.debug({ days: result.done }, 'query days');
   return result.failed.length > 0 ? 1 : 0;
 }
 

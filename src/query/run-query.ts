@@ -88,14 +88,14 @@ async function materializeFor(
 export async function runQuery(req: QueryRequest): Promise<QueryReport> {
   if (req.from > req.to) throw new TickdbError('USAGE', `--from ${req.from} is after --to ${req.to}`);
   checkStatement(req.sql, req.dataset.schemaSql, { ...req.params, ...dayParams(req.from) });
-  const scan = await scanTiers(req.dirs, req.datasets);
-  const { metadata } = await readMetadata(req.dirs, req.now);
+  // The tiers, the metadata and the cache's leftovers are independent reads: at once, not one after the other.
+  const [scan, { metadata }] = await Promise.all([
+    scanTiers(req.dirs, req.datasets),
+    readMetadata(req.dirs, req.now),
+    req.cache === undefined ? undefined : ensureCacheDir(req.cache).then(() => removeStaleTmp(req.cache as CacheSpec)),
+    removeStaleTmp({ dir: tmpdir(), maxBytes: 0 }), // the scratch files of days decompressed into memory
+  ]);
   const plan = planDays(scan, metadata, req.dataset.prefix, dayRange(req.from, req.to));
-  if (req.cache !== undefined) {
-    await ensureCacheDir(req.cache);
-    await removeStaleTmp(req.cache);
-  }
-  await removeStaleTmp({ dir: tmpdir(), maxBytes: 0 }); // the scratch files of days decompressed into memory
   const workers = Math.max(1, Math.min(req.workers ?? availableParallelism(), plan.sources.length));
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
   const hows = await Promise.all(plan.sources.map((source) => materializeFor(source, req.cache, req.verifySealed)));

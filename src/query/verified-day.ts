@@ -1,9 +1,7 @@
 import { readFile, stat, unlink } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { TickdbError, ioError } from '../errors.js';
-import { fetchRemoteDay } from '../inspect/fetch-remote.js';
 import { sha256File } from '../fs/sha256.js';
-import { decompressFile, decompressFileHere } from '../zstd/index.js';
 import { commitEntry, recordEntry, removeEntry, type CacheSpec } from './query-cache.js';
 import type { DaySource, Materialize } from './query-types.js';
 
@@ -30,7 +28,15 @@ interface Digest {
  * A day alone gets the frame workers of `decompressFile`, which decode its frames in parallel (and hash the content).
  * The `.zst` is hashed as it is read when its hash is recorded (`zstHash`), and then the content only with --verify.
  */
-function decode(src: string, dst: string, threads: number, zstHash: boolean, verifyContent: boolean): Promise<Digest> {
+async function decode(
+  src: string,
+  dst: string,
+  threads: number,
+  zstHash: boolean,
+  verifyContent: boolean,
+): Promise<Digest> {
+  // Loaded on first use: a query whose days are all sealed or cached (on the main thread) never decodes.
+  const { decompressFile, decompressFileHere } = await import('../zstd/index.js');
   if (threads > 1) return decompressFile(src, dst, { threads });
   return decompressFileHere(src, dst, { hashZst: zstHash, hashContent: verifyContent });
 }
@@ -91,6 +97,7 @@ async function decodeSource(
   }
   const zst = `${tmpPath}.zst`;
   try {
+    const { fetchRemoteDay } = await import('../inspect/fetch-remote.js');
     await fetchRemoteDay(config, source.record, zst);
     return await decode(zst, tmpPath, threads, zstHash, verifyContent);
   } finally {

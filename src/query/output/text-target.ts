@@ -37,7 +37,10 @@ export function streamTarget(stream: Writable, what = 'stdout'): TextTarget {
 /** A file written as `.tmp` and renamed when the query is done; removed if it is interrupted. */
 export function fileTarget(path: string): TextTarget {
   const tmp = tmpPathFor(path);
-  const stream = createWriteStream(tmp, { mode: 0o644 });
+  // 1 MiB of buffered text, not 16 KiB: a day's batch of 1000 rows is larger than 16 KiB, so each batch waited for a
+  // thread-pool write before the next, while the days on the main thread ran ahead and their batches piled up long
+  // enough to be promoted and collected by a full GC (about 20 ms of a 220 ms cached query of 30 days).
+  const stream = createWriteStream(tmp, { mode: 0o644, highWaterMark: 1 << 20 });
   const closed = (): Promise<void> =>
     new Promise((resolve, reject) => {
       if (stream.closed) resolve();

@@ -16,13 +16,15 @@
  *    `zstd -19 -T0` (target <= 1.0x), size vs the CLI's (<= 1.01x), peak RSS (target on a 1 GiB day, --mb 1024:
  *    <= 400 MB), the writer's waits meanwhile;
  *    plus the engine alone (scripts/bench-zstd.ts) on the same file;
- * 3. decompression: `tickdb decompress` (hash check included) vs `zstd -d` (target <= 0.8x); and, both made
- *    durable, `tickdb decompress --sync` vs `zstd -d` + `sync` of the file and its folder; the writer's waits.
+ * 3. decompression (scripts/bench-decompress.ts): `tickdb decompress` (hash check included) vs `zstd -d` (target
+ *    <= 0.8x); and, both made durable, `tickdb decompress --sync` vs `zstd -d` + `sync` of the file and its folder;
+ *    one writer through the step, its waits counted per phase (tickdb, alone as long and interleaved, zstd -d).
  * 4. S3 upload (scripts/bench-s3.ts, alone with --s3-only): `tickdb archive` of a --s3-mb MiB day to a throwaway
  *    Ceph RGW vs `curl -T` + `curl | sha256sum` of the same bytes; skipped, with a line saying why, without radosgw.
  * The writer inserts 500 ticks a second; its target: p99 < 50 ms and a longest wait no worse than the control's.
  * Short steps are the best of --reps runs; compression at level 19 is long and runs once. Each writer measurement
- * is followed by a control of the same length: the writer alone (see `writerAlone`).
+ * has a control of the same length, the writer alone: after the rotations (`writerAlone`), after the compression
+ * (the same writer, phase `alone`), interleaved with the decompressions (phases, see bench-decompress.ts).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -30,17 +32,15 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addDays } from '../src/layout/day.js';
 import { benchStartup, formatStartup, type StartupFigures } from './bench-startup.js';
+import { benchDecompress, type DecompressFigures, formatDecompress } from './bench-decompress.js';
 import { benchZstd, formatBenchZstd, type BenchZstdResult } from './bench-zstd.js';
 import {
-  BIN,
   best,
-  median,
   ratio,
   rssFlat,
   settleDisk,
   startWriter,
   timeCommand,
-  timeCommandCpu,
   timeTickdb,
   writerAlone,
   type WriterStats,
@@ -81,20 +81,7 @@ interface Figures {
     writerAlone: WriterStats;
     engine: BenchZstdResult;
   };
-  decompression: {
-    tickdbMs: number;
-    zstdMs: number;
-    /** Medians of the alternated runs, wall and CPU (user + system, every thread). */
-    tickdbMedianMs: number;
-    zstdMedianMs: number;
-    tickdbCpuMs: number;
-    zstdCpuMs: number;
-    runs: number;
-    tickdbSyncMs: number;
-    zstdSyncMs: number;
-    writer: WriterStats;
-    writerAlone: WriterStats;
-  };
+  decompression: DecompressFigures;
 }
 
 function worst(stats: WriterStats[]): WriterStats {
@@ -259,72 +246,30 @@ async function main(): Promise<void> {
     const root = join(work, 'rotate-0');
     const later = addDays(TODAY, 7);
     settleDisk();
+    // One writer on that day's today: its waits while tickdb compresses, then alone for exactly as long (the control:
+    // the same process and database; until 2026-11-29 a second writer on a fresh database of its own).
     const writer = await startWriter(dayPath(root, 'db', later), WRITER_RATE);
+    await writer.phase('tickdb');
     log('tickdb compress (level 19, verification included) ...');
     const c = timeTickdb(['compress', '--root', root, '--now', `${later}T06:00:00Z`, '--log-level', 'warn'], {}, work);
-    const compressWriter = await writer.stop();
     if (c.code !== 0) throw new Error(`compress failed: ${c.stdout} ${c.stderr}`);
+    await writer.phase('between');
+    settleDisk();
+    log('the writer alone, as long as tickdb compress ran (control) ...');
+    await writer.phase('alone');
+    await new Promise((r) => setTimeout(r, c.ms));
+    const compressPhases = (await writer.stop()).phases;
+    const compressWriter = compressPhases?.tickdb;
+    const compressAlone = compressPhases?.alone;
+    if (compressWriter === undefined || compressAlone === undefined) throw new Error('the writer reported no phases');
     const zst = dayPath(root, 'db', DAY, '.db.zst');
     const zstBytes = statSync(zst).size;
-    log('the writer alone, as long as tickdb compress ran (control) ...');
-    settleDisk();
-    const compressAlone = await writerAlone(join(work, 'control-compression.db'), c.ms, WRITER_RATE);
     log('the engine and the zstd CLI on the same file (scripts/bench-zstd.ts) ...');
     const engine = await benchZstd({ file: dayPath(root, 'backup', DAY), workDir: join(work, 'engine'), log });
 
-    // 3. Decompression, tickdb's file, hash check included.
-    // Each output is new (an existing one is removed first, untimed) and the disk settled before each run.
-    const dec = { tickdb: [] as number[], zstd: [] as number[], tickdbSync: [] as number[], zstdSync: [] as number[] };
-    const decCpu = { tickdb: [] as number[], zstd: [] as number[] };
-    const ours = join(work, 'investigation.db');
-    const theirs = join(work, 'zstd-d.db');
-    const timed = (out: string, cmd: string, args: string[], cpu?: number[]): number => {
-      rmSync(out, { force: true });
-      settleDisk();
-      const t = timeCommandCpu(cmd, args);
-      cpu?.push(t.cpuMs);
-      return t.ms;
-    };
-    settleDisk();
-    const decWriter = await startWriter(join(work, 'writer-decompression.db'), WRITER_RATE);
-    const decStarted = performance.now();
-    for (let i = 0; i < reps; i++) {
-      dec.tickdb.push(
-        timed(
-          ours,
-          process.execPath,
-          [BIN, 'decompress', DAY, '--root', root, '-o', ours, '--log-level', 'warn'],
-          decCpu.tickdb,
-        ),
-      );
-      dec.zstd.push(timed(theirs, 'zstd', ['-d', '-q', '-f', zst, '-o', theirs], decCpu.zstd));
-      dec.tickdbSync.push(
-        timed(ours, process.execPath, [
-          BIN,
-          'decompress',
-          DAY,
-          '--root',
-          root,
-          '-o',
-          ours,
-          '--sync',
-          '--log-level',
-          'warn',
-        ]),
-      );
-      dec.zstdSync.push(
-        timed(theirs, 'sh', ['-c', 'zstd -d -q -f "$0" -o "$1" && sync "$1" "$(dirname "$1")"', zst, theirs]),
-      );
-    }
-
-    const decompressWriter = await decWriter.stop();
-    log('the writer alone, as long as the decompressions ran (control) ...');
-    settleDisk();
-    const decompressAlone = await writerAlone(
-      join(work, 'control-decompression.db'),
-      performance.now() - decStarted,
-      WRITER_RATE,
-    );
+    // 3. Decompression, tickdb's file, hash check included (scripts/bench-decompress.ts).
+    log('tickdb decompress and zstd -d, alternated, with one writer through them (waits per phase) ...');
+    const decompression = await benchDecompress({ work, root, day: DAY, zst, reps, writerRate: WRITER_RATE });
 
     const f: Figures = {
       bytes,
@@ -340,19 +285,7 @@ async function main(): Promise<void> {
         writerAlone: compressAlone,
         engine,
       },
-      decompression: {
-        tickdbMs: best(dec.tickdb),
-        zstdMs: best(dec.zstd),
-        tickdbMedianMs: median(dec.tickdb),
-        zstdMedianMs: median(dec.zstd),
-        tickdbCpuMs: median(decCpu.tickdb),
-        zstdCpuMs: median(decCpu.zstd),
-        runs: reps,
-        tickdbSyncMs: best(dec.tickdbSync),
-        zstdSyncMs: best(dec.zstdSync),
-        writer: decompressWriter,
-        writerAlone: decompressAlone,
-      },
+      decompression,
     };
     if (values.json === true) process.stdout.write(`${JSON.stringify(f, null, 2)}\n`);
     else process.stdout.write(report(f));
@@ -415,14 +348,7 @@ function report(f: Figures): string {
       : `  RSS across the frames              highest ${rss.firstHalfMiB.toFixed(0)} MiB in the first half, ${rss.secondHalfMiB.toFixed(0)} MiB in the second (target flat, within 5%: ${check(rss.flat)})`,
     ...writerLines(c.writer, c.writerAlone),
     '',
-    `decompression (tickdb: hash check included; a new output file each run; ${d.runs} alternated runs)`,
-    `  tickdb decompress                  best ${d.tickdbMs.toFixed(0)} ms, median ${d.tickdbMedianMs.toFixed(0)} ms, CPU ${d.tickdbCpuMs.toFixed(0)} ms (median)`,
-    `  zstd -d                            best ${d.zstdMs.toFixed(0)} ms, median ${d.zstdMedianMs.toFixed(0)} ms, CPU ${d.zstdCpuMs.toFixed(0)} ms (median)`,
-    `  ratio                              ${ratio(d.tickdbMs, d.zstdMs)}x best, ${ratio(d.tickdbMedianMs, d.zstdMedianMs)}x median, CPU ${ratio(d.tickdbCpuMs, d.zstdCpuMs)}x  (target <= 0.8x: ${check(d.tickdbMs <= 0.8 * d.zstdMs)})`,
-    `  tickdb decompress --sync           ${d.tickdbSyncMs.toFixed(0)} ms`,
-    `  zstd -d, then sync file and folder ${d.zstdSyncMs.toFixed(0)} ms`,
-    `  ratio, both durable                ${ratio(d.tickdbSyncMs, d.zstdSyncMs)}x`,
-    ...writerLines(d.writer, d.writerAlone),
+    ...formatDecompress(d, WRITER_RATE),
     '',
     'the engine alone (scripts/bench-zstd.ts, same file, same run):',
     formatBenchZstd(e),

@@ -4,12 +4,15 @@
  * 1. One symbol over a window of each of 30 days of ~50 MB (10 sealed `.db`, 20 `.db.zst`: 10 in db/, 10 in the
  *    archive), first run (empty query cache) and cached run, against a shell loop of `zstd -d` + `sqlite3` per day
  *    measured in the same run (targets on 2 cores: first run <= 0.6x the loop, cached run <= 0.1x). Best of --reps.
+ *    Beside them, the first run's floor: its decoding and hashing done by `zstd -d` and `openssl dgst -sha256`,
+ *    two files at a time, with no query (docs/performance.md, "Query speed, fourth session").
  * 2. One writer inserting 500 ticks/s into today for the whole measurement, in rounds of whole scans of today by
  *    `tickdb query` (at least 2.5 s), then the writer alone for exactly as long; its inserts are counted per phase,
  *    so the control (alone) and the scans share one run, one writer, one database, equal time, and the host's own
  *    disk stalls fall on both alike: no failed insert, p99 < 50 ms, max no worse than alone.
  */
-import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { addDays, dayRange, dayStartMs } from '../src/layout/day.js';
@@ -46,9 +49,11 @@ export interface BenchQueryResult {
   loopMs: number;
   firstMs: number;
   cachedMs: number;
+  /** floorScript's wall time (best of the reps), undefined without openssl. */
+  floorMs: number | undefined;
   firstMaxRssMiB: number;
   /** Medians over the reps of the CPU time (user + system, children included) of each command. */
-  cpuMs: { loop: number; first: number; cached: number };
+  cpuMs: { loop: number; first: number; cached: number; floor: number | undefined };
   /** The 1-minute load average before and after the timed reps. */
   load: { before: number; after: number };
   scans: number;
@@ -77,6 +82,22 @@ function loopScript(root: string, scratch: string): string {
     lines.push(`sqlite3 -csv $D "${sql}" >> ${scratch}.csv`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The first run's floor: the work it must do (decode each compressed day to a file, hash its `.zst` with SHA-256)
+ * done by the C tools, two at a time on the 2 cores, with no query. `openssl dgst` because coreutils' `sha256sum`
+ * on Debian 12 does not use the CPU's SHA instructions (3x slower here), which would flatter tickdb.
+ */
+function floorScript(root: string, out: string): string {
+  const zst = dayRange(FIRST, LAST).flatMap((day) =>
+    [file(root, 'db', day, '.db.zst'), file(root, 'archive', day, '.db.zst')].filter((f) => existsSync(f)),
+  );
+  return [
+    'set -e',
+    `printf '%s\\n' ${zst.join(' ')} |`,
+    `  xargs -P2 -I{} sh -c 'openssl dgst -sha256 "$1" >/dev/null && zstd -d -q -f "$1" -o ${out}/$(basename "$1" .zst)' _ {}`,
+  ].join('\n');
 }
 
 export async function benchQuery(
@@ -119,6 +140,10 @@ export async function benchQuery(
   const scratch = join(work, 'query-loop.db');
   const script = join(work, 'query-loop.sh');
   writeFileSync(script, loopScript(root, scratch));
+  const floorDir = join(work, 'query-floor');
+  const floor = join(work, 'query-floor.sh');
+  writeFileSync(floor, floorScript(root, floorDir));
+  const withFloor = spawnSync('openssl', ['version']).status === 0;
   const out = join(work, 'query-out.csv');
   const query = [
     'query',
@@ -141,7 +166,8 @@ export async function benchQuery(
   const loop: number[] = [];
   const first: { ms: number; rss: number }[] = [];
   const cached: number[] = [];
-  const cpu = { loop: [] as number[], first: [] as number[], cached: [] as number[] };
+  const floorRuns: number[] = [];
+  const cpu = { loop: [] as number[], first: [] as number[], cached: [] as number[], floor: [] as number[] };
   const cpuOf = <T>(list: number[], run: () => T): T => {
     const before = childCpuMs() ?? 0;
     const result = run();
@@ -162,6 +188,13 @@ export async function benchQuery(
     const b = cpuOf(cpu.cached, () => timeTickdb(query, {}, work));
     if (b.code !== 0) throw new Error(`tickdb query failed: ${b.stderr}`);
     cached.push(b.ms);
+    if (withFloor) {
+      rmSync(floorDir, { recursive: true, force: true });
+      mkdirSync(floorDir);
+      settleDisk();
+      floorRuns.push(cpuOf(cpu.floor, () => timeCommand('bash', [floor])));
+      rmSync(floorDir, { recursive: true, force: true });
+    }
     resultRows = readFileSync(out, 'utf8').trimEnd().split('\r\n').length - 1;
     const loopRows = readFileSync(`${scratch}.csv`, 'utf8').trimEnd().split('\n').length;
     if (resultRows !== loopRows)
@@ -218,7 +251,13 @@ export async function benchQuery(
     firstMs: best1.ms,
     firstMaxRssMiB: best1.rss,
     cachedMs: best(cached),
-    cpuMs: { loop: median(cpu.loop), first: median(cpu.first), cached: median(cpu.cached) },
+    floorMs: withFloor ? best(floorRuns) : undefined,
+    cpuMs: {
+      loop: median(cpu.loop),
+      first: median(cpu.first),
+      cached: median(cpu.cached),
+      floor: withFloor ? median(cpu.floor) : undefined,
+    },
     load,
     scans,
     writer: during,
@@ -238,6 +277,9 @@ export function formatBenchQuery(r: BenchQueryResult): string {
     `  best wall of ${r.reps} alternated reps; CPU (user + sys) is the median; load average ${r.load.before.toFixed(1)} before, ${r.load.after.toFixed(1)} after`,
     `  zstd -d + sqlite3, shell loop      ${r.loopMs.toFixed(0)} ms, CPU ${r.cpuMs.loop} ms`,
     `  tickdb query, empty cache          ${r.firstMs.toFixed(0)} ms, CPU ${r.cpuMs.first} ms, peak RSS ${r.firstMaxRssMiB.toFixed(0)} MiB  ${ratio(r.firstMs, r.loopMs)}x  (target <= 0.6x: ${check(r.firstMs <= 0.6 * r.loopMs)})`,
+    r.floorMs === undefined
+      ? "  (no openssl: the first run's floor, zstd -d + SHA-256 two at a time, not measured)"
+      : `${'  its floor, C tools 2 at once'.padEnd(37)}${r.floorMs.toFixed(0)} ms, CPU ${r.cpuMs.floor} ms  ${ratio(r.floorMs, r.loopMs)}x  (openssl dgst and zstd -d of each .zst, no query)`,
     `  tickdb query, cached               ${r.cachedMs.toFixed(0)} ms, CPU ${r.cpuMs.cached} ms  ${ratio(r.cachedMs, r.loopMs)}x  (target <= 0.1x: ${check(r.cachedMs <= 0.1 * r.loopMs)})`,
     `  one writer at ${WRITER_RATE}/s, ${ROUNDS} alternated rounds: ${r.writerInserts} of the ${r.writerExpected} inserts its rate asked for`,
     `    beside ${String(r.scans).padEnd(3)} scans of today       ${waits(r.writer)} (targets: none failed, p99 < 50 ms, max <= alone: ${check(r.writer.failures === 0 && r.writer.p99Ms < 50 && r.writer.maxMs <= r.writerAlone.maxMs)})`,

@@ -31,33 +31,15 @@ describe('tickdb query start-up', () => {
   function query(logLevel: string): { code: number | null; stdout: string; stderr: string; loaded: string[] } {
     const out = join(tmp.dir, `loaded-${logLevel}.json`);
     const preload = `data:text/javascript,import{createRequire}from"node:module";import{writeFileSync}from"node:fs";const r=createRequire("/");process.on("exit",()=>writeFileSync(${JSON.stringify(out)},JSON.stringify(Object.keys(r.cache))))`;
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        preload,
-        BIN,
-        'query',
-        'SELECT ts, symbol FROM ticks WHERE symbol = :sym ORDER BY ts',
-        '--param',
-        'sym=AAPL',
-        '--from',
-        '2026-03-10',
-        '--to',
-        '2026-03-11',
-        '--format',
-        'csv',
-        '--root',
-        root,
-        '--config',
-        configFile,
-        '--now',
-        NOW,
-        '--log-level',
-        logLevel,
-      ],
-      { cwd: REPO, env: cleanEnv(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-    );
+    const statement = ['SELECT ts, symbol FROM ticks WHERE symbol = :sym ORDER BY ts', '--param', 'sym=AAPL'];
+    const range = ['--from', '2026-03-10', '--to', '2026-03-11', '--format', 'csv'];
+    const tree = ['--root', root, '--config', configFile, '--now', NOW, '--log-level', logLevel];
+    const r = spawnSync(process.execPath, ['--import', preload, BIN, 'query', ...statement, ...range, ...tree], {
+      cwd: REPO,
+      env: cleanEnv(),
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, loaded };
   }

@@ -24,14 +24,27 @@ export interface CliRun {
 }
 
 /**
+ * The agent's priority under its service unit (src/service/systemd-unit.ts: `CPUSchedulingPolicy=idle`,
+ * `IOSchedulingClass=best-effort`, `IOSchedulingPriority=7`; `Nice=10` tickdb sets itself), as a command prefix.
+ */
+export const SERVICE_PRIORITY = ['chrt', '--idle', '0', 'ionice', '-c', '2', '-n', '7'];
+
+/**
  * Runs `tickdb ARGS` and measures its wall time, CPU time and resident memory: the peak, and samples every 500 ms
  * taken by the preload (a compression's main thread is idle while the frame workers run, so they come on time).
+ * `prefix` (such as SERVICE_PRIORITY) runs it under another command.
  */
-export function timeTickdb(args: string[], env: Record<string, string> = {}, workDir: string): CliRun {
+export function timeTickdb(
+  args: string[],
+  env: Record<string, string> = {},
+  workDir: string,
+  prefix: string[] = [],
+): CliRun {
   const rssFile = join(workDir, `rss-${process.pid}-${Date.now()}.txt`);
   const preload = `data:text/javascript,import fs from "node:fs";const s=[];setInterval(()=>s.push(process.memoryUsage.rss()),500).unref();process.on("exit",()=>{const u=process.resourceUsage();fs.writeFileSync(${JSON.stringify(rssFile)},u.maxRSS+" "+(u.userCPUTime+u.systemCPUTime)+" "+s.join(","))})`;
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', preload, BIN, ...args], {
+  const argv = [...prefix, process.execPath, '--import', preload, BIN, ...args];
+  const r = spawnSync(argv[0] ?? process.execPath, argv.slice(1), {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     maxBuffer: 1 << 28,

@@ -54,6 +54,8 @@ export interface DecompressOptions {
   zst: string;
   reps: number;
   writerRate: number;
+  /** A command prefix for every tickdb run (SERVICE_PRIORITY with --service-priority); none: its own nice 10. */
+  prefix: string[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -63,7 +65,9 @@ export async function benchDecompress(o: DecompressOptions): Promise<DecompressF
   const theirs = join(o.work, 'zstd-d.db');
   const runs = { tickdb: [] as number[], zstd: [] as number[], tickdbSync: [] as number[], zstdSync: [] as number[] };
   const cpu = { tickdb: [] as number[], zstd: [] as number[] };
+  const tickdb = o.prefix[0] ?? process.execPath;
   const tickdbArgs = (out: string, ...more: string[]): string[] => [
+    ...(o.prefix.length > 0 ? [...o.prefix.slice(1), process.execPath] : []),
     BIN,
     'decompress',
     o.day,
@@ -97,7 +101,7 @@ export async function benchDecompress(o: DecompressOptions): Promise<DecompressF
     return { ...t, phaseMs: performance.now() - t0 };
   };
   for (let i = 0; i < o.reps; i++) {
-    const t = await measured('tickdb', ours, process.execPath, tickdbArgs(ours));
+    const t = await measured('tickdb', ours, tickdb, tickdbArgs(ours));
     runs.tickdb.push(t.ms);
     cpu.tickdb.push(t.cpuMs);
     await between(ours);
@@ -106,7 +110,7 @@ export async function benchDecompress(o: DecompressOptions): Promise<DecompressF
     const z = await measured('zstd', theirs, 'zstd', ['-d', '-q', '-f', o.zst, '-o', theirs]);
     runs.zstd.push(z.ms);
     cpu.zstd.push(z.cpuMs);
-    runs.tickdbSync.push((await measured('durable', ours, process.execPath, tickdbArgs(ours, '--sync'))).ms);
+    runs.tickdbSync.push((await measured('durable', ours, tickdb, tickdbArgs(ours, '--sync'))).ms);
     runs.zstdSync.push(
       (
         await measured('durable', theirs, 'sh', [

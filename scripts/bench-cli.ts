@@ -201,3 +201,16 @@ export function best(values: number[]): number {
 export function ratio(a: number, b: number): string {
   return b === 0 ? 'n/a' : (a / b).toFixed(2);
 }
+
+/**
+ * The longest waits of a writer beside tickdb and alone, against the spread of the host itself: two controls of the
+ * same length, one after the other (an A/A comparison). A longest wait is one sample, so two windows of the writer
+ * alone already differ; a difference from the control smaller than that spread is not tickdb's. Printed beside the
+ * target's literal check (max <= the first control's), never instead of it.
+ */
+export function maxSpread(meanwhile: WriterStats, alone: WriterStats, aloneAgain: WriterStats): string {
+  const over = meanwhile.maxMs - alone.maxMs;
+  const spread = Math.abs(aloneAgain.maxMs - alone.maxMs);
+  const sign = over >= 0 ? '+' : '-';
+  return `longest wait beside tickdb ${sign}${Math.abs(over).toFixed(1)} ms vs the control; the two controls differ by ${spread.toFixed(1)} ms (${Math.abs(over) <= spread || over <= 0 ? 'within' : 'beyond'} the host's own spread)`;
+}

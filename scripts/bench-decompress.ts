@@ -21,7 +21,17 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, best, median, ratio, settleDisk, startWriter, timeCommandCpu, type WriterStats } from './bench-cli.js';
+import {
+  BIN,
+  best,
+  maxSpread,
+  median,
+  ratio,
+  settleDisk,
+  startWriter,
+  timeCommandCpu,
+  type WriterStats,
+} from './bench-cli.js';
 
 export type PhaseStats = WriterStats & { seconds: number };
 
@@ -39,6 +49,8 @@ export interface DecompressFigures {
   /** The writer's waits per phase (see the top of this file). */
   writer: PhaseStats;
   writerAlone: PhaseStats;
+  /** A second control, as long, right after the first: how far apart two maxima of the writer alone fall (A/A). */
+  writerAloneAgain: PhaseStats;
   writerZstd: PhaseStats;
   /** `tickdb decompress --sync`, and `zstd -d` + `sync` of the file and its folder (no targets). */
   writerTickdbSync: PhaseStats;
@@ -109,6 +121,8 @@ export async function benchDecompress(o: DecompressOptions): Promise<DecompressF
     await between(ours);
     await writer.phase('alone');
     await sleep(t.phaseMs);
+    await writer.phase('alone again');
+    await sleep(t.phaseMs);
     const z = await measured('zstd', theirs, 'zstd', ['-d', '-q', '-f', o.zst, '-o', theirs]);
     runs.zstd.push(z.ms);
     cpu.zstd.push(z.cpuMs);
@@ -143,6 +157,7 @@ export async function benchDecompress(o: DecompressOptions): Promise<DecompressF
     zstdSyncMs: best(runs.zstdSync),
     writer: phase('tickdb'),
     writerAlone: phase('alone'),
+    writerAloneAgain: phase('alone again'),
     writerZstd: phase('zstd'),
     writerTickdbSync: phase('tickdb --sync'),
     writerZstdSync: phase('zstd -d + sync'),
@@ -167,6 +182,8 @@ export function formatDecompress(d: DecompressFigures, rate: number): string[] {
     `  one writer at ${rate}/s through the step, waits per phase: ${d.writerInserts} of the ${d.writerExpected} inserts its rate asked for`,
     `    tickdb decompress + sync OUT     ${waits(d.writer)} (target p99 < 50 ms: ${check(d.writer.p99Ms < 50)}; max <= alone: ${check(d.writer.maxMs <= d.writerAlone.maxMs)})`,
     `    alone, as long, interleaved      ${waits(d.writerAlone)}`,
+    `    alone again, as long (A/A)       ${waits(d.writerAloneAgain)}`,
+    `    ${maxSpread(d.writer, d.writerAlone, d.writerAloneAgain)}`,
     `    zstd -d + sync OUT (reference)   ${waits(d.writerZstd)}`,
     `    tickdb decompress --sync (ref.)  ${waits(d.writerTickdbSync)}`,
     `    zstd -d + sync (reference)       ${waits(d.writerZstdSync)}`,

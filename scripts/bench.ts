@@ -40,6 +40,7 @@ import { benchDecompress, type DecompressFigures, formatDecompress } from './ben
 import { benchZstd, formatBenchZstd, type BenchZstdResult } from './bench-zstd.js';
 import {
   best,
+  maxSpread,
   ratio,
   rssFlat,
   SERVICE_PRIORITY,
@@ -86,6 +87,8 @@ interface Figures {
     zstBytes: number;
     writer: WriterStats;
     writerAlone: WriterStats;
+    /** A second control as long right after the first: how far apart two maxima of the writer alone fall (A/A). */
+    writerAloneAgain: WriterStats;
     engine: BenchZstdResult;
   };
   decompression: DecompressFigures;
@@ -274,10 +277,14 @@ async function main(): Promise<void> {
     log('the writer alone, as long as tickdb compress ran (control) ...');
     await writer.phase('alone');
     await new Promise((r) => setTimeout(r, c.ms));
+    await writer.phase('alone again');
+    await new Promise((r) => setTimeout(r, c.ms));
     const compressPhases = (await writer.stop()).phases;
     const compressWriter = compressPhases?.tickdb;
     const compressAlone = compressPhases?.alone;
-    if (compressWriter === undefined || compressAlone === undefined) throw new Error('the writer reported no phases');
+    const compressAloneAgain = compressPhases?.['alone again'];
+    if (compressWriter === undefined || compressAlone === undefined || compressAloneAgain === undefined)
+      throw new Error('the writer reported no phases');
     const zst = dayPath(root, 'db', DAY, '.db.zst');
     const zstBytes = statSync(zst).size;
     log('the engine and the zstd CLI on the same file (scripts/bench-zstd.ts) ...');
@@ -303,6 +310,7 @@ async function main(): Promise<void> {
         zstBytes,
         writer: compressWriter,
         writerAlone: compressAlone,
+        writerAloneAgain: compressAloneAgain,
         engine,
       },
       decompression,
@@ -334,10 +342,13 @@ function waits(w: WriterStats): string {
 }
 
 /** The writer's waits with tickdb running, and alone for as long (what the host does to it by itself). */
-function writerLines(meanwhile: WriterStats, alone: WriterStats): string[] {
+function writerLines(meanwhile: WriterStats, alone: WriterStats, aloneAgain?: WriterStats): string[] {
   return [
     `  writer meanwhile                   ${waits(meanwhile)} (target p99 < 50 ms: ${check(meanwhile.p99Ms < 50)}; max <= control's: ${check(meanwhile.maxMs <= alone.maxMs)})`,
     `  writer alone, as long (control)    ${waits(alone)}`,
+    ...(aloneAgain === undefined
+      ? []
+      : [`  writer alone again, as long (A/A)  ${waits(aloneAgain)}`, `  ${maxSpread(meanwhile, alone, aloneAgain)}`]),
   ];
 }
 
@@ -367,7 +378,7 @@ function report(f: Figures): string {
     rss === undefined
       ? '  RSS across the frames              too short a run to tell (under 4 s)'
       : `  RSS across the frames              highest ${rss.firstHalfMiB.toFixed(0)} MiB in the first half, ${rss.secondHalfMiB.toFixed(0)} MiB in the second (target flat, within 5%: ${check(rss.flat)})`,
-    ...writerLines(c.writer, c.writerAlone),
+    ...writerLines(c.writer, c.writerAlone, c.writerAloneAgain),
     '',
     ...formatDecompress(d, WRITER_RATE),
     '',

@@ -9,7 +9,9 @@
  * 2. One writer inserting 500 ticks/s into today for the whole measurement, in rounds of whole scans of today by
  *    `tickdb query` (at least 2.5 s), then the writer alone for exactly as long; its inserts are counted per phase,
  *    so the control (alone) and the scans share one run, one writer, one database, equal time, and the host's own
- *    disk stalls fall on both alike: no failed insert, p99 < 50 ms, max no worse than alone.
+ *    disk stalls fall on both alike: no failed insert, p99 < 50 ms, max no worse than alone. Each round then has a
+ *    second control as long (A/A: how far two maxima of the writer alone fall apart) and, as a reference, the same
+ *    scan by the `sqlite3` CLI (read-only, nice 10) for as long: what any reader of the live database costs it.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { addDays, dayRange, dayStartMs } from '../src/layout/day.js';
 import {
   best,
   childCpuMs,
+  maxSpread,
   median,
   ratio,
   settleDisk,
@@ -39,6 +42,8 @@ const WINDOW = { from: 30_600n, to: 30_900n };
 const WRITER_RATE = 500;
 const ROUNDS = 6;
 const PHASE_MS = 2500;
+/** The scan of today, beside the writer: every row of the live database. */
+const SCAN_SQL = 'SELECT symbol, count(*) AS n, sum(volume) AS volume FROM ticks GROUP BY symbol';
 const SQL = `SELECT ts, bid, ask, last, volume FROM ticks WHERE symbol = :sym AND ts >= :day_start_ns + ${WINDOW.from}000000000 AND ts < :day_start_ns + ${WINDOW.to}000000000 ORDER BY ts`;
 
 export interface BenchQueryResult {
@@ -66,6 +71,11 @@ export interface BenchQueryResult {
   /** The writer's inserts while scans of today ran, and while nothing of ours ran (alternated, same run). */
   writer: WriterStats & { seconds: number };
   writerAlone: WriterStats & { seconds: number };
+  /** A second control as long, right after the first in each round: the spread of the writer's maxima alone (A/A). */
+  writerAloneAgain: WriterStats & { seconds: number };
+  /** The same scans of today by the sqlite3 CLI (read-only, nice 10), as long, in each round: a reference. */
+  cliScans: number;
+  writerSqlite3: WriterStats & { seconds: number };
   /** Inserts done over the whole run, and the inserts its rate asked for (fewer: the writer was CPU-starved). */
   writerInserts: number;
   writerExpected: number;
@@ -222,21 +232,14 @@ export async function benchQuery(
   const today = file(root, 'db', TODAY, '.db');
   copyFileSync(file(root, 'db', LAST, '.db'), today);
   for (const side of ['-wal', '-shm']) rmSync(`${today}${side}`, { force: true });
-  const scanArgs = [
-    'query',
-    'SELECT symbol, count(*) AS n, sum(volume) AS volume FROM ticks GROUP BY symbol',
-    '--from',
-    TODAY,
-    '--format',
-    'csv',
-    ...tree,
-  ];
+  const scanArgs = ['query', SCAN_SQL, '--from', TODAY, '--format', 'csv', ...tree];
   settleDisk();
   log(
-    `query: one writer inserting ${WRITER_RATE} ticks/s into today, ${ROUNDS} rounds of scans of today (at least ${PHASE_MS / 1000} s), each followed by the writer alone as long ...`,
+    `query: one writer inserting ${WRITER_RATE} ticks/s into today, ${ROUNDS} rounds of scans of today (at least ${PHASE_MS / 1000} s), each followed by the writer alone as long, twice, then by as long of the same scans by sqlite3 ...`,
   );
   const writer = await startWriter(today, WRITER_RATE);
   let scans = 0;
+  let cliScans = 0;
   for (let round = 0; round < ROUNDS; round++) {
     // Scans (whole ones, for at least PHASE_MS), then the writer alone for exactly as long.
     await writer.phase('scans');
@@ -249,11 +252,25 @@ export async function benchQuery(
     const scanned = performance.now() - t0;
     await writer.phase('alone');
     await new Promise((r) => setTimeout(r, scanned));
+    await writer.phase('alone again');
+    await new Promise((r) => setTimeout(r, scanned));
+    // The reference: the same scan by the sqlite3 CLI, read-only, at tickdb's nice 10, for as long (any reader of a
+    // WAL database keeps the writer's checkpoints from resetting the log; this shows what that costs the writer).
+    await writer.phase('sqlite3');
+    const s0 = performance.now();
+    do {
+      const r = spawnSync('nice', ['-n', '10', 'sqlite3', '-readonly', today, SCAN_SQL], { stdio: 'ignore' });
+      if (r.status !== 0) throw new Error(`sqlite3 scan of today failed (exit ${r.status})`);
+      cliScans++;
+    } while (performance.now() - s0 < scanned);
   }
   const stats = await writer.stop();
   const during = stats.phases?.scans;
   const alone = stats.phases?.alone;
-  if (during === undefined || alone === undefined) throw new Error('the writer reported no phases');
+  const aloneAgain = stats.phases?.['alone again'];
+  const beside = stats.phases?.sqlite3;
+  if (during === undefined || alone === undefined || aloneAgain === undefined || beside === undefined)
+    throw new Error('the writer reported no phases');
   const best1 = first.reduce((x, y) => (x.ms <= y.ms ? x : y));
   return {
     days: 30,
@@ -276,6 +293,9 @@ export async function benchQuery(
     scans,
     writer: during,
     writerAlone: alone,
+    writerAloneAgain: aloneAgain,
+    cliScans,
+    writerSqlite3: beside,
     writerInserts: stats.inserts,
     writerExpected: stats.expected ?? 0,
   };
@@ -304,5 +324,8 @@ export function formatBenchQuery(r: BenchQueryResult): string {
     `  one writer at ${WRITER_RATE}/s, ${ROUNDS} alternated rounds: ${r.writerInserts} of the ${r.writerExpected} inserts its rate asked for`,
     `    beside ${String(r.scans).padEnd(3)} scans of today       ${waits(r.writer)} (targets: none failed, p99 < 50 ms, max <= alone: ${check(r.writer.failures === 0 && r.writer.p99Ms < 50 && r.writer.maxMs <= r.writerAlone.maxMs)})`,
     `    alone (the control)            ${waits(r.writerAlone)}`,
+    `    alone again (A/A)              ${waits(r.writerAloneAgain)}`,
+    `    ${maxSpread(r.writer, r.writerAlone, r.writerAloneAgain)}`,
+    `    beside ${String(r.cliScans).padEnd(3)} sqlite3 scans (ref.) ${waits(r.writerSqlite3)}`,
   ].join('\n');
 }

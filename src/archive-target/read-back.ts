@@ -17,3 +17,10 @@ export async function readBackDigest(target: ArchiveTarget, key: string, version
   }
   return { sha256: hash.digest('hex'), bytes };
 }
+
+/** Reads a small stored version back whole, as UTF-8 text (a day of the audit trail: kilobytes). */
+export async function readBackText(target: ArchiveTarget, key: string, versionId: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await target.read(key, versionId)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

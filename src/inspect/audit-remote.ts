@@ -1,4 +1,5 @@
 import { openS3Target } from '../archive-target/open-target.js';
+import { readBackText } from '../archive-target/read-back.js';
 import type { ArchiveTarget } from '../archive-target/target.js';
 import type { Config } from '../config/schema.js';
 import { TickdbError } from '../errors.js';
@@ -31,12 +32,6 @@ export interface RemoteAuditReport {
   findings: RemoteAuditFinding[];
 }
 
-async function readText(target: ArchiveTarget, key: string, versionId: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of await target.read(key, versionId)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * `audit verify --remote` (DESIGN 12): every version of every `_audit/YYYY-MM-DD.jsonl` in the bucket is read;
  * each must hold together (its lines chain, its head is the hash of its last line), and each of its lines must be
@@ -54,7 +49,7 @@ export async function checkRemoteAudit(dirs: TierDirs, target: ArchiveTarget): P
   let anchoredSeq = 0;
   for (const v of versions) {
     const where = `s3://${target.bucket}/${v.key} (version ${v.versionId})`;
-    const anchor = parseAnchor(await readText(target, v.key, v.versionId));
+    const anchor = parseAnchor(await readBackText(target, v.key, v.versionId));
     days.push(v.key.slice(-16, -6));
     if (anchor.problem !== undefined)
       findings.push({

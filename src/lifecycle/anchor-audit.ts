@@ -1,3 +1,4 @@
+import { readBackText } from '../archive-target/read-back.js';
 import { retainUntilFor, testRetentionOverride } from '../archive-target/retention.js';
 import type { ArchiveTarget, RemoteObject } from '../archive-target/target.js';
 import { effectiveThresholds, type Config } from '../config/schema.js';
@@ -44,9 +45,7 @@ function anchorLock(
 async function alreadyThere(target: ArchiveTarget, key: string, body: string): Promise<RemoteObject | undefined> {
   const latest = (await target.list(key)).find((v) => v.key === key && v.isLatest);
   if (latest === undefined) return undefined;
-  const chunks: Buffer[] = [];
-  for await (const c of await target.read(key, latest.versionId)) chunks.push(c as Buffer);
-  if (Buffer.concat(chunks).toString('utf8') !== body) return undefined;
+  if ((await readBackText(target, key, latest.versionId)) !== body) return undefined;
   return { key, versionId: latest.versionId, etag: '', bytes: Buffer.byteLength(body) };
 }
 

@@ -1,7 +1,7 @@
 import { readBackText } from '../archive-target/read-back.js';
 import { retainUntilFor, testRetentionOverride } from '../archive-target/retention.js';
 import type { ArchiveTarget, RemoteObject } from '../archive-target/target.js';
-import { effectiveThresholds, type Config } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { TickdbError } from '../errors.js';
 import { addDays, dayOf } from '../layout/day.js';
 import { auditPath } from '../layout/tiers.js';
@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import { readAuditText } from '../store/audit.js';
 import { anchorGroups } from '../store/audit-anchor.js';
 import type { DayStore } from './day-store.js';
+import { longestRetention, retentionDaysByDataset } from './plan-object-lock.js';
 import type { RemoteArchive } from './exec-context.js';
 
 export interface AnchorOutcome {
@@ -33,10 +34,7 @@ function anchorLock(
 ): { mode: 'COMPLIANCE' | 'GOVERNANCE'; retainUntil: Date } | undefined {
   const mode = remote.config.objectLock?.mode;
   if (mode === undefined) return undefined;
-  const days = Math.max(
-    config.minimumRetentionDays,
-    ...config.datasets.map((d) => effectiveThresholds(config, d).purgeAfterDays),
-  );
+  const days = longestRetention(retentionDaysByDataset(config));
   const retainUntil = testRetentionOverride() ?? retainUntilFor(day, days, 0);
   return retainUntil.getTime() > Date.now() ? { mode, retainUntil } : undefined;
 }

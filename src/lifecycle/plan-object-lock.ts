@@ -15,16 +15,26 @@ export interface ObjectLockPlan {
   shrunk: { dataset: string; from: number; to: number }[];
 }
 
+/** Days of retention of each dataset's objects: its purgeAfterDays, never under minimumRetentionDays. */
+export function retentionDaysByDataset(config: Config): Record<string, number> {
+  const retentionDays: Record<string, number> = {};
+  for (const d of config.datasets)
+    retentionDays[d.prefix] = Math.max(effectiveThresholds(config, d).purgeAfterDays, config.minimumRetentionDays);
+  return retentionDays;
+}
+
+/** The longest of those retentions: the audit trail's anchors are kept as long as the longest-kept data. */
+export function longestRetention(retentionDays: Record<string, number>): number {
+  return Math.max(0, ...Object.values(retentionDays));
+}
+
 /** The Object Lock policy the config asks for: mode, days of retention per dataset, the holds without reasons. */
 export function objectLockPolicy(config: Config, holds: readonly LegalHold[]): ObjectLockPlan['policy'] {
   const t = config.archiveTarget;
   if (t?.type !== 's3' || t.objectLock === undefined) return undefined;
-  const retentionDays: Record<string, number> = {};
-  for (const d of config.datasets)
-    retentionDays[d.prefix] = Math.max(effectiveThresholds(config, d).purgeAfterDays, config.minimumRetentionDays);
   return {
     mode: t.objectLock.mode,
-    retentionDays,
+    retentionDays: retentionDaysByDataset(config),
     holds: holds.map((h) => ({
       ...(h.dataset !== undefined ? { dataset: h.dataset } : {}),
       ...(h.day !== undefined ? { day: h.day } : {}),

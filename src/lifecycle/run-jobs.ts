@@ -17,7 +17,7 @@ import { readDiskFacts } from './disk-facts.js';
 import type { ExecContext } from './exec-context.js';
 import { executePlan, type StepResult } from './execute.js';
 import { plan } from './plan.js';
-import { planObjectLock, type ObjectLockPlan } from './plan-object-lock.js';
+import { longestRetention, planObjectLock, type ObjectLockPlan } from './plan-object-lock.js';
 import { anchorAudit, extendAnchors } from './anchor-audit.js';
 import { testRetentionOverride } from '../archive-target/retention.js';
 import { stepKey, type LifecycleJob, type Plan, type PlanNote, type Step } from './step-types.js';
@@ -145,9 +145,9 @@ async function recordObjectLock(
   if (!lock.changed || lock.policy === undefined) return;
   const lockResults = results.filter((r) => r.step.kind === 'object-lock');
   if (lockResults.some((r) => r.outcome.status !== 'done' && r.outcome.status !== 'skipped')) return;
-  const longest = (days: Record<string, number>): number => Math.max(0, ...Object.values(days));
   const applied = store.metadata.objectLockApplied;
-  const grew = applied !== undefined && longest(lock.policy.retentionDays) > longest(applied.retentionDays);
+  const grew =
+    applied !== undefined && longestRetention(lock.policy.retentionDays) > longestRetention(applied.retentionDays);
   if (grew && (remote === undefined || !(await extendAnchors(store, remote, ctx.config)))) return;
   for (const s of lock.shrunk) {
     const message = `${s.dataset}: retention lowered from ${s.from} to ${s.to} days; objects already in the S3 archive keep their longer retention (Object Lock is never shortened)`;

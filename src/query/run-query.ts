@@ -89,10 +89,11 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
   if (req.from > req.to) throw new TickdbError('USAGE', `--from ${req.from} is after --to ${req.to}`);
   checkStatement(req.sql, req.dataset.schemaSql, { ...req.params, ...dayParams(req.from) });
   // The tiers, the metadata and the cache's leftovers are independent reads: at once, not one after the other.
+  const { cache } = req;
   const [scan, { metadata }] = await Promise.all([
     scanTiers(req.dirs, req.datasets),
     readMetadata(req.dirs, req.now),
-    req.cache === undefined ? undefined : ensureCacheDir(req.cache).then(() => removeStaleTmp(req.cache as CacheSpec)),
+    cache === undefined ? undefined : ensureCacheDir(cache).then(() => removeStaleTmp(cache)),
     removeStaleTmp({ dir: tmpdir(), maxBytes: 0 }), // the scratch files of days decompressed into memory
   ]);
   const plan = planDays(scan, metadata, req.dataset.prefix, dayRange(req.from, req.to));

@@ -51,6 +51,18 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
   const putObject = (prefix: string, day: string) => (r: { method: string; url: string }) =>
     r.method === 'PUT' && forDay(prefix, day)(r) && !/[?&](partNumber|uploadId|retention|legal-hold)\b/.test(r.url);
 
+  /** The day's record, archived, and its stored object version holding exactly the `.zst` of SHA-256 `sha`. */
+  async function expectArchived(root: string, day: string, sha: string) {
+    const rec = metadataDays(root)[`ticks/${day}`];
+    expect(rec?.state).toBe('archived');
+    const remote = rec?.remote;
+    expect(await objectSha(s3.rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
+      sha256: sha,
+      bytes: rec?.zstBytes,
+    });
+    return rec;
+  }
+
   it('503 on the first PUTs of an object: retried with backoff, then stored and verified', async () => {
     const { root, prefix, cli } = setup({ maxAttempts: 5 });
     const day = dayOffset(4);
@@ -64,14 +76,8 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     // Three 503s, then the fourth attempt went through to the server.
     expect(proxy.count((s) => isPut(s) && s.outcome === 503)).toBe(3);
     expect(proxy.count((s) => isPut(s) && s.outcome === 200)).toBe(1);
-    const rec = metadataDays(root)[`ticks/${day}`];
-    expect(rec?.state).toBe('archived');
+    const rec = await expectArchived(root, day, sha);
     expect(rec?.zstSha256).toBe(sha);
-    const remote = rec?.remote;
-    expect(await objectSha(s3.rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
-      sha256: sha,
-      bytes: rec?.zstBytes,
-    });
     expect(existsSync(zst)).toBe(false);
     const prom = readFileSync(join(root, 'metrics', 'tickdb.prom'), 'utf8');
     expect(prom).toMatch(/^tickdb_archive_upload_failures_total 0$/m);
@@ -90,14 +96,8 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     expect(r.code, r.stderr).toBe(0);
     expect(proxy.count((s) => isPart(s) && s.outcome === 'dropped')).toBe(2);
     expect(proxy.count((s) => isPart(s) && s.outcome === 200)).toBeGreaterThanOrEqual(3);
-    const rec = metadataDays(root)[`ticks/${day}`];
-    expect(rec?.state).toBe('archived');
-    const remote = rec?.remote;
+    const remote = (await expectArchived(root, day, sha))?.remote;
     expect(remote?.bytes).toBeGreaterThan(12 * 1024 * 1024);
-    expect(await objectSha(s3.rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
-      sha256: sha,
-      bytes: rec?.zstBytes,
-    });
     const left = await s3.rgw.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
     expect(left.Uploads?.some((u) => u.Key === remote?.key) ?? false).toBe(false);
   });
@@ -114,12 +114,7 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     expect(r.code, r.stderr).toBe(0);
     expect(proxy.count((s) => isPut(s) && s.outcome === 'stalled')).toBe(2);
     expect(proxy.count((s) => isPut(s) && s.outcome === 200)).toBe(1);
-    const rec = metadataDays(root)[`ticks/${day}`];
-    expect(rec?.state).toBe('archived');
-    expect(await objectSha(s3.rgw, BUCKET, rec?.remote?.key ?? '', rec?.remote?.versionId ?? '')).toEqual({
-      sha256: sha,
-      bytes: rec?.zstBytes,
-    });
+    await expectArchived(root, day, sha);
   });
 
   it('503 that persists: maxAttempts tries, then a backlog (loud, counted), the local copy intact; uploaded once it heals', async () => {
@@ -165,17 +160,11 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     const sha = await fileSha256(zst);
     const r = await cli(['run', '--once', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const rec = metadataDays(root)[`ticks/${day}`];
-    expect(rec?.state).toBe('archived');
-    const remote = rec?.remote;
+    const remote = (await expectArchived(root, day, sha))?.remote;
     const head = await s3.rgw.client.send(
       new HeadObjectCommand({ Bucket: BUCKET, Key: remote?.key, VersionId: remote?.versionId }),
     );
     expect(head.ObjectLockMode).toBe('COMPLIANCE');
-    expect(await objectSha(s3.rgw, BUCKET, remote?.key ?? '', remote?.versionId ?? '')).toEqual({
-      sha256: sha,
-      bytes: rec?.zstBytes,
-    });
     const local = [zstPath(root, 'db', day), zstPath(root, 'archive', day)].filter((p) => existsSync(p));
     expect(local).toHaveLength(1);
     expect(await fileSha256(local[0] ?? '')).toBe(sha);

@@ -116,7 +116,19 @@ export interface WriterStats {
 export interface RunningWriter {
   /** Counts the inserts from now on towards phase `name` (alternated phases compare within one run). */
   phase: (name: string) => Promise<void>;
+  /**
+   * Nothing of ours for `ms`, twice: phase `alone` (the control of what ran just before, as long) then `alone again`
+   * (its A/A twin, see maxSpread).
+   */
+  controls: (ms: number) => Promise<void>;
   stop: () => Promise<WriterStats>;
+}
+
+/** One phase's statistics from a stopped writer; throws when the writer did not report it. */
+export function phaseOf(stats: WriterStats, name: string): WriterStats & { seconds: number } {
+  const p = stats.phases?.[name];
+  if (p === undefined) throw new Error(`the writer reported no phase ${name}`);
+  return p;
 }
 
 /** Starts the stand-in writer on `db` at `rate` inserts a second; `stop()` returns the latency of its inserts. */
@@ -138,16 +150,23 @@ export async function startWriter(db: string, rate: number): Promise<RunningWrit
     await new Promise((r) => setTimeout(r, 20));
   }
   let phases = 0;
+  const phase = async (name: string): Promise<void> => {
+    phases++;
+    child.stdin.write(`phase ${name}\n`);
+    // Acknowledged once stderr holds as many `phase` lines as were asked for (names repeat).
+    const start = Date.now();
+    while ((err.match(/^phase /gm) ?? []).length < phases) {
+      if (Date.now() - start > 20_000 || child.exitCode !== null) throw new Error(`writer: no phase ${name}: ${err}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
   return {
-    phase: async (name) => {
-      phases++;
-      child.stdin.write(`phase ${name}\n`);
-      // Acknowledged once stderr holds as many `phase` lines as were asked for (names repeat).
-      const start = Date.now();
-      while ((err.match(/^phase /gm) ?? []).length < phases) {
-        if (Date.now() - start > 20_000 || child.exitCode !== null) throw new Error(`writer: no phase ${name}: ${err}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
+    phase,
+    controls: async (ms) => {
+      await phase('alone');
+      await new Promise((r) => setTimeout(r, ms));
+      await phase('alone again');
+      await new Promise((r) => setTimeout(r, ms));
     },
     stop: async () => {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));

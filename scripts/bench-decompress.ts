@@ -26,6 +26,7 @@ import {
   best,
   maxSpread,
   median,
+  phaseOf,
   ratio,
   settleDisk,
   startWriter,
@@ -72,8 +73,6 @@ export interface DecompressOptions {
   prefix: string[];
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export async function benchDecompress(o: DecompressOptions): Promise<DecompressFigures> {
   const ours = join(o.work, 'investigation.db');
   const theirs = join(o.work, 'zstd-d.db');
@@ -119,10 +118,7 @@ export async function benchDecompress(o: DecompressOptions): Promise<DecompressF
     runs.tickdb.push(t.ms);
     cpu.tickdb.push(t.cpuMs);
     await between(ours);
-    await writer.phase('alone');
-    await sleep(t.phaseMs);
-    await writer.phase('alone again');
-    await sleep(t.phaseMs);
+    await writer.controls(t.phaseMs);
     const z = await measured('zstd', theirs, 'zstd', ['-d', '-q', '-f', o.zst, '-o', theirs]);
     runs.zstd.push(z.ms);
     cpu.zstd.push(z.cpuMs);
@@ -140,11 +136,7 @@ export async function benchDecompress(o: DecompressOptions): Promise<DecompressF
   }
   await writer.phase('between');
   const all = await writer.stop();
-  const phase = (name: string): PhaseStats => {
-    const p = all.phases?.[name];
-    if (p === undefined) throw new Error(`the writer reported no phase ${name}`);
-    return p;
-  };
+  const phase = (name: string): PhaseStats => phaseOf(all, name);
   return {
     tickdbMs: best(runs.tickdb),
     zstdMs: best(runs.zstd),

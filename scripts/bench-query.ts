@@ -22,6 +22,7 @@ import {
   best,
   childCpuMs,
   maxSpread,
+  phaseOf,
   median,
   ratio,
   settleDisk,
@@ -250,10 +251,7 @@ export async function benchQuery(
       scans++;
     } while (performance.now() - t0 < PHASE_MS);
     const scanned = performance.now() - t0;
-    await writer.phase('alone');
-    await new Promise((r) => setTimeout(r, scanned));
-    await writer.phase('alone again');
-    await new Promise((r) => setTimeout(r, scanned));
+    await writer.controls(scanned);
     // The reference: the same scan by the sqlite3 CLI, read-only, at tickdb's nice 10, for as long (any reader of a
     // WAL database keeps the writer's checkpoints from resetting the log; this shows what that costs the writer).
     await writer.phase('sqlite3');
@@ -265,12 +263,10 @@ export async function benchQuery(
     } while (performance.now() - s0 < scanned);
   }
   const stats = await writer.stop();
-  const during = stats.phases?.scans;
-  const alone = stats.phases?.alone;
-  const aloneAgain = stats.phases?.['alone again'];
-  const beside = stats.phases?.sqlite3;
-  if (during === undefined || alone === undefined || aloneAgain === undefined || beside === undefined)
-    throw new Error('the writer reported no phases');
+  const during = phaseOf(stats, 'scans');
+  const alone = phaseOf(stats, 'alone');
+  const aloneAgain = phaseOf(stats, 'alone again');
+  const beside = phaseOf(stats, 'sqlite3');
   const best1 = first.reduce((x, y) => (x.ms <= y.ms ? x : y));
   return {
     days: 30,

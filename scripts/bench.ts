@@ -41,6 +41,7 @@ import { benchZstd, formatBenchZstd, type BenchZstdResult } from './bench-zstd.j
 import {
   best,
   maxSpread,
+  phaseOf,
   ratio,
   rssFlat,
   SERVICE_PRIORITY,
@@ -275,16 +276,11 @@ async function main(): Promise<void> {
     await writer.phase('between');
     settleDisk();
     log('the writer alone, as long as tickdb compress ran (control) ...');
-    await writer.phase('alone');
-    await new Promise((r) => setTimeout(r, c.ms));
-    await writer.phase('alone again');
-    await new Promise((r) => setTimeout(r, c.ms));
-    const compressPhases = (await writer.stop()).phases;
-    const compressWriter = compressPhases?.tickdb;
-    const compressAlone = compressPhases?.alone;
-    const compressAloneAgain = compressPhases?.['alone again'];
-    if (compressWriter === undefined || compressAlone === undefined || compressAloneAgain === undefined)
-      throw new Error('the writer reported no phases');
+    await writer.controls(c.ms);
+    const compressStats = await writer.stop();
+    const compressWriter = phaseOf(compressStats, 'tickdb');
+    const compressAlone = phaseOf(compressStats, 'alone');
+    const compressAloneAgain = phaseOf(compressStats, 'alone again');
     const zst = dayPath(root, 'db', DAY, '.db.zst');
     const zstBytes = statSync(zst).size;
     log('the engine and the zstd CLI on the same file (scripts/bench-zstd.ts) ...');

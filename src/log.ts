@@ -22,16 +22,18 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
   );
 }
 
-/** pino's levels, lowest first; `silent` writes nothing. */
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+/** pino's levels, most severe first, then `silent` (writes nothing): the config's and `--log-level`'s choices. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
  * Whether a logger at `level` writes a message at `at`, answered without loading pino: a command that has one
  * message at a level rarely enabled (`tickdb query`'s per-day report at debug) does not load the logger for it.
  */
 export function logs(level: string, at: string): boolean {
-  const threshold = LEVELS.indexOf(level);
-  return threshold >= 0 && LEVELS.indexOf(at) >= threshold;
+  const levels: readonly string[] = LOG_LEVELS;
+  const threshold = levels.indexOf(level);
+  const severity = levels.indexOf(at);
+  return level !== 'silent' && threshold >= 0 && severity >= 0 && severity <= threshold;
 }
 
 export function silentLogger(): Logger {

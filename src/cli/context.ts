@@ -4,7 +4,7 @@ import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { TickdbError, exitCodeFor, isTickdbError } from '../errors.js';
 import { tierDirs, type TierDirs } from '../layout/tiers.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, LOG_LEVELS, type Logger } from '../log.js';
 import { lowerPriority } from '../priority.js';
 import { mkdirDurable } from '../fs/mkdir-durable.js';
 import { acquireLock } from '../store/lock.js';
@@ -44,17 +44,7 @@ export function addCommonOptions(cmd: Command, features: { dryRun?: boolean; jso
     .option('--root <dir>', 'root of the tick store (env TICKDB_ROOT; default ./data/ticks)')
     .option('--config <file>', 'JSON config file (env TICKDB_CONFIG)')
     .option('--now <iso>', 'the current instant, ISO-8601; a time without a zone is UTC (for rehearsals and tests)')
-    .addOption(
-      new Option('--log-level <level>', 'log level on stderr').choices([
-        'fatal',
-        'error',
-        'warn',
-        'info',
-        'debug',
-        'trace',
-        'silent',
-      ]),
-    );
+    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(LOG_LEVELS));
   if (features.json !== false) cmd.option('--json', 'print one JSON document on stdout');
   if (features.dryRun === true) cmd.option('--dry-run', 'print what would be done and change nothing');
   return cmd;

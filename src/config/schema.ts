@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseDay } from '../layout/day.js';
+import { LOG_LEVELS } from '../log.js';
 import { archiveTargetSchema } from './archive-target-schema.js';
 
 export const DEFAULT_SCHEMA_SQL = [
@@ -142,7 +143,7 @@ export const configSchema = z
     fileGroup: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
     tomorrowDueHour: z.number().int().min(0).max(23).default(12),
     dryRun: z.boolean().default(false),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    logLevel: z.enum(LOG_LEVELS).default('info'),
     queryCache: queryCacheSchema.default(() => queryCacheSchema.parse({})),
   })
   .superRefine((c, ctx) => {

@@ -15,7 +15,8 @@ import { currentBoot } from '../store/lock-holder.js';
  *   never a partial entry.
  * - Safe between concurrent queries without a lock: two that miss the same day both write their own `.tmp` and the
  *   second rename replaces the first with the same bytes; an entry evicted while another query reads it stays
- *   readable through its open descriptor (POSIX), and a query that finds it gone decompresses it again.
+ *   readable through its open descriptor (POSIX), and a query that finds it gone before SQLite opened it decodes
+ *   the day again into a verified scratch copy of its own, deleted after use, which no eviction touches.
  * - Each entry has a record, `SHA256.db.json`, written (atomically, by rename) once the entry was verified: its inode,
  *   size, mtime and ctime in nanoseconds, and the boot it was verified in. A hit is trusted without hashing only
  *   while the entry's `stat` and the boot still match its record; any write to the entry (even of the same size,
@@ -100,9 +101,18 @@ export async function touchEntry(entry: string): Promise<void> {
   await utimes(recordPath(entry), now, now).catch(() => undefined);
 }
 
-/** Records a verified entry as it is now (see the module comment); written whole by rename. */
-export async function recordEntry(entry: string, boot = bootKey()): Promise<void> {
-  const st = await stat(entry, { bigint: true });
+/**
+ * Records a verified entry as it is now (see the module comment); written whole by rename. Returns false, recording
+ * nothing, when the entry is already gone: another query evicted it (see openDay, which then decodes a scratch copy).
+ */
+export async function recordEntry(entry: string, boot = bootKey()): Promise<boolean> {
+  let st;
+  try {
+    st = await stat(entry, { bigint: true });
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return false;
+    throw ioError('stat', entry, err);
+  }
   const tmp = `${entry}.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}.json.tmp`;
   try {
     await writeFile(tmp, identity(st, boot), { mode: 0o600 });
@@ -111,6 +121,7 @@ export async function recordEntry(entry: string, boot = bootKey()): Promise<void
     await unlink(tmp).catch(() => undefined);
     throw ioError('record the query cache entry', entry, err);
   }
+  return true;
 }
 
 /** Deletes an entry and its record. */
@@ -119,7 +130,10 @@ export async function removeEntry(entry: string): Promise<void> {
   await unlink(recordPath(entry)).catch(() => undefined);
 }
 
-/** Makes a verified `.tmp` the entry (read-only, by rename) and records it, then evicts the least recently used beyond `maxBytes`. */
+/**
+ * Makes a verified `.tmp` the entry (read-only, by rename) and records it, then evicts the least recently used beyond
+ * `maxBytes`. Another query's eviction can delete the entry as soon as it is renamed: then nothing is recorded.
+ */
 export async function commitEntry(cache: CacheSpec, tmpPath: string, entry: string): Promise<void> {
   try {
     await chmod(tmpPath, 0o400);
@@ -127,8 +141,7 @@ export async function commitEntry(cache: CacheSpec, tmpPath: string, entry: stri
   } catch (err) {
     throw ioError('add to the query cache', entry, err);
   }
-  await recordEntry(entry);
-  await evict(cache, entry);
+  if (await recordEntry(entry)) await evict(cache, entry);
 }
 
 /** Deletes least recently used entries until the cache holds at most `maxBytes` (`keep` is never deleted). */

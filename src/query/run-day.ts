@@ -42,20 +42,31 @@ function quickCheck(db: Database.Database, path: string): void {
 /**
  * The day's database, opened. A cache entry can be evicted by another query between the moment it is found (or
  * renamed into place) and the moment SQLite opens it; once open, the descriptor keeps it readable. A day whose entry
- * vanished that way is decompressed again (twice at most).
+ * vanished that way is decoded again into a scratch copy of this query's own (verified, outside the cache, deleted
+ * after use), which no other query deletes: the second attempt does not depend on the other queries.
  */
 async function openDay(task: DayWork): Promise<{ db: Database.Database; day: VerifiedDay }> {
-  const { source, cache, threads, config } = task;
-  let how = task.how;
-  for (let attempt = 1; ; attempt++) {
-    const day = await verifiedDay(source, how, cache, threads, config, task.verifyContent === true);
-    try {
-      return { db: open(day), day };
-    } catch (err) {
-      const vanished = day.kind === 'path' && 'tmpPath' in how && !(await pathExists(day.path));
-      if (!vanished || !('tmpPath' in how) || attempt >= 3) throw err;
-      how = { mode: 'decompress', tmpPath: how.tmpPath, entry: 'entry' in how ? how.entry : undefined };
-    }
+  const { source, how, cache, threads, config } = task;
+  const verifyContent = task.verifyContent === true;
+  const day = await verifiedDay(source, how, cache, threads, config, verifyContent);
+  try {
+    return { db: await openOrDelete(day), day };
+  } catch (err) {
+    const evicted = day.kind === 'path' && 'entry' in how && day.path === how.entry && !(await pathExists(day.path));
+    if (!evicted || !('tmpPath' in how)) throw err;
+    const scratch = { mode: 'decompress', tmpPath: how.tmpPath, entry: undefined } as const;
+    const copy = await verifiedDay(source, scratch, cache, threads, config, verifyContent);
+    return { db: await openOrDelete(copy), day: copy };
+  }
+}
+
+/** Opens the day; a temporary copy that cannot be opened is deleted, not left for the next query to find. */
+async function openOrDelete(day: VerifiedDay): Promise<Database.Database> {
+  try {
+    return open(day);
+  } catch (err) {
+    if (day.kind === 'path' && day.temporary === true) await unlink(day.path).catch(() => undefined);
+    throw err;
   }
 }
 

@@ -122,13 +122,17 @@ async function decompressed(
     throw err;
   }
   if (entry === undefined || cache === undefined || source.kind !== 'compressed' || source.sha256 === undefined) {
-    // No recorded hash to name and trust an entry by: a scratch copy, checked by SQLite (quick_check) before use.
+    // A scratch copy, deleted after use. Without a recorded hash to name and trust an entry by, SQLite checks it
+    // (quick_check) before use; with one, it was verified above and is only kept out of the cache (see openDay).
+    const unverified = source.kind !== 'compressed' || source.sha256 === undefined;
     return {
       kind: 'path',
       path: tmpPath,
-      via: 'decompressed (no recorded SHA-256: quick_check)',
+      via: unverified
+        ? 'decompressed (no recorded SHA-256: quick_check)'
+        : 'decompressed into a scratch copy (its cache entry was evicted by another query)',
       temporary: true,
-      quickCheck: true,
+      quickCheck: unverified,
     };
   }
   await commitEntry(cache, tmpPath, entry);

@@ -94,6 +94,12 @@ describe('the query cache', () => {
     expect(await lookupEntry(cache, sha('a'), 1000, 'boot-1')).toEqual({ path, reverify: false });
   });
 
+  it('records nothing for an entry that another query evicted before it was recorded, and does not throw', async () => {
+    const gone = entryPath(cache, sha('e'));
+    expect(await recordEntry(gone, 'boot-1')).toBe(false);
+    expect(readdirSync(cache.dir)).toEqual([]);
+  });
+
   it('evicts the least recently used entries beyond maxBytes, never the one just added', async () => {
     const oldest = await put('a', 1000, 300);
     const middle = await put('b', 1000, 200);

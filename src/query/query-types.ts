@@ -28,6 +28,12 @@ export type DaySource =
       record?: DayRecord | undefined;
     };
 
+/** A place a day's file can move to while a query runs (see moved-day.ts): db/'s `.db.zst`, then the archive's. */
+export interface DayMove {
+  tier: 'db' | 'archive';
+  path: string;
+}
+
 /** A day of the range that has no file to read (listed on stderr, not an error). */
 export interface MissingDay {
   day: Day;
@@ -63,6 +69,8 @@ export interface DayTask {
   cache: { dir: string; maxBytes: number } | undefined;
   /** The configuration, for a day fetched from the S3 archive target. */
   config?: Config | undefined;
+  /** Where the day's file goes if the agent moves it before this query opens it (see moved-day.ts). */
+  moves?: DayMove[];
   /** Frames decoded at once for this day. */
   threads: number;
   /** Hash a compressed day's content against its record even when its `.zst`'s recorded hash was checked (--verify). */

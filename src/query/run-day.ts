@@ -4,6 +4,7 @@ import { TickdbError, isTickdbError } from '../errors.js';
 import { pathExists } from '../fs/path-exists.js';
 import { openDatabase, openDatabaseBytes } from '../sqlite/open-database.js';
 import { prepareQuery } from './check-statement.js';
+import { movedDay } from './moved-day.js';
 import type { DayTask, SqlValue, TaskError, WorkerMessage } from './query-types.js';
 import { verifiedDay, type VerifiedDay } from './verified-day.js';
 
@@ -40,12 +41,29 @@ function quickCheck(db: Database.Database, path: string): void {
 }
 
 /**
- * The day's database, opened. A cache entry can be evicted by another query between the moment it is found (or
- * renamed into place) and the moment SQLite opens it; once open, the descriptor keeps it readable. A day whose entry
- * vanished that way is decoded again into a scratch copy of this query's own (verified, outside the cache, deleted
- * after use), which no other query deletes: the second attempt does not depend on the other queries.
+ * The day's database, opened. The agent may have compressed or archived the day since the query's plan: a day
+ * whose file is gone is read from where it went (moved-day.ts).
  */
 async function openDay(task: DayWork): Promise<{ db: Database.Database; day: VerifiedDay }> {
+  try {
+    return await openFrom(task);
+  } catch (err) {
+    const { source, moves } = task;
+    if (moves === undefined || moves.length === 0 || (await pathExists(source.path))) throw err;
+    const moved = await movedDay(source, moves, task.cache);
+    const { db, day } = await openFrom({ ...task, ...moved });
+    return { db, day: { ...day, via: `moved to ${moved.source.path} while the query ran: ${day.via}` } };
+  }
+}
+
+/**
+ * The day's database, opened from the task's source. A cache entry can be evicted by another query between the
+ * moment it is found (or renamed into place) and the moment SQLite opens it; once open, the descriptor keeps it
+ * readable. A day whose entry vanished that way is decoded again into a scratch copy of this query's own (verified,
+ * outside the cache, deleted after use), which no other query deletes: the second attempt does not depend on the
+ * other queries.
+ */
+async function openFrom(task: DayWork): Promise<{ db: Database.Database; day: VerifiedDay }> {
   const { source, how, cache, threads, config } = task;
   const verifyContent = task.verifyContent === true;
   const day = await verifiedDay(source, how, cache, threads, config, verifyContent);

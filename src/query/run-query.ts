@@ -3,7 +3,7 @@ import type { Config, DatasetConfig } from '../config/schema.js';
 import { TickdbError } from '../errors.js';
 import { dayRange, type Day } from '../layout/day.js';
 import { scanTiers } from '../layout/scan.js';
-import type { TierDirs } from '../layout/tiers.js';
+import { dayPath, type TierDirs } from '../layout/tiers.js';
 import { readMetadata } from '../store/metadata.js';
 import { checkStatement } from './check-statement.js';
 import { dayMemory } from './memory-budget.js';
@@ -13,7 +13,7 @@ import { dayParams } from './params.js';
 import { planDays } from './plan-days.js';
 import { QueryPool, type DayJob, type DayOutcome } from './query-pool.js';
 import { ensureCacheDir, entryPath, lookupEntry, removeStaleTmp, tmpEntryPath, type CacheSpec } from './query-cache.js';
-import type { DaySource, FailedDay, Materialize, MissingDay, SqlValue } from './query-types.js';
+import type { DayMove, DaySource, FailedDay, Materialize, MissingDay, SqlValue } from './query-types.js';
 
 export interface QueryRequest {
   dirs: TierDirs;
@@ -78,6 +78,16 @@ async function materializeFor(
   return { mode: 'decompress', tmpPath, entry: entryPath(cache, source.sha256) };
 }
 
+/** Where the agent can move a local day while the query runs: a `.db` is compressed in db/, a `.db.zst` archived. */
+function movesOf(dirs: TierDirs, prefix: string, source: DaySource): DayMove[] {
+  if (source.kind === 'compressed' && source.tier !== 'db') return [];
+  const moves: DayMove[] = [
+    { tier: 'db', path: dayPath(dirs, 'db', prefix, source.day, 'zst') },
+    { tier: 'archive', path: dayPath(dirs, 'archive', prefix, source.day, 'zst') },
+  ];
+  return moves.filter((m) => m.path !== source.path);
+}
+
 /**
  * Runs one read-only statement on every day of `from..to` wherever it lives, rows to `sink` in day order. Missing
  * days and failed days are returned, not thrown: the caller reports them after the others are done. A statement
@@ -111,6 +121,7 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
         params: { ...req.params, ...dayParams(source.day) },
         cache: req.cache,
         config: source.kind === 'compressed' && source.tier === 's3' ? req.config : undefined,
+        moves: movesOf(req.dirs, req.dataset.prefix, source),
         threads,
         verifyContent: req.verifySealed,
         batchRows: 1000,

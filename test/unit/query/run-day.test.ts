@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { entryPath, tmpEntryPath, type CacheSpec } from '../../../src/query/query-cache.js';
 import type { DaySource, WorkerMessage } from '../../../src/query/query-types.js';
 import { runDay } from '../../../src/query/run-day.js';
@@ -11,11 +11,10 @@ import { compressFile } from '../../../src/zstd/index.js';
 describe('one day of a query', () => {
   let dir: string;
   let cache: CacheSpec;
-  let source: DaySource;
-  beforeEach(async () => {
+  let source: Extract<DaySource, { kind: 'compressed' }>;
+  // One day, compressed once (the tests only read it); a fresh cache folder for each test.
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tickdb-runday-'));
-    cache = { dir: join(dir, 'cache'), maxBytes: 1 << 30 };
-    mkdirSync(cache.dir);
     const db = new Database(join(dir, 'day.db'));
     db.exec('CREATE TABLE ticks (ts INTEGER, symbol TEXT)');
     const insert = db.prepare('INSERT INTO ticks VALUES (?, ?)');
@@ -34,7 +33,61 @@ describe('one day of a query', () => {
       zstBytes: r.zstBytes,
     };
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => {
+    cache = { dir: mkdtempSync(join(dir, 'cache-')), maxBytes: 1 << 30 };
+  });
+
+  /** Runs the day and returns its rows and how its database was obtained. */
+  async function run(task: Parameters<typeof runDay>[0]): Promise<{ rows: unknown[][]; via: string | undefined }> {
+    const messages: WorkerMessage[] = [];
+    await runDay(task, { post: (m) => messages.push(m), credit: () => undefined });
+    const done = messages.find((m) => m.type === 'done');
+    return {
+      rows: messages.flatMap((m) => (m.type === 'rows' ? m.rows : [])),
+      via: done?.type === 'done' ? done.via : undefined,
+    };
+  }
+
+  const SQL = "SELECT ts FROM ticks WHERE symbol = 'AAPL' ORDER BY ts";
+
+  it('reads a sealed day that the agent compressed after the plan from its .db.zst, verified, into the cache', async () => {
+    const sealed: DaySource = { ...source, kind: 'sealed', path: join(dir, 'compressed-meanwhile.db') };
+    const moves = [
+      { tier: 'db', path: source.path },
+      { tier: 'archive', path: join(dir, 'not-archived.db.zst') },
+    ] as const;
+    const how = { mode: 'in-place', verifySha256: false } as const;
+    const task = { source: sealed, how, moves: [...moves], sql: SQL, params: {}, cache, threads: 1, batchRows: 1000 };
+    const { rows, via } = await run(task);
+    expect(rows).toHaveLength(50);
+    expect(via).toMatch(/decompressed into the cache \(db\)/);
+    expect(readdirSync(cache.dir).sort()).toEqual([`${source.sha256}.db`, `${source.sha256}.db.json`]);
+  });
+
+  it('reads a compressed day that the agent archived after the plan from the archive', async () => {
+    const planned = { ...source, path: join(dir, 'archived-meanwhile.db.zst') };
+    const how = { mode: 'decompress', tmpPath: tmpEntryPath(cache, source.sha256 ?? ''), entry: undefined } as const;
+    const moves = [{ tier: 'archive' as const, path: source.path }];
+    const task = { source: planned, how, moves, sql: SQL, params: {}, cache: undefined, threads: 1, batchRows: 1000 };
+    const { rows, via } = await run(task);
+    expect(rows).toHaveLength(50);
+    expect(via).toMatch(/^decompressed into a scratch copy/);
+    expect(readdirSync(cache.dir)).toEqual([]);
+  });
+
+  it('checks a moved day against its recorded SHA-256, and names a day gone from every place', async () => {
+    const sealed: DaySource = { ...source, kind: 'sealed', path: join(dir, 'gone.db'), sha256: 'f'.repeat(64) };
+    const how = { mode: 'in-place', verifySha256: false } as const;
+    const moves = [{ tier: 'db' as const, path: source.path }];
+    const task = { source: sealed, how, moves, sql: SQL, params: {}, cache, threads: 1, batchRows: 1000 };
+    await expect(run(task)).rejects.toThrow(/decompresses to SHA-256 [0-9a-f]{64}, not the recorded f{64}/);
+    const nowhere = [{ tier: 'archive' as const, path: join(dir, 'purged.db.zst') }];
+    await expect(run({ ...task, moves: nowhere })).rejects.toThrow(
+      /2026-03-04: .*gone\.db was moved or deleted while the query ran/,
+    );
+    expect(readdirSync(cache.dir)).toEqual([]);
+  });
 
   it('reads a day whose cache entry another query evicted before SQLite opened it, from a scratch copy it deletes', async () => {
     const sha256 = source.sha256 ?? '';

@@ -56,3 +56,17 @@ export function faultWrite(site: string, path: string): void {
     throw ioError('write', path, err);
   }
 }
+
+/**
+ * A pause for a test: when `TICKDB_FAULT` names `name` (e.g. `query:after-plan`), the process says so on stderr and
+ * waits until its stdin ends, so that a test can act at that point (run the agent between a query's plan and its
+ * days) without timing anything.
+ */
+export async function faultPause(name: string): Promise<void> {
+  if (!wanted(name)) return;
+  process.stderr.write(`tickdb: TICKDB_FAULT=${name}: paused until stdin ends\n`);
+  await new Promise<void>((resolve) => {
+    process.stdin.once('end', resolve).once('error', () => resolve());
+    process.stdin.resume();
+  });
+}

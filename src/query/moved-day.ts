@@ -1,21 +1,25 @@
 import { stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { TickdbError, errnoOf, ioError } from '../errors.js';
+import { pathExists } from '../fs/path-exists.js';
+import { decodeHow } from './decode-how.js';
 import type { CacheSpec } from './query-cache.js';
-import { entryPath, tmpEntryPath } from './query-cache.js';
 import type { DayMove, DaySource, Materialize } from './query-types.js';
 
 /**
  * A day the agent moved while the query ran. The plan is made from one scan of the tiers, and the agent may compress
- * a sealed `.db` (the `.db.zst` is renamed into place before the `.db` is deleted) or move a `.db.zst` to the archive
- * (copied and verified before the source is deleted) before this query opens the day. Then the day is read from
- * where it went: the first of `moves` (the paths it can move to, in order) that exists, decoded into the cache like
- * any compressed day and verified by its content's recorded SHA-256 (the `.zst`'s own hash was not known when the
- * query read the metadata). A day with none of them (purged meanwhile, or now only in S3) is an error naming it.
+ * a sealed `.db` (into db/, or straight into archive/) or archive a `.db.zst` before this query opens the day; both
+ * put the new file in place before they delete the old one (lifecycle/move-protocol.ts). Then the day is read from
+ * where it went: the first of its `moves` that exists, decoded as any compressed day is (decode-how.ts: into the
+ * cache, or into memory without one). A `.db.zst` moved to the archive is the same file, checked against its
+ * recorded SHA-256; a `.db` compressed meanwhile has its content hashed against the day's recorded SHA-256, since
+ * the new `.zst`'s hash was not in the metadata the query read. A day in none of them (purged meanwhile, or now only
+ * in S3) is an error naming it.
  */
 export interface MovedDay {
   source: DaySource;
   how: Materialize;
+  /** The moves after this one, should the day move again before it is opened. */
+  rest: DayMove[];
 }
 
 export async function movedDay(
@@ -23,7 +27,7 @@ export async function movedDay(
   moves: readonly DayMove[],
   cache: CacheSpec | undefined,
 ): Promise<MovedDay> {
-  for (const { tier, path } of moves) {
+  for (const [i, { tier, path }] of moves.entries()) {
     let zstBytes: number;
     try {
       zstBytes = (await stat(path)).size;
@@ -31,16 +35,28 @@ export async function movedDay(
       if (errnoOf(err) === 'ENOENT') continue;
       throw ioError('stat', path, err);
     }
-    const sha256 = source.kind === 'live' ? undefined : source.sha256;
-    const bytes = source.kind === 'live' ? undefined : source.bytes;
-    const moved: DaySource = { kind: 'compressed', day: source.day, tier, path, sha256, bytes, zstBytes };
-    const dir = cache?.dir ?? tmpdir();
-    const name = sha256 ?? '0'.repeat(64);
-    const entry = cache !== undefined && sha256 !== undefined ? entryPath(cache, sha256) : undefined;
-    return { source: moved, how: { mode: 'decompress', tmpPath: tmpEntryPath({ dir, maxBytes: 0 }, name), entry } };
+    const recorded = source.kind === 'live' ? { sha256: undefined, bytes: undefined } : source;
+    const zstSha256 = source.kind === 'compressed' ? source.zstSha256 : undefined;
+    const moved: DaySource = {
+      kind: 'compressed',
+      day: source.day,
+      tier,
+      path,
+      sha256: recorded.sha256,
+      bytes: recorded.bytes,
+      zstSha256,
+      zstBytes,
+    };
+    return { source: moved, how: decodeHow(moved, cache), rest: moves.slice(i + 1) };
   }
   throw new TickdbError('IO', `${source.day}: ${source.path} was moved or deleted while the query ran`, {
     path: source.path,
-    hint: `it is not at ${moves.map((m) => m.path).join(' nor ')} either (purged, or now only in S3): run the query again, which reads the day where it is now`,
+    hint: `the day is not at ${moves.map((m) => m.path).join(' nor ') || 'any other local place'} either (purged, or now only in S3): run the query again, which reads the day where it is now`,
   });
+}
+
+/** The day's file is gone: what a move by the agent leaves (a local file only; an error to stat it is not that). */
+export async function vanished(source: DaySource): Promise<boolean> {
+  if (source.kind === 'compressed' && source.tier === 's3') return false;
+  return !(await pathExists(source.path).catch(() => true));
 }

@@ -9,12 +9,27 @@ export interface DayPlan {
   sources: DaySource[];
   missing: MissingDay[];
   failed: FailedDay[];
+  /**
+   * Days whose files and record disagree (found twice, or missing while the record says a copy exists): what a
+   * scan made while the agent moved the day can show. run-query.ts plans them again from a settled view.
+   */
+  unsettled: Day[];
 }
 
-/** The copies of a day a query may read: not backups, and not a source whose successor is already in place. */
+/**
+ * The copies of a day a query may read: not backups, and not the source of a move (`pendingDelete`) once its
+ * successor is in place. While the successor is not yet renamed into place, the source is the day's only copy.
+ */
 function readableCopies(files: DayFiles, rec: DayRecord | undefined): TierFile[] {
   const all = [files.db, files.zst, files.archive, files.archiveDb, ...files.extra.filter((f) => f.tier !== 'backup')];
-  return all.filter((f): f is TierFile => f !== undefined && f.path !== rec?.pendingDelete);
+  const present = all.filter((f): f is TierFile => f !== undefined);
+  const others = present.filter((f) => f.path !== rec?.pendingDelete);
+  return others.length > 0 ? others : present;
+}
+
+/** The record says a copy of the day exists (a day only in S3 is planned before this is asked). */
+function recordedLocally(rec: DayRecord | undefined): boolean {
+  return rec !== undefined && rec.state !== 'purged';
 }
 
 function missingNote(files: DayFiles | undefined, rec: DayRecord | undefined): string | undefined {
@@ -51,7 +66,7 @@ function sourceOf(file: TierFile, rec: DayRecord | undefined): DaySource {
  * without a recorded move between them, fails.
  */
 export function planDays(scan: TierScan, metadata: Metadata, dataset: string, days: readonly Day[]): DayPlan {
-  const plan: DayPlan = { sources: [], missing: [], failed: [] };
+  const plan: DayPlan = { sources: [], missing: [], failed: [], unsettled: [] };
   for (const day of days) {
     const files = scan.days.get(dayKey(dataset, day));
     const rec = metadata.days[dayKey(dataset, day)];
@@ -83,7 +98,9 @@ export function planDays(scan: TierScan, metadata: Metadata, dataset: string, da
     } else if (first === undefined) {
       const note = missingNote(files, rec);
       plan.missing.push(note === undefined ? { day } : { day, note });
+      if (recordedLocally(rec)) plan.unsettled.push(day);
     } else if (copies.length > 1) {
+      plan.unsettled.push(day);
       plan.failed.push({
         day,
         message: `${dataset} ${day} is present ${copies.length} times: ${copies.map((c) => c.path).join(', ')}`,

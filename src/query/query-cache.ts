@@ -103,7 +103,7 @@ export async function touchEntry(entry: string): Promise<void> {
 
 /**
  * Records a verified entry as it is now (see the module comment); written whole by rename. Returns false, recording
- * nothing, when the entry is already gone: another query evicted it (see openDay, which then decodes a scratch copy).
+ * nothing, when the entry is already gone: another query evicted it (see openFrom in run-day.ts, which then decodes a scratch copy).
  */
 export async function recordEntry(entry: string, boot = bootKey()): Promise<boolean> {
   let st;

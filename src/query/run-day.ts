@@ -4,7 +4,7 @@ import { TickdbError, isTickdbError } from '../errors.js';
 import { pathExists } from '../fs/path-exists.js';
 import { openDatabase, openDatabaseBytes } from '../sqlite/open-database.js';
 import { prepareQuery } from './check-statement.js';
-import { movedDay } from './moved-day.js';
+import { movedDay, vanished } from './moved-day.js';
 import type { DayTask, SqlValue, TaskError, WorkerMessage } from './query-types.js';
 import { verifiedDay, type VerifiedDay } from './verified-day.js';
 
@@ -42,17 +42,24 @@ function quickCheck(db: Database.Database, path: string): void {
 
 /**
  * The day's database, opened. The agent may have compressed or archived the day since the query's plan: a day
- * whose file is gone is read from where it went (moved-day.ts).
+ * whose file is gone is read from where it went (moved-day.ts), and from the next place if it moves again meanwhile.
  */
 async function openDay(task: DayWork): Promise<{ db: Database.Database; day: VerifiedDay }> {
   try {
     return await openFrom(task);
   } catch (err) {
-    const { source, moves } = task;
-    if (moves === undefined || moves.length === 0 || (await pathExists(source.path))) throw err;
-    const moved = await movedDay(source, moves, task.cache);
-    const { db, day } = await openFrom({ ...task, ...moved });
-    return { db, day: { ...day, via: `moved to ${moved.source.path} while the query ran: ${day.via}` } };
+    if (!(await vanished(task.source))) throw err;
+  }
+  let moves = task.moves ?? [];
+  for (;;) {
+    const moved = await movedDay(task.source, moves, task.cache);
+    try {
+      const { db, day } = await openFrom({ ...task, source: moved.source, how: moved.how });
+      return { db, day: { ...day, via: `moved to ${moved.source.path} while the query ran: ${day.via}` } };
+    } catch (err) {
+      if (!(await vanished(moved.source))) throw err;
+      moves = moved.rest;
+    }
   }
 }
 

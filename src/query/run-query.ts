@@ -1,18 +1,20 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import type { Config, DatasetConfig } from '../config/schema.js';
 import { TickdbError } from '../errors.js';
+import { faultPause } from '../fault.js';
 import { dayRange, type Day } from '../layout/day.js';
 import { scanTiers } from '../layout/scan.js';
 import { dayPath, type TierDirs } from '../layout/tiers.js';
 import { readMetadata } from '../store/metadata.js';
 import { checkStatement } from './check-statement.js';
+import { decodeHow } from './decode-how.js';
 import { dayMemory } from './memory-budget.js';
 import type { RowSink } from './output/row-sink.js';
 import { headerNames } from './output/values.js';
 import { dayParams } from './params.js';
-import { planDays } from './plan-days.js';
+import { planDays, type DayPlan } from './plan-days.js';
 import { QueryPool, type DayJob, type DayOutcome } from './query-pool.js';
-import { ensureCacheDir, entryPath, lookupEntry, removeStaleTmp, tmpEntryPath, type CacheSpec } from './query-cache.js';
+import { ensureCacheDir, lookupEntry, removeStaleTmp, type CacheSpec } from './query-cache.js';
 import type { DayMove, DaySource, FailedDay, Materialize, MissingDay, SqlValue } from './query-types.js';
 
 export interface QueryRequest {
@@ -67,15 +69,41 @@ async function materializeFor(
   verifySealed: boolean,
 ): Promise<Materialize> {
   if (source.kind !== 'compressed') return { mode: 'in-place', verifySha256: verifySealed };
-  if (cache === undefined || (source.bytes ?? 0) > cache.maxBytes) {
-    return { mode: 'memory', tmpPath: tmpEntryPath({ dir: tmpdir(), maxBytes: 0 }, source.sha256 ?? '0'.repeat(64)) };
-  }
-  if (source.sha256 === undefined)
-    return { mode: 'decompress', tmpPath: tmpEntryPath(cache, '0'.repeat(64)), entry: undefined };
-  const tmpPath = tmpEntryPath(cache, source.sha256);
+  const how = decodeHow(source, cache);
+  if (how.mode !== 'decompress' || how.entry === undefined || cache === undefined || source.sha256 === undefined)
+    return how;
   const hit = await lookupEntry(cache, source.sha256, source.bytes);
-  if (hit !== undefined) return { mode: 'cache-hit', entry: hit.path, reverify: hit.reverify, tmpPath };
-  return { mode: 'decompress', tmpPath, entry: entryPath(cache, source.sha256) };
+  if (hit !== undefined) return { mode: 'cache-hit', entry: hit.path, reverify: hit.reverify, tmpPath: how.tmpPath };
+  return how;
+}
+
+const byDay = <T extends { day: Day }>(a: T, b: T): number => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0);
+
+/**
+ * Plans again the days whose first plan caught the agent in the middle of a move (plan-days.ts, `unsettled`: found
+ * twice, or missing while recorded), from a settled view: the metadata is read before and after a new scan until the
+ * two reads agree. The agent records a move's intent before its rename and its end after the delete
+ * (lifecycle/move-protocol.ts), so a scan between two equal reads sees the files of one step of the move, which the
+ * plan reads right. Three tries, then the last view stands; a day still unsettled is reported as the plan says.
+ */
+async function settle(req: QueryRequest, plan: DayPlan): Promise<DayPlan> {
+  if (plan.unsettled.length === 0) return plan;
+  let again = plan;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const before = JSON.stringify((await readMetadata(req.dirs, req.now)).metadata);
+    const scan = await scanTiers(req.dirs, req.datasets);
+    const { metadata } = await readMetadata(req.dirs, req.now);
+    again = planDays(scan, metadata, req.dataset.prefix, plan.unsettled);
+    if (JSON.stringify(metadata) === before) break;
+  }
+  const redo = new Set(plan.unsettled);
+  const others = <T extends { day: Day }>(list: T[]): T[] => list.filter((x) => !redo.has(x.day));
+  return {
+    sources: [...others(plan.sources), ...again.sources].sort(byDay),
+    missing: [...others(plan.missing), ...again.missing].sort(byDay),
+    failed: [...others(plan.failed), ...again.failed],
+    unsettled: again.unsettled,
+  };
 }
 
 /** Where the agent can move a local day while the query runs: a `.db` is compressed in db/, a `.db.zst` archived. */
@@ -106,7 +134,7 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
     cache === undefined ? undefined : ensureCacheDir(cache).then(() => removeStaleTmp(cache)),
     removeStaleTmp({ dir: tmpdir(), maxBytes: 0 }), // the scratch files of days decompressed into memory
   ]);
-  const plan = planDays(scan, metadata, req.dataset.prefix, dayRange(req.from, req.to));
+  const plan = await settle(req, planDays(scan, metadata, req.dataset.prefix, dayRange(req.from, req.to)));
   const workers = Math.max(1, Math.min(req.workers ?? availableParallelism(), plan.sources.length));
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
   const hows = await Promise.all(plan.sources.map((source) => materializeFor(source, req.cache, req.verifySealed)));
@@ -130,6 +158,7 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
       local: (how.mode === 'in-place' && !how.verifySha256) || (how.mode === 'cache-hit' && !how.reverify),
     });
   }
+  await faultPause('query:after-plan'); // tests: the agent moves days between the plan and the reads
   const report: QueryReport = { done: [], missing: plan.missing, failed: [], rows: 0 };
   let header: string[] | undefined;
   const pool = new QueryPool(

@@ -123,7 +123,7 @@ async function decompressed(
   }
   if (entry === undefined || cache === undefined || source.kind !== 'compressed' || source.sha256 === undefined) {
     // A scratch copy, deleted after use. Without a recorded hash to name and trust an entry by, SQLite checks it
-    // (quick_check) before use; with one, it was verified above and is only kept out of the cache (see openDay).
+    // (quick_check) before use; with one, it was verified above and is only kept out of the cache (see openFrom in run-day.ts).
     const unverified = source.kind !== 'compressed' || source.sha256 === undefined;
     return {
       kind: 'path',

@@ -1,7 +1,9 @@
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runCliAsync, tempDir } from '../helpers/cli.js';
+import { runCli, runCliAsync, spawnCliWithStdin, tempDir } from '../helpers/cli.js';
+import { runnableClock } from '../helpers/runnable-time.js';
+import { until } from '../helpers/writer.js';
 
 // Ten days, ages 1-4 sealed and 5-10 compressed in db/; then, while queries run, the agent (run --once) compresses
 // ages 2-4 (a .db becomes a .db.zst) and archives ages 7-10 (a .db.zst moves to archive/).
@@ -9,7 +11,7 @@ const NOW = '2026-03-12T06:00:00Z';
 const BEFORE = { compressAfterDays: 5, archiveAfterDays: 31, purgeAfterDays: 400, backupRetentionDays: 0 };
 const MOVING = { compressAfterDays: 2, archiveAfterDays: 7, purgeAfterDays: 400, backupRetentionDays: 0 };
 const SQL = 'SELECT ts, symbol, bid, ask FROM ticks WHERE symbol = :sym ORDER BY ts';
-const ROUNDS = 5;
+const ROUNDS = 2;
 
 describe('tickdb query beside the agent moving days', () => {
   let tmp: { dir: string; cleanup: () => void };
@@ -51,16 +53,56 @@ describe('tickdb query beside the agent moving days', () => {
   });
   afterAll(() => tmp.cleanup());
 
-  it('reads every day, where the agent moved it, with the same rows as before the move', async () => {
-    const reference = runCli(query(base));
-    expect(reference.code, reference.stderr).toBe(0);
-    expect(reference.stdout.split('\n').length).toBeGreaterThan(1000);
-    // Each round starts from the same tree, runs the agent's compress and archive steps, and queries until the
-    // agent is done. A round whose queries all missed every move (the agent was quicker) proves nothing about the
-    // race, so rounds go on until one query has read a day from where the agent moved it.
+  let reference: string;
+  it('reads the days the agent moves between its plan and its reads from where they went', async () => {
+    const before = runCli(query(base));
+    expect(before.code, before.stderr).toBe(0);
+    expect(before.stdout.split('\n').length).toBeGreaterThan(1000);
+    reference = before.stdout;
+    const dir = join(tmp.dir, 'paused');
+    cpSync(base, dir, { recursive: true });
+    rmSync(join(dir, 'cache'), { recursive: true, force: true }); // no day of db/ answered from the cache
+    config(dir, MOVING);
+    // The query plans, then waits (TICKDB_FAULT=query:after-plan) until its stdin ends; meanwhile the agent moves
+    // 7 of its 10 days.
+    const child = spawnCliWithStdin(query(dir), { env: { TICKDB_FAULT: 'query:after-plan' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await until(
+      () => stderr.includes('paused until stdin ends') || child.exitCode !== null,
+      "the query's pause after its plan",
+      60_000,
+      runnableClock(child.pid ?? 0),
+    );
+    const moved = runCli(['run', '--once', ...tree(dir), '--now', NOW]);
+    child.stdin.end();
+    const code = await exited;
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toMatch(/compressed .*ticks_2026-03-10\.db ->/);
+    expect(moved.stdout).toMatch(/archived .*ticks_2026-03-02\.db\.zst ->/);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toBe(reference);
+    const movedDays = [...stderr.matchAll(/moved to (\S+) while the query ran/g)].map((m) => m[1]?.replace(dir, ''));
+    expect(movedDays.sort()).toEqual([
+      ...['02', '03', '04', '05'].map((d) => `/root/archive/2026/03/ticks_2026-03-${d}.db.zst`),
+      ...['08', '09', '10'].map((d) => `/root/db/2026/03/ticks_2026-03-${d}.db.zst`),
+    ]);
+  });
+
+  it('reads every day right while the agent moves days, query after query', async () => {
+    // Real concurrency, unlike the test above: each round starts from the same tree, runs the agent's compress and
+    // archive steps, and queries until the agent is done; each query meets the agent at another point of its moves
+    // (its plan, or its reads, in the middle of one), and each must give every row.
     let queries = 0;
     let sawMove = false;
-    for (let round = 1; round <= ROUNDS && !sawMove; round++) {
+    for (let round = 1; round <= ROUNDS; round++) {
       const dir = join(tmp.dir, `round-${round}`);
       rmSync(dir, { recursive: true, force: true });
       cpSync(base, dir, { recursive: true });
@@ -74,7 +116,7 @@ describe('tickdb query beside the agent moving days', () => {
           const r = await runCliAsync(query(dir));
           queries++;
           expect(r.code, r.stderr).toBe(0);
-          expect(r.stdout).toBe(reference.stdout);
+          expect(r.stdout).toBe(reference);
           if (r.stderr.includes('while the query ran')) sawMove = true;
           rmSync(join(dir, 'cache'), { recursive: true, force: true });
         }
@@ -86,7 +128,7 @@ describe('tickdb query beside the agent moving days', () => {
       expect(ran.stdout).toMatch(/compressed .*ticks_2026-03-10\.db ->/);
       expect(ran.stdout).toMatch(/archived .*ticks_2026-03-02\.db\.zst ->/);
     }
-    expect(queries).toBeGreaterThan(0);
-    expect(sawMove, `${queries} queries in ${ROUNDS} rounds, none read a day the agent moved meanwhile`).toBe(true);
+    expect(queries).toBeGreaterThanOrEqual(ROUNDS);
+    console.log(`${queries} queries beside the agent in ${ROUNDS} rounds; a day moved meanwhile read: ${sawMove}`);
   });
 });

@@ -61,19 +61,25 @@ describe('one day of a query', () => {
     const task = { source: sealed, how, moves: [...moves], sql: SQL, params: {}, cache, threads: 1, batchRows: 1000 };
     const { rows, via } = await run(task);
     expect(rows).toHaveLength(50);
-    expect(via).toMatch(/decompressed into the cache \(db\)/);
+    expect(via).toBe(`moved to ${source.path} while the query ran: decompressed into the cache (db)`);
     expect(readdirSync(cache.dir).sort()).toEqual([`${source.sha256}.db`, `${source.sha256}.db.json`]);
   });
 
-  it('reads a compressed day that the agent archived after the plan from the archive', async () => {
+  it('reads a compressed day that the agent archived after the plan from the archive, into memory without a cache', async () => {
     const planned = { ...source, path: join(dir, 'archived-meanwhile.db.zst') };
-    const how = { mode: 'decompress', tmpPath: tmpEntryPath(cache, source.sha256 ?? ''), entry: undefined } as const;
-    const moves = [{ tier: 'archive' as const, path: source.path }];
+    const how = { mode: 'memory', tmpPath: tmpEntryPath(cache, source.sha256 ?? '') } as const;
+    const moves = [
+      { tier: 'db' as const, path: join(dir, 'not-here.db.zst') },
+      { tier: 'archive' as const, path: source.path },
+    ];
     const task = { source: planned, how, moves, sql: SQL, params: {}, cache: undefined, threads: 1, batchRows: 1000 };
     const { rows, via } = await run(task);
     expect(rows).toHaveLength(50);
-    expect(via).toMatch(/^decompressed into a scratch copy/);
-    expect(readdirSync(cache.dir)).toEqual([]);
+    expect(via).toBe(`moved to ${source.path} while the query ran: decompressed into memory`);
+    // The archived .zst is the same file: checked against its recorded hash, which a damaged record then fails.
+    await expect(run({ ...task, source: { ...planned, zstSha256: 'e'.repeat(64) } })).rejects.toThrow(
+      /has SHA-256 [0-9a-f]{64}, not the recorded e{64}/,
+    );
   });
 
   it('checks a moved day against its recorded SHA-256, and names a day gone from every place', async () => {

@@ -1,13 +1,15 @@
 import { Command } from 'commander';
-import { verifyTree, type VerifyReport } from '../inspect/verify-tree.js';
+import { recheckChangedDays, verifyTree, type VerifyReport } from '../inspect/verify-tree.js';
 import { verifyRemote } from '../inspect/verify-remote.js';
 import { DayStore } from '../lifecycle/day-store.js';
 import { scanTiers } from '../layout/scan.js';
 import { readLock, isLiveHolder } from '../store/lock.js';
 import { loadMetadataForUpdate, readMetadata, requireMetadataFound } from '../store/metadata.js';
 import type { DayState } from '../store/metadata-types.js';
+import { settledView } from '../store/settled-view.js';
 import { rebuildMetadata } from '../store/rebuild-metadata.js';
 import { TickdbError } from '../errors.js';
+import { faultPause } from '../fault.js';
 import { recoverFromBucket } from '../lifecycle/recover-remote.js';
 import { action, addCommonOptions, printJson, withTreeLock, type CliRuntime, type CommandContext } from './context.js';
 import { formatBytes } from '../format-bytes.js';
@@ -42,6 +44,7 @@ async function runVerify(ctx: CommandContext, deep: boolean): Promise<number> {
     ctx.dirs,
     ctx.config.datasets.map((d) => d.prefix),
   );
+  await faultPause('verify:after-read'); // tests: the agent moves days between the reads and the checks
   const progress = progressReporter(deep ? 'verify --deep' : 'verify');
   const started = Date.now();
   const report = await verifyTree(ctx.dirs, metadata, scan, {
@@ -55,6 +58,14 @@ async function runVerify(ctx: CommandContext, deep: boolean): Promise<number> {
     threads: ctx.config.compressionThreads,
     onProgress: (label, done, total) => progress.update(`${label}  ${rateText(done, total, started)}`),
   });
+  const datasets = ctx.config.datasets.map((d) => d.prefix);
+  await recheckChangedDays(
+    ctx.dirs,
+    metadata,
+    report,
+    { deep, threads: ctx.config.compressionThreads, datasets: ctx.config.datasets },
+    () => settledView(ctx.dirs, datasets, ctx.now),
+  );
   progress.done();
   if (holder !== undefined && isLiveHolder(holder)) {
     report.notes.push({

@@ -57,6 +57,8 @@ export interface VerifyOptions {
   threads: number;
   datasets: readonly DatasetConfig[];
   onProgress?: (label: string, bytesDone: number, totalBytes: number) => void;
+  /** Check these days only (keys `dataset/day`), and neither the tree's anomalies nor the audit trail. */
+  only?: ReadonlySet<string>;
 }
 
 /** One file a day's record says exists, with what it must hash to. */
@@ -171,7 +173,9 @@ export async function verifyTree(
 ): Promise<VerifyReport> {
   const problems: VerifyProblem[] = [];
   const notes: VerifyNote[] = [];
-  const keys = Object.keys(metadata.days).sort();
+  const keys = Object.keys(metadata.days)
+    .filter((k) => options.only === undefined || options.only.has(k))
+    .sort();
   const checks: Check[] = [];
   for (const key of keys) {
     const rec = metadata.days[key];
@@ -206,13 +210,15 @@ export async function verifyTree(
         });
     }
   }
-  const unrecorded = [...scan.days.keys()].filter((k) => metadata.days[k] === undefined).sort();
+  const unrecorded = [...scan.days.keys()]
+    .filter((k) => metadata.days[k] === undefined && options.only === undefined)
+    .sort();
   if (unrecorded.length > 0) {
     notes.push({
       message: `${unrecorded.length} day(s) on disk not recorded in metadata (the next run adopts them): ${unrecorded.slice(0, 5).join(', ')}${unrecorded.length > 5 ? ', ...' : ''}`,
     });
   }
-  for (const a of scan.anomalies) {
+  for (const a of options.only === undefined ? scan.anomalies : []) {
     if (a.kind === 'not-a-file') {
       problems.push({
         key: a.dataset !== undefined && a.day !== undefined ? `${a.dataset}/${a.day}` : '',
@@ -309,7 +315,7 @@ export async function verifyTree(
   options.onProgress?.('', totalBytes, totalBytes);
 
   const audit = await checkAuditTrail(dirs, metadata.audit);
-  for (const f of audit.findings)
+  for (const f of options.only === undefined ? audit.findings : [])
     problems.push({
       key: '',
       path: `${audit.path}:${f.line}`,
@@ -333,4 +339,35 @@ export async function verifyTree(
     notes,
     audit,
   };
+}
+
+/**
+ * Checks again, from a settled view (store/settled-view.ts), the days with a problem whose record the agent changed
+ * while `report` was made: verify takes no lock, and a day compressed, archived or purged meanwhile is found missing
+ * or unreadable where the first metadata put it. Their problems are replaced by those of the second look (a real
+ * one stays a problem), with a note naming them. `first` is the metadata the report was made from.
+ */
+export async function recheckChangedDays(
+  dirs: TierDirs,
+  first: Metadata,
+  report: VerifyReport,
+  options: VerifyOptions,
+  view: () => Promise<{ metadata: Metadata; scan: TierScan }>,
+): Promise<void> {
+  const suspects = new Set(report.problems.map((p) => p.key).filter((k) => k !== ''));
+  if (suspects.size === 0) return;
+  const { metadata, scan } = await view();
+  const changed = new Set(
+    [...suspects].filter((k) => JSON.stringify(metadata.days[k]) !== JSON.stringify(first.days[k])),
+  );
+  if (changed.size === 0) return;
+  const again = await verifyTree(dirs, metadata, scan, { ...options, only: changed });
+  report.problems = [...report.problems.filter((p) => !changed.has(p.key)), ...again.problems];
+  report.notes = [...report.notes.filter((n) => n.key === undefined || !changed.has(n.key)), ...again.notes];
+  report.notes.push({
+    message: `${changed.size} day(s) changed by another process during this check were checked again as they are now: ${[...changed].join(', ')}`,
+  });
+  report.checkedFiles += again.checkedFiles;
+  report.checkedBytes += again.checkedBytes;
+  report.ok = report.problems.length === 0;
 }

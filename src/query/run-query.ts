@@ -6,6 +6,7 @@ import { dayRange, type Day } from '../layout/day.js';
 import { scanTiers } from '../layout/scan.js';
 import { dayPath, type TierDirs } from '../layout/tiers.js';
 import { readMetadata } from '../store/metadata.js';
+import { settledView } from '../store/settled-view.js';
 import { checkStatement } from './check-statement.js';
 import { decodeHow } from './decode-how.js';
 import { dayMemory } from './memory-budget.js';
@@ -81,21 +82,13 @@ const byDay = <T extends { day: Day }>(a: T, b: T): number => (a.day < b.day ? -
 
 /**
  * Plans again the days whose first plan caught the agent in the middle of a move (plan-days.ts, `unsettled`: found
- * twice, or missing while recorded), from a settled view: the metadata is read before and after a new scan until the
- * two reads agree. The agent records a move's intent before its rename and its end after the delete
- * (lifecycle/move-protocol.ts), so a scan between two equal reads sees the files of one step of the move, which the
- * plan reads right. Three tries, then the last view stands; a day still unsettled is reported as the plan says.
+ * twice, or missing while recorded), from a settled view of the tree (store/settled-view.ts); a day still unsettled
+ * then is reported as the plan says.
  */
 async function settle(req: QueryRequest, plan: DayPlan): Promise<DayPlan> {
   if (plan.unsettled.length === 0) return plan;
-  let again = plan;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const before = JSON.stringify((await readMetadata(req.dirs, req.now)).metadata);
-    const scan = await scanTiers(req.dirs, req.datasets);
-    const { metadata } = await readMetadata(req.dirs, req.now);
-    again = planDays(scan, metadata, req.dataset.prefix, plan.unsettled);
-    if (JSON.stringify(metadata) === before) break;
-  }
+  const { scan, metadata } = await settledView(req.dirs, req.datasets, req.now);
+  const again = planDays(scan, metadata, req.dataset.prefix, plan.unsettled);
   const redo = new Set(plan.unsettled);
   const others = <T extends { day: Day }>(list: T[]): T[] => list.filter((x) => !redo.has(x.day));
   return {

@@ -1,4 +1,5 @@
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { chmodSync, closeSync, cpSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAsync, spawnCliWithStdin, tempDir } from '../helpers/cli.js';
@@ -13,7 +14,21 @@ const MOVING = { compressAfterDays: 2, archiveAfterDays: 7, purgeAfterDays: 400,
 const SQL = 'SELECT ts, symbol, bid, ask FROM ticks WHERE symbol = :sym ORDER BY ts';
 const ROUNDS = 2;
 
-describe('tickdb query beside the agent moving days', () => {
+/** What a spawned command writes, as it comes, and its exit code once it has closed. */
+function collect(child: ChildProcessWithoutNullStreams) {
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { stdout: () => out, stderr: () => err, exited };
+}
+
+describe('commands that take no lock (query, verify) beside the agent moving days', () => {
   let tmp: { dir: string; cleanup: () => void };
   let base: string;
   const config = (dir: string, policy: object): string => {
@@ -66,17 +81,9 @@ describe('tickdb query beside the agent moving days', () => {
     // The query plans, then waits (TICKDB_FAULT=query:after-plan) until its stdin ends; meanwhile the agent moves
     // 7 of its 10 days.
     const child = spawnCliWithStdin(query(dir), { env: { TICKDB_FAULT: 'query:after-plan' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { stdout, stderr, exited } = collect(child);
     await until(
-      () => stderr.includes('paused until stdin ends') || child.exitCode !== null,
+      () => stderr().includes('paused until stdin ends') || child.exitCode !== null,
       "the query's pause after its plan",
       60_000,
       runnableClock(child.pid ?? 0),
@@ -87,13 +94,44 @@ describe('tickdb query beside the agent moving days', () => {
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout).toMatch(/compressed .*ticks_2026-03-10\.db ->/);
     expect(moved.stdout).toMatch(/archived .*ticks_2026-03-02\.db\.zst ->/);
-    expect(code, stderr).toBe(0);
-    expect(stdout).toBe(reference);
-    const movedDays = [...stderr.matchAll(/moved to (\S+) while the query ran/g)].map((m) => m[1]?.replace(dir, ''));
+    expect(code, stderr()).toBe(0);
+    expect(stdout()).toBe(reference);
+    const movedDays = [...stderr().matchAll(/moved to (\S+) while the query ran/g)].map((m) => m[1]?.replace(dir, ''));
     expect(movedDays.sort()).toEqual([
       ...['02', '03', '04', '05'].map((d) => `/root/archive/2026/03/ticks_2026-03-${d}.db.zst`),
       ...['08', '09', '10'].map((d) => `/root/db/2026/03/ticks_2026-03-${d}.db.zst`),
     ]);
+  });
+
+  it('verify reports no problem for the days the agent moved during its check, and still reports a real one', async () => {
+    const dir = join(tmp.dir, 'verify');
+    cpSync(base, dir, { recursive: true });
+    config(dir, MOVING);
+    // A real problem on a day the agent leaves alone (age 1): its sealed .db changed after the seal.
+    const damaged = join(dir, 'root', 'db', '2026', '03', 'ticks_2026-03-11.db');
+    chmodSync(damaged, 0o644);
+    const fd = openSync(damaged, 'r+');
+    writeSync(fd, Buffer.from('x'), 0, 1, 5000);
+    closeSync(fd);
+    const child = spawnCliWithStdin(['verify', '--json', ...tree(dir), '--now', NOW], {
+      env: { TICKDB_FAULT: 'verify:after-read' },
+    });
+    const { stdout, stderr, exited } = collect(child);
+    await until(
+      () => stderr().includes('paused until stdin ends') || child.exitCode !== null,
+      "verify's pause after its reads",
+      60_000,
+      runnableClock(child.pid ?? 0),
+    );
+    const moved = runCli(['run', '--once', ...tree(dir), '--now', NOW]);
+    child.stdin.end();
+    expect(await exited, stderr()).toBe(1);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toMatch(/archived .*ticks_2026-03-02\.db\.zst ->/);
+    const report = JSON.parse(stdout()) as { problems: { key: string; kind: string }[]; notes: { message: string }[] };
+    expect(report.problems.map((p) => [p.key, p.kind])).toEqual([['ticks/2026-03-11', 'sha256']]);
+    const note = report.notes.find((n) => n.message.includes('checked again as they are now'));
+    expect(note?.message).toMatch(/^7 day\(s\) changed by another process/);
   });
 
   it('reads every day right while the agent moves days, query after query', async () => {

@@ -64,7 +64,7 @@ async function runVerify(ctx: CommandContext, deep: boolean): Promise<number> {
     metadata,
     report,
     { deep, threads: ctx.config.compressionThreads, datasets: ctx.config.datasets },
-    () => settledView(ctx.dirs, datasets, ctx.now),
+    (keys) => settledView(ctx.dirs, datasets, ctx.now, keys),
   );
   progress.done();
   if (holder !== undefined && isLiveHolder(holder)) {

@@ -352,11 +352,11 @@ export async function recheckChangedDays(
   first: Metadata,
   report: VerifyReport,
   options: VerifyOptions,
-  view: () => Promise<{ metadata: Metadata; scan: TierScan }>,
+  view: (keys: string[]) => Promise<{ metadata: Metadata; scan: TierScan }>,
 ): Promise<void> {
   const suspects = new Set(report.problems.map((p) => p.key).filter((k) => k !== ''));
   if (suspects.size === 0) return;
-  const { metadata, scan } = await view();
+  const { metadata, scan } = await view([...suspects]);
   const changed = new Set(
     [...suspects].filter((k) => JSON.stringify(metadata.days[k]) !== JSON.stringify(first.days[k])),
   );

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Day } from '../layout/day.js';
+import type { TierDirs } from '../layout/tiers.js';
 import type { DayRecord } from '../store/metadata-types.js';
 
 /** A value bound to a statement or read from one: integers are BigInt so that nanosecond timestamps stay exact. */
@@ -28,10 +29,13 @@ export type DaySource =
       record?: DayRecord | undefined;
     };
 
-/** A place a day's file can move to while a query runs (see moved-day.ts): db/'s `.db.zst`, then the archive's. */
-export interface DayMove {
-  tier: 'db' | 'archive';
-  path: string;
+/** What a day needs to be planned again on its own (replan-day.ts): the tree, the datasets, its prefix, the clock. */
+export interface Replan {
+  dirs: TierDirs;
+  datasets: string[];
+  prefix: string;
+  /** ISO instant (crosses postMessage as text). */
+  now: string;
 }
 
 /** A day of the range that has no file to read (listed on stderr, not an error). */
@@ -67,10 +71,10 @@ export interface DayTask {
   params: Record<string, SqlValue>;
   /** Cache folder and its bound, for the eviction that follows a new entry. */
   cache: { dir: string; maxBytes: number } | undefined;
-  /** The configuration, for a day fetched from the S3 archive target. */
+  /** The configuration, for a day fetched from the S3 archive target (planned so, or re-planned so: replan-day.ts). */
   config?: Config | undefined;
-  /** Where the day's file goes if the agent moves it before this query opens it (see moved-day.ts). */
-  moves?: DayMove[];
+  /** To plan the day again if the agent moves it before this query opens it (replan-day.ts). */
+  replan?: Replan;
   /** Frames decoded at once for this day. */
   threads: number;
   /** Hash a compressed day's content against its record even when its `.zst`'s recorded hash was checked (--verify). */

@@ -4,7 +4,8 @@ import { TickdbError, isTickdbError } from '../errors.js';
 import { pathExists } from '../fs/path-exists.js';
 import { openDatabase, openDatabaseBytes } from '../sqlite/open-database.js';
 import { prepareQuery } from './check-statement.js';
-import { movedDay, vanished } from './moved-day.js';
+import { materializeFor } from './materialize.js';
+import { replannedSource, vanished } from './replan-day.js';
 import type { DayTask, SqlValue, TaskError, WorkerMessage } from './query-types.js';
 import { verifiedDay, type VerifiedDay } from './verified-day.js';
 
@@ -41,24 +42,23 @@ function quickCheck(db: Database.Database, path: string): void {
 }
 
 /**
- * The day's database, opened. The agent may have compressed or archived the day since the query's plan: a day
- * whose file is gone is read from where it went (moved-day.ts), and from the next place if it moves again meanwhile.
+ * The day's database, opened. The agent may have compressed, archived, uploaded or purged the day since the
+ * query's plan: a day whose file is gone is planned again where it is now (replan-day.ts), at most three times.
  */
 async function openDay(task: DayWork): Promise<{ db: Database.Database; day: VerifiedDay }> {
   try {
     return await openFrom(task);
   } catch (err) {
-    if (!(await vanished(task.source))) throw err;
+    if (task.replan === undefined || !(await vanished(task.source))) throw err;
   }
-  let moves = task.moves ?? [];
-  for (;;) {
-    const moved = await movedDay(task.source, moves, task.cache);
+  for (let attempt = 1; ; attempt++) {
+    const source = await replannedSource(task.replan, task.source.day);
+    const how = await materializeFor(source, task.cache, task.verifyContent === true);
     try {
-      const { db, day } = await openFrom({ ...task, source: moved.source, how: moved.how });
-      return { db, day: { ...day, via: `moved to ${moved.source.path} while the query ran: ${day.via}` } };
+      const { db, day } = await openFrom({ ...task, source, how });
+      return { db, day: { ...day, via: `moved to ${source.path} while the query ran: ${day.via}` } };
     } catch (err) {
-      if (!(await vanished(moved.source))) throw err;
-      moves = moved.rest;
+      if (attempt >= 3 || !(await vanished(source))) throw err;
     }
   }
 }

@@ -4,19 +4,19 @@ import { TickdbError } from '../errors.js';
 import { faultPause } from '../fault.js';
 import { dayRange, type Day } from '../layout/day.js';
 import { scanTiers } from '../layout/scan.js';
-import { dayPath, type TierDirs } from '../layout/tiers.js';
+import { dayKey, type TierDirs } from '../layout/tiers.js';
 import { readMetadata } from '../store/metadata.js';
 import { settledView } from '../store/settled-view.js';
 import { checkStatement } from './check-statement.js';
-import { decodeHow } from './decode-how.js';
+import { materializeFor } from './materialize.js';
 import { dayMemory } from './memory-budget.js';
 import type { RowSink } from './output/row-sink.js';
 import { headerNames } from './output/values.js';
 import { dayParams } from './params.js';
 import { planDays, type DayPlan } from './plan-days.js';
 import { QueryPool, type DayJob, type DayOutcome } from './query-pool.js';
-import { ensureCacheDir, lookupEntry, removeStaleTmp, type CacheSpec } from './query-cache.js';
-import type { DayMove, DaySource, FailedDay, Materialize, MissingDay, SqlValue } from './query-types.js';
+import { ensureCacheDir, removeStaleTmp, type CacheSpec } from './query-cache.js';
+import type { FailedDay, Materialize, MissingDay, SqlValue } from './query-types.js';
 
 export interface QueryRequest {
   dirs: TierDirs;
@@ -63,21 +63,6 @@ export interface QueryReport {
   rows: number;
 }
 
-/** How a day's database is obtained, decided here from the cache so that its memory is known before it starts. */
-async function materializeFor(
-  source: DaySource,
-  cache: CacheSpec | undefined,
-  verifySealed: boolean,
-): Promise<Materialize> {
-  if (source.kind !== 'compressed') return { mode: 'in-place', verifySha256: verifySealed };
-  const how = decodeHow(source, cache);
-  if (how.mode !== 'decompress' || how.entry === undefined || cache === undefined || source.sha256 === undefined)
-    return how;
-  const hit = await lookupEntry(cache, source.sha256, source.bytes);
-  if (hit !== undefined) return { mode: 'cache-hit', entry: hit.path, reverify: hit.reverify, tmpPath: how.tmpPath };
-  return how;
-}
-
 const byDay = <T extends { day: Day }>(a: T, b: T): number => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0);
 
 /**
@@ -87,26 +72,28 @@ const byDay = <T extends { day: Day }>(a: T, b: T): number => (a.day < b.day ? -
  */
 async function settle(req: QueryRequest, plan: DayPlan): Promise<DayPlan> {
   if (plan.unsettled.length === 0) return plan;
-  const { scan, metadata } = await settledView(req.dirs, req.datasets, req.now);
+  const keys = plan.unsettled.map((day) => dayKey(req.dataset.prefix, day));
+  const { scan, metadata } = await settledView(req.dirs, req.datasets, req.now, keys);
   const again = planDays(scan, metadata, req.dataset.prefix, plan.unsettled);
+  // Still recorded and still without a file: a lost file, or a move the settled view did not settle. Either way
+  // an error naming the day, never a day quietly left out.
+  const lost = again.missing.filter((m) => again.unsettled.includes(m.day));
   const redo = new Set(plan.unsettled);
   const others = <T extends { day: Day }>(list: T[]): T[] => list.filter((x) => !redo.has(x.day));
   return {
     sources: [...others(plan.sources), ...again.sources].sort(byDay),
-    missing: [...others(plan.missing), ...again.missing].sort(byDay),
-    failed: [...others(plan.failed), ...again.failed],
+    missing: [...others(plan.missing), ...again.missing.filter((m) => !lost.includes(m))].sort(byDay),
+    failed: [
+      ...others(plan.failed),
+      ...again.failed,
+      ...lost.map((m) => ({
+        day: m.day,
+        message: `${req.dataset.prefix} ${m.day} is recorded ${metadata.days[dayKey(req.dataset.prefix, m.day)]?.state ?? ''} but has no file`,
+        hint: 'if the agent was moving it, run the query again; otherwise run tickdb verify',
+      })),
+    ],
     unsettled: again.unsettled,
   };
-}
-
-/** Where the agent can move a local day while the query runs: a `.db` is compressed in db/, a `.db.zst` archived. */
-function movesOf(dirs: TierDirs, prefix: string, source: DaySource): DayMove[] {
-  if (source.kind === 'compressed' && source.tier !== 'db') return [];
-  const moves: DayMove[] = [
-    { tier: 'db', path: dayPath(dirs, 'db', prefix, source.day, 'zst') },
-    { tier: 'archive', path: dayPath(dirs, 'archive', prefix, source.day, 'zst') },
-  ];
-  return moves.filter((m) => m.path !== source.path);
 }
 
 /**
@@ -131,6 +118,12 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
   const workers = Math.max(1, Math.min(req.workers ?? availableParallelism(), plan.sources.length));
   const threads = Math.max(1, Math.floor(availableParallelism() / workers));
   const hows = await Promise.all(plan.sources.map((source) => materializeFor(source, req.cache, req.verifySealed)));
+  const replan = {
+    dirs: req.dirs,
+    datasets: [...req.datasets],
+    prefix: req.dataset.prefix,
+    now: req.now.toISOString(),
+  };
   const jobs: DayJob[] = [];
   for (const [i, source] of plan.sources.entries()) {
     const how = hows[i] as Materialize;
@@ -141,8 +134,8 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
         sql: req.sql,
         params: { ...req.params, ...dayParams(source.day) },
         cache: req.cache,
-        config: source.kind === 'compressed' && source.tier === 's3' ? req.config : undefined,
-        moves: movesOf(req.dirs, req.dataset.prefix, source),
+        config: req.config,
+        replan,
         threads,
         verifyContent: req.verifySealed,
         batchRows: 1000,

@@ -1,12 +1,17 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { entryPath, tmpEntryPath, type CacheSpec } from '../../../src/query/query-cache.js';
-import type { DaySource, WorkerMessage } from '../../../src/query/query-types.js';
+import type { DaySource, Materialize, Replan, WorkerMessage } from '../../../src/query/query-types.js';
+import { dayPath, tierDirs } from '../../../src/layout/tiers.js';
+import { writeMetadata } from '../../../src/store/metadata.js';
+import { emptyMetadata, type DayRecord } from '../../../src/store/metadata-types.js';
 import { runDay } from '../../../src/query/run-day.js';
 import { compressFile } from '../../../src/zstd/index.js';
+
+const DAY = '2026-03-04';
 
 describe('one day of a query', () => {
   let dir: string;
@@ -51,47 +56,73 @@ describe('one day of a query', () => {
 
   const SQL = "SELECT ts FROM ticks WHERE symbol = 'AAPL' ORDER BY ts";
 
+  /** A tree where the day now is `where` (or nowhere), recorded as `rec`; returns what re-plans it. */
+  async function treeWith(where: 'db' | 'archive' | undefined, rec: Partial<DayRecord>): Promise<Replan> {
+    const dirs = tierDirs({ root: mkdtempSync(join(dir, 'root-')) });
+    if (where !== undefined) {
+      const path = dayPath(dirs, where, 'ticks', DAY, 'zst');
+      mkdirSync(dirname(path), { recursive: true });
+      copyFileSync(source.path, path);
+    }
+    mkdirSync(dirs.db, { recursive: true });
+    const metadata = emptyMetadata(new Date());
+    metadata.days[`ticks/${DAY}`] = {
+      dataset: 'ticks',
+      day: DAY,
+      sha256: source.sha256,
+      bytes: source.bytes,
+      zstSha256: source.zstSha256,
+      zstBytes: source.zstBytes,
+      sealedAt: '2026-03-05T00:00:00Z',
+      state: 'compressed',
+      ...rec,
+    };
+    await writeMetadata(dirs, metadata, new Date());
+    return { dirs, datasets: ['ticks'], prefix: 'ticks', now: new Date().toISOString() };
+  }
+
+  const task = (planned: DaySource, how: Materialize, replan: Replan, withCache = true) => ({
+    source: planned,
+    how,
+    replan,
+    sql: SQL,
+    params: {},
+    cache: withCache ? cache : undefined,
+    threads: 1,
+    batchRows: 1000,
+  });
+
   it('reads a sealed day that the agent compressed after the plan from its .db.zst, verified, into the cache', async () => {
-    const sealed: DaySource = { ...source, kind: 'sealed', path: join(dir, 'compressed-meanwhile.db') };
-    const moves = [
-      { tier: 'db', path: source.path },
-      { tier: 'archive', path: join(dir, 'not-archived.db.zst') },
-    ] as const;
-    const how = { mode: 'in-place', verifySha256: false } as const;
-    const task = { source: sealed, how, moves: [...moves], sql: SQL, params: {}, cache, threads: 1, batchRows: 1000 };
-    const { rows, via } = await run(task);
+    const replan = await treeWith('db', { state: 'compressed' });
+    const planned: DaySource = { ...source, kind: 'sealed', path: dayPath(replan.dirs, 'db', 'ticks', DAY, 'db') };
+    const { rows, via } = await run(task(planned, { mode: 'in-place', verifySha256: false }, replan));
     expect(rows).toHaveLength(50);
-    expect(via).toBe(`moved to ${source.path} while the query ran: decompressed into the cache (db)`);
+    const zst = dayPath(replan.dirs, 'db', 'ticks', DAY, 'zst');
+    expect(via).toBe(`moved to ${zst} while the query ran: decompressed into the cache (db)`);
     expect(readdirSync(cache.dir).sort()).toEqual([`${source.sha256}.db`, `${source.sha256}.db.json`]);
   });
 
   it('reads a compressed day that the agent archived after the plan from the archive, into memory without a cache', async () => {
-    const planned = { ...source, path: join(dir, 'archived-meanwhile.db.zst') };
+    const replan = await treeWith('archive', { state: 'archived' });
+    const planned = { ...source, path: dayPath(replan.dirs, 'db', 'ticks', DAY, 'zst') };
     const how = { mode: 'memory', tmpPath: tmpEntryPath(cache, source.sha256 ?? '') } as const;
-    const moves = [
-      { tier: 'db' as const, path: join(dir, 'not-here.db.zst') },
-      { tier: 'archive' as const, path: source.path },
-    ];
-    const task = { source: planned, how, moves, sql: SQL, params: {}, cache: undefined, threads: 1, batchRows: 1000 };
-    const { rows, via } = await run(task);
+    const { rows, via } = await run(task(planned, how, replan, false));
     expect(rows).toHaveLength(50);
-    expect(via).toBe(`moved to ${source.path} while the query ran: decompressed into memory`);
-    // The archived .zst is the same file: checked against its recorded hash, which a damaged record then fails.
-    await expect(run({ ...task, source: { ...planned, zstSha256: 'e'.repeat(64) } })).rejects.toThrow(
-      /has SHA-256 [0-9a-f]{64}, not the recorded e{64}/,
-    );
+    const archived = dayPath(replan.dirs, 'archive', 'ticks', DAY, 'zst');
+    expect(via).toBe(`moved to ${archived} while the query ran: decompressed into memory`);
   });
 
-  it('checks a moved day against its recorded SHA-256, and names a day gone from every place', async () => {
-    const sealed: DaySource = { ...source, kind: 'sealed', path: join(dir, 'gone.db'), sha256: 'f'.repeat(64) };
-    const how = { mode: 'in-place', verifySha256: false } as const;
-    const moves = [{ tier: 'db' as const, path: source.path }];
-    const task = { source: sealed, how, moves, sql: SQL, params: {}, cache, threads: 1, batchRows: 1000 };
-    await expect(run(task)).rejects.toThrow(/decompresses to SHA-256 [0-9a-f]{64}, not the recorded f{64}/);
-    const nowhere = [{ tier: 'archive' as const, path: join(dir, 'purged.db.zst') }];
-    await expect(run({ ...task, moves: nowhere })).rejects.toThrow(
-      /2026-03-04: .*gone\.db was moved or deleted while the query ran/,
+  it('checks a moved day against its record as it is now, and names a day that is gone', async () => {
+    const damaged = await treeWith('archive', { state: 'archived', zstSha256: 'e'.repeat(64) });
+    const planned = { ...source, path: dayPath(damaged.dirs, 'db', 'ticks', DAY, 'zst') };
+    const how = { mode: 'memory', tmpPath: tmpEntryPath(cache, source.sha256 ?? '') } as const;
+    await expect(run(task(planned, how, damaged, false))).rejects.toThrow(
+      /has SHA-256 [0-9a-f]{64}, not the recorded e{64}/,
     );
+    const purged = await treeWith(undefined, { state: 'purged', purgedAt: '2026-03-11T00:00:00Z' });
+    await expect(
+      run(task({ ...planned, path: dayPath(purged.dirs, 'db', 'ticks', DAY, 'zst') }, how, purged, false)),
+    ).rejects.toThrow(/2026-03-04: its file was moved while the query ran, and now purged on 2026-03-11/);
     expect(readdirSync(cache.dir)).toEqual([]);
   });
 

@@ -21,7 +21,7 @@ export async function replannedSource(replan: Replan, day: Day): Promise<DaySour
   if (source !== undefined) return source;
   const failed = plan.failed[0];
   const now = failed?.message ?? plan.missing[0]?.note ?? 'it has no file';
-  throw new TickdbError('IO', `${day}: its file was moved while the query ran, and now ${now}`, {
+  throw new TickdbError('IO', `its file was moved while the query ran, and now ${now}`, {
     path: failed?.path,
     hint: failed?.hint ?? 'run the query again, which reads the day where it is now',
   });

@@ -1,10 +1,8 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmodSync, closeSync, cpSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runCliAsync, spawnCliWithStdin, tempDir } from '../helpers/cli.js';
-import { runnableClock } from '../helpers/runnable-time.js';
-import { until } from '../helpers/writer.js';
+import { runCli, runCliAsync, tempDir } from '../helpers/cli.js';
+import { runCliPausedAt } from '../helpers/paused-cli.js';
 
 // Ten days, ages 1-4 sealed and 5-10 compressed in db/; then, while queries run, the agent (run --once) compresses
 // ages 2-4 (a .db becomes a .db.zst) and archives ages 7-10 (a .db.zst moves to archive/).
@@ -13,20 +11,6 @@ const BEFORE = { compressAfterDays: 5, archiveAfterDays: 31, purgeAfterDays: 400
 const MOVING = { compressAfterDays: 2, archiveAfterDays: 7, purgeAfterDays: 400, backupRetentionDays: 0 };
 const SQL = 'SELECT ts, symbol, bid, ask FROM ticks WHERE symbol = :sym ORDER BY ts';
 const ROUNDS = 2;
-
-/** What a spawned command writes, as it comes, and its exit code once it has closed. */
-function collect(child: ChildProcessWithoutNullStreams) {
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { stdout: () => out, stderr: () => err, exited };
-}
 
 describe('commands that take no lock (query, verify) beside the agent moving days', () => {
   let tmp: { dir: string; cleanup: () => void };
@@ -80,23 +64,18 @@ describe('commands that take no lock (query, verify) beside the agent moving day
     config(dir, MOVING);
     // The query plans, then waits (TICKDB_FAULT=query:after-plan) until its stdin ends; meanwhile the agent moves
     // 7 of its 10 days.
-    const child = spawnCliWithStdin(query(dir), { env: { TICKDB_FAULT: 'query:after-plan' } });
-    const { stdout, stderr, exited } = collect(child);
-    await until(
-      () => stderr().includes('paused until stdin ends') || child.exitCode !== null,
-      "the query's pause after its plan",
-      60_000,
-      runnableClock(child.pid ?? 0),
+    const paused = await runCliPausedAt('query:after-plan', query(dir), {}, () =>
+      runCli(['run', '--once', ...tree(dir), '--now', NOW]),
     );
-    const moved = runCli(['run', '--once', ...tree(dir), '--now', NOW]);
-    child.stdin.end();
-    const code = await exited;
+    const { result, meanwhile: moved } = paused;
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout).toMatch(/compressed .*ticks_2026-03-10\.db ->/);
     expect(moved.stdout).toMatch(/archived .*ticks_2026-03-02\.db\.zst ->/);
-    expect(code, stderr()).toBe(0);
-    expect(stdout()).toBe(reference);
-    const movedDays = [...stderr().matchAll(/moved to (\S+) while the query ran/g)].map((m) => m[1]?.replace(dir, ''));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(reference);
+    const movedDays = [...result.stderr.matchAll(/moved to (\S+) while the query ran/g)].map((m) =>
+      m[1]?.replace(dir, ''),
+    );
     expect(movedDays.sort()).toEqual([
       ...['02', '03', '04', '05'].map((d) => `/root/archive/2026/03/ticks_2026-03-${d}.db.zst`),
       ...['08', '09', '10'].map((d) => `/root/db/2026/03/ticks_2026-03-${d}.db.zst`),
@@ -113,22 +92,17 @@ describe('commands that take no lock (query, verify) beside the agent moving day
     const fd = openSync(damaged, 'r+');
     writeSync(fd, Buffer.from('x'), 0, 1, 5000);
     closeSync(fd);
-    const child = spawnCliWithStdin(['verify', '--json', ...tree(dir), '--now', NOW], {
-      env: { TICKDB_FAULT: 'verify:after-read' },
-    });
-    const { stdout, stderr, exited } = collect(child);
-    await until(
-      () => stderr().includes('paused until stdin ends') || child.exitCode !== null,
-      "verify's pause after its reads",
-      60_000,
-      runnableClock(child.pid ?? 0),
+    const paused = await runCliPausedAt('verify:after-read', ['verify', '--json', ...tree(dir), '--now', NOW], {}, () =>
+      runCli(['run', '--once', ...tree(dir), '--now', NOW]),
     );
-    const moved = runCli(['run', '--once', ...tree(dir), '--now', NOW]);
-    child.stdin.end();
-    expect(await exited, stderr()).toBe(1);
+    const { result, meanwhile: moved } = paused;
+    expect(result.code, result.stderr).toBe(1);
     expect(moved.code, moved.stderr).toBe(0);
     expect(moved.stdout).toMatch(/archived .*ticks_2026-03-02\.db\.zst ->/);
-    const report = JSON.parse(stdout()) as { problems: { key: string; kind: string }[]; notes: { message: string }[] };
+    const report = JSON.parse(result.stdout) as {
+      problems: { key: string; kind: string }[];
+      notes: { message: string }[];
+    };
     expect(report.problems.map((p) => [p.key, p.kind])).toEqual([['ticks/2026-03-11', 'sha256']]);
     const note = report.notes.find((n) => n.message.includes('checked again as they are now'));
     expect(note?.message).toMatch(/^7 day\(s\) changed by another process/);

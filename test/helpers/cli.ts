@@ -51,11 +51,6 @@ export function spawnCli(args: string[], options: { env?: Record<string, string>
   });
 }
 
-/** spawnCli with a stdin the test writes to or ends (e.g. to end a `TICKDB_FAULT` pause). */
-export function spawnCliWithStdin(args: string[], options: { env?: Record<string, string> } = {}) {
-  return spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: cleanEnv(options.env), stdio: 'pipe' });
-}
-
 /** A fresh temp directory, removed by the returned cleanup. */
 export function tempDir(prefix = 'tickdb-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { runCliPausedAt } from '../helpers/paused-cli.js';
 import { needCeph } from '../helpers/rgw.js';
 import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
 import { dayOffset } from '../helpers/s3-tree.js';
@@ -62,5 +63,41 @@ describe.skipIf(!HAVE_CEPH)('tickdb query over the S3 archive tier (real Ceph RG
     } finally {
       s3.rgw.startGateway();
     }
+  });
+
+  it("reads a day the agent uploads and deletes locally between the query's plan and its reads, from the bucket", async () => {
+    const moving = s3.next();
+    const target = { endpoint: s3.rgw.endpoint, bucket: BUCKET, prefix: 'moving/', objectLock: undefined };
+    const policy = (archiveAfterDays: number) =>
+      s3Config(moving.root, target, {
+        archiveAfterDays,
+        purgeAfterDays: 40,
+        queryCache: { dir: join(s3.dir, 'moving-cache') },
+      });
+    const run = (args: string[]) => runCli([...args, '--config', moving.config, '--now', now], { env: s3.rgw.env });
+    writeFileSync(moving.config, policy(30)); // nothing archived yet: days 2+ compressed in db/
+    expect(run(['simulate', '--days', '5', '--rows', '2000']).code).toBe(0);
+    expect(run(['run', '--once']).code).toBe(0);
+    const args = ['query', SQL, '--param', 'sym=AAPL', '--from', dayOffset(5), '--to', dayOffset(1), '--format', 'csv'];
+    const before = run(args);
+    expect(before.code, before.stderr).toBe(0);
+    rmSync(join(s3.dir, 'moving-cache'), { recursive: true, force: true });
+    writeFileSync(moving.config, policy(3)); // now days 3+ go to the bucket, and their local copies away
+    const { result, meanwhile: archived } = await runCliPausedAt(
+      'query:after-plan',
+      [...args, '--config', moving.config, '--now', now, '--log-level', 'debug'],
+      s3.rgw.env,
+      () => run(['run', '--once']),
+    );
+    expect(archived.code, archived.stderr).toBe(0);
+    for (const day of [3, 4, 5].map(dayOffset))
+      expect(existsSync(join(moving.root, 'db', day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db.zst`)), day).toBe(
+        false,
+      );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(before.stdout);
+    expect(
+      result.stderr.match(/moved to s3:\/\/[^ ]+ while the query ran: decompressed into the cache \(s3\)/g),
+    ).toHaveLength(3);
   });
 });

@@ -341,11 +341,26 @@ export async function verifyTree(
   };
 }
 
+/** The problems a check of a day's local files makes, which a second check of the day makes again or not. */
+const LOCAL_KINDS: ReadonlySet<VerifyProblemKind> = new Set([
+  'missing',
+  'size',
+  'sha256',
+  'content',
+  'integrity',
+  'modified',
+  'extra-copy',
+  'unreadable',
+]);
+
 /**
- * Checks again, from a settled view (store/settled-view.ts), the days with a problem whose record the agent changed
- * while `report` was made: verify takes no lock, and a day compressed, archived or purged meanwhile is found missing
- * or unreadable where the first metadata put it. Their problems are replaced by those of the second look (a real
- * one stays a problem), with a note naming them. `first` is the metadata the report was made from.
+ * Checks again, from a settled view (store/settled-view.ts), the days with a problem of their local files whose
+ * record the agent changed while `report` was made: verify takes no lock, and a day compressed, archived or purged
+ * meanwhile is found missing or unreadable where the first metadata put it. Their local problems are replaced by
+ * those of the second look (a real one stays a problem), with a note naming them. Kept as found: the problems of
+ * other kinds (S3 objects, entries that are not files), and every problem of a day that is in the middle of a move
+ * (`pendingDelete`) or now only in S3 in the second look, which the second look does not check. `first` is the
+ * metadata the report was made from.
  */
 export async function recheckChangedDays(
   dirs: TierDirs,
@@ -354,20 +369,25 @@ export async function recheckChangedDays(
   options: VerifyOptions,
   view: (keys: string[]) => Promise<{ metadata: Metadata; scan: TierScan }>,
 ): Promise<void> {
-  const suspects = new Set(report.problems.map((p) => p.key).filter((k) => k !== ''));
+  const local = (p: VerifyProblem): boolean => p.key !== '' && LOCAL_KINDS.has(p.kind);
+  const suspects = new Set(report.problems.filter(local).map((p) => p.key));
   if (suspects.size === 0) return;
   const { metadata, scan } = await view([...suspects]);
   const changed = new Set(
-    [...suspects].filter((k) => JSON.stringify(metadata.days[k]) !== JSON.stringify(first.days[k])),
+    [...suspects].filter((k) => {
+      const now = metadata.days[k];
+      if (JSON.stringify(now) === JSON.stringify(first.days[k])) return false;
+      return now === undefined || (now.pendingDelete === undefined && now.remote === undefined);
+    }),
   );
   if (changed.size === 0) return;
   const again = await verifyTree(dirs, metadata, scan, { ...options, only: changed });
-  report.problems = [...report.problems.filter((p) => !changed.has(p.key)), ...again.problems];
-  report.notes = [...report.notes.filter((n) => n.key === undefined || !changed.has(n.key)), ...again.notes];
+  const replaced = (p: VerifyProblem): boolean => changed.has(p.key) && LOCAL_KINDS.has(p.kind);
+  report.problems = [...report.problems.filter((p) => !replaced(p)), ...again.problems.filter(local)];
+  const aboutChanged = (n: VerifyNote): boolean => n.key !== undefined && changed.has(n.key);
+  report.notes = [...report.notes.filter((n) => !aboutChanged(n)), ...again.notes.filter(aboutChanged)];
   report.notes.push({
     message: `${changed.size} day(s) changed by another process during this check were checked again as they are now: ${[...changed].join(', ')}`,
   });
-  report.checkedFiles += again.checkedFiles;
-  report.checkedBytes += again.checkedBytes;
   report.ok = report.problems.length === 0;
 }

@@ -75,9 +75,9 @@ async function settle(req: QueryRequest, plan: DayPlan): Promise<DayPlan> {
   const keys = plan.unsettled.map((day) => dayKey(req.dataset.prefix, day));
   const { scan, metadata } = await settledView(req.dirs, req.datasets, req.now, keys);
   const again = planDays(scan, metadata, req.dataset.prefix, plan.unsettled);
-  // Still recorded and still without a file: a lost file, or a move the settled view did not settle. Either way
-  // an error naming the day, never a day quietly left out.
-  const lost = again.missing.filter((m) => again.unsettled.includes(m.day));
+  // Still recorded and without any file (not even a backup, whose restore the missing list names): a lost file,
+  // or a move the settled view did not settle. Either way an error naming the day, never a day quietly left out.
+  const lost = again.missing.filter((m) => again.unsettled.includes(m.day) && m.note === undefined);
   const redo = new Set(plan.unsettled);
   const others = <T extends { day: Day }>(list: T[]): T[] => list.filter((x) => !redo.has(x.day));
   return {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needProgram } from '../helpers/external-programs.js';
-import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
+import { runCli, runCliAsync, tempDir } from '../helpers/cli.js';
 import { snapshot, zstdDecompress } from '../helpers/tree.js';
 
 const NOW = '2026-03-12T06:00:00Z';
@@ -271,20 +271,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('tickdb query across the tiers'
       '--now',
       NOW,
     ];
-    const runs = [spawnCli(args), spawnCli(args)].map(
-      (child) =>
-        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d: Buffer) => {
-            stdout += d.toString();
-          });
-          child.stderr.on('data', (d: Buffer) => {
-            stderr += d.toString();
-          });
-          child.on('exit', (code) => resolve({ code, stdout, stderr }));
-        }),
-    );
+    const runs = [runCliAsync(args), runCliAsync(args)];
     const [a, b] = await Promise.all(runs);
     const alone = query([SQL, ...PARAMS, '--from', '2026-03-04', '--to', '2026-03-11', '--format', 'csv']);
     expect(a?.code).toBe(1); // the quarantined day

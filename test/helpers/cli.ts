@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(REPO, 'bin', 'tickdb.js');
@@ -65,12 +66,12 @@ export function parseJson<T>(text: string): T {
   }
 }
 
-/** runCli without blocking the test's event loop (for a server in the test's own process, e.g. a fault proxy). */
-export function runCliAsync(
-  args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
-): Promise<CliResult> {
-  const child = spawnCli(args, options);
+/** What a spawned command prints, as it comes (`stdout()`, `stderr()`), and all of it once its streams closed. */
+export function outputOf(child: ChildProcess & { stdout: Readable; stderr: Readable }): {
+  stdout: () => string;
+  stderr: () => string;
+  closed: Promise<CliResult>;
+} {
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -79,8 +80,17 @@ export function runCliAsync(
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  return new Promise((resolve, reject) => {
+  const closed = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  return { stdout: () => stdout, stderr: () => stderr, closed };
+}
+
+/** runCli without blocking the test's event loop (for a server in the test's own process, e.g. a fault proxy). */
+export function runCliAsync(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliResult> {
+  return outputOf(spawnCli(args, options)).closed;
 }

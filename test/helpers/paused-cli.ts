@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { BIN, REPO, cleanEnv, type CliResult } from './cli.js';
+import { BIN, REPO, cleanEnv, outputOf, type CliResult } from './cli.js';
 import { runnableClock } from './runnable-time.js';
 import { until } from './writer.js';
 
@@ -19,21 +19,11 @@ export async function runCliPausedAt<T>(
     env: cleanEnv({ ...env, TICKDB_FAULT: point }),
     stdio: 'pipe',
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const closed = new Promise<CliResult>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
+  const { stderr, closed } = outputOf(child);
   let done: T;
   try {
     await until(
-      () => stderr.includes('paused until stdin ends') || child.exitCode !== null,
+      () => stderr().includes('paused until stdin ends') || child.exitCode !== null,
       `tickdb ${args[0] ?? ''} paused at ${point}`,
       60_000,
       runnableClock(child.pid ?? 0),

@@ -40,31 +40,18 @@ async function runVerify(ctx: CommandContext, deep: boolean): Promise<number> {
   const holder = await readLock(ctx.dirs);
   const read = await readMetadata(ctx.dirs, ctx.now);
   const metadata = requireMetadataFound(read, ctx.dirs);
-  const scan = await scanTiers(
-    ctx.dirs,
-    ctx.config.datasets.map((d) => d.prefix),
-  );
+  const prefixes = ctx.config.datasets.map((d) => d.prefix);
+  const scan = await scanTiers(ctx.dirs, prefixes);
   await faultPause('verify:after-read'); // tests: the agent moves days between the reads and the checks
   const progress = progressReporter(deep ? 'verify --deep' : 'verify');
   const started = Date.now();
-  const report = await verifyTree(ctx.dirs, metadata, scan, {
-    deep,
-    threads: ctx.config.compressionThreads,
-    datasets: ctx.config.datasets,
-    onProgress: (label, done, total) => progress.update(`${label}  ${rateText(done, total, started)}`),
-  });
-  await verifyRemote(ctx.config, ctx.dirs, metadata, report, {
-    deep,
-    threads: ctx.config.compressionThreads,
-    onProgress: (label, done, total) => progress.update(`${label}  ${rateText(done, total, started)}`),
-  });
-  const datasets = ctx.config.datasets.map((d) => d.prefix);
-  await recheckChangedDays(
-    ctx.dirs,
-    metadata,
-    report,
-    { deep, threads: ctx.config.compressionThreads, datasets: ctx.config.datasets },
-    (keys) => settledView(ctx.dirs, datasets, ctx.now, keys),
+  const onProgress = (label: string, done: number, total: number): void =>
+    progress.update(`${label}  ${rateText(done, total, started)}`);
+  const checks = { deep, threads: ctx.config.compressionThreads, datasets: ctx.config.datasets };
+  const report = await verifyTree(ctx.dirs, metadata, scan, { ...checks, onProgress });
+  await verifyRemote(ctx.config, ctx.dirs, metadata, report, { deep, threads: checks.threads, onProgress });
+  await recheckChangedDays(ctx.dirs, metadata, report, checks, (keys) =>
+    settledView(ctx.dirs, prefixes, ctx.now, keys),
   );
   progress.done();
   if (holder !== undefined && isLiveHolder(holder)) {

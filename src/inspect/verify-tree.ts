@@ -57,8 +57,6 @@ export interface VerifyOptions {
   threads: number;
   datasets: readonly DatasetConfig[];
   onProgress?: (label: string, bytesDone: number, totalBytes: number) => void;
-  /** Check these days only (keys `dataset/day`), and neither the tree's anomalies nor the audit trail. */
-  only?: ReadonlySet<string>;
 }
 
 /** One file a day's record says exists, with what it must hash to. */
@@ -159,23 +157,17 @@ async function sizeOf(path: string): Promise<number | undefined> {
 }
 
 /**
- * Checks every file against the metadata: for each recorded day that is not purged, the file its state says
- * exists, with the recorded size and SHA-256 (the `.db` against `sha256`, the `.zst` against `zstSha256`, the
- * backup against `backupSha256`). `deep` also decompresses each `.zst` and compares its content with `sha256`,
- * and runs SQLite's integrity check on sealed databases. Then the audit chain. Live databases are only checked
- * for existence: the writer owns them. Read-only: nothing on disk changes.
+ * The files the records of `keys` say exist, with what each must hash to; the copies they do not account for
+ * (problems), and what cannot be checked yet (notes).
  */
-export async function verifyTree(
-  dirs: TierDirs,
+function checksOfDays(
+  keys: readonly string[],
   metadata: Metadata,
   scan: TierScan,
-  options: VerifyOptions,
-): Promise<VerifyReport> {
-  const problems: VerifyProblem[] = [];
-  const notes: VerifyNote[] = [];
-  const keys = Object.keys(metadata.days)
-    .filter((k) => options.only === undefined || options.only.has(k))
-    .sort();
+  dirs: TierDirs,
+  problems: VerifyProblem[],
+  notes: VerifyNote[],
+): Check[] {
   const checks: Check[] = [];
   for (const key of keys) {
     const rec = metadata.days[key];
@@ -210,26 +202,16 @@ export async function verifyTree(
         });
     }
   }
-  const unrecorded = [...scan.days.keys()]
-    .filter((k) => metadata.days[k] === undefined && options.only === undefined)
-    .sort();
-  if (unrecorded.length > 0) {
-    notes.push({
-      message: `${unrecorded.length} day(s) on disk not recorded in metadata (the next run adopts them): ${unrecorded.slice(0, 5).join(', ')}${unrecorded.length > 5 ? ', ...' : ''}`,
-    });
-  }
-  for (const a of options.only === undefined ? scan.anomalies : []) {
-    if (a.kind === 'not-a-file') {
-      problems.push({
-        key: a.dataset !== undefined && a.day !== undefined ? `${a.dataset}/${a.day}` : '',
-        path: a.path,
-        kind: 'not-a-file',
-        expected: 'a regular file or nothing',
-        found: `${a.entryType ?? 'a non-regular entry'} (never followed): ${a.message}`,
-      });
-    } else if (a.kind !== 'duplicate-day') notes.push({ path: a.path, message: a.message });
-  }
+  return checks;
+}
 
+/** Checks each file (size, SHA-256, and with `deep` its content and integrity); returns the files and bytes read. */
+async function runChecks(
+  checks: readonly Check[],
+  options: VerifyOptions,
+  problems: VerifyProblem[],
+  notes: VerifyNote[],
+): Promise<{ checkedFiles: number; checkedBytes: number }> {
   const sizes = await Promise.all(checks.map((c) => sizeOf(c.path)));
   const totalBytes = sizes.reduce<number>((s, b) => s + (b ?? 0), 0);
   let doneBytes = 0;
@@ -313,9 +295,48 @@ export async function verifyTree(
     }
   }
   options.onProgress?.('', totalBytes, totalBytes);
+  return { checkedFiles, checkedBytes: doneBytes };
+}
+
+/**
+ * Checks every file against the metadata: for each recorded day that is not purged, the file its state says
+ * exists, with the recorded size and SHA-256 (the `.db` against `sha256`, the `.zst` against `zstSha256`, the
+ * backup against `backupSha256`). `deep` also decompresses each `.zst` and compares its content with `sha256`,
+ * and runs SQLite's integrity check on sealed databases. Then the audit chain. Live databases are only checked
+ * for existence: the writer owns them. Read-only: nothing on disk changes.
+ */
+export async function verifyTree(
+  dirs: TierDirs,
+  metadata: Metadata,
+  scan: TierScan,
+  options: VerifyOptions,
+): Promise<VerifyReport> {
+  const problems: VerifyProblem[] = [];
+  const notes: VerifyNote[] = [];
+  const keys = Object.keys(metadata.days).sort();
+  const checks = checksOfDays(keys, metadata, scan, dirs, problems, notes);
+  const unrecorded = [...scan.days.keys()].filter((k) => metadata.days[k] === undefined).sort();
+  if (unrecorded.length > 0) {
+    notes.push({
+      message: `${unrecorded.length} day(s) on disk not recorded in metadata (the next run adopts them): ${unrecorded.slice(0, 5).join(', ')}${unrecorded.length > 5 ? ', ...' : ''}`,
+    });
+  }
+  for (const a of scan.anomalies) {
+    if (a.kind === 'not-a-file') {
+      problems.push({
+        key: a.dataset !== undefined && a.day !== undefined ? `${a.dataset}/${a.day}` : '',
+        path: a.path,
+        kind: 'not-a-file',
+        expected: 'a regular file or nothing',
+        found: `${a.entryType ?? 'a non-regular entry'} (never followed): ${a.message}`,
+      });
+    } else if (a.kind !== 'duplicate-day') notes.push({ path: a.path, message: a.message });
+  }
+
+  const { checkedFiles, checkedBytes } = await runChecks(checks, options, problems, notes);
 
   const audit = await checkAuditTrail(dirs, metadata.audit);
-  for (const f of options.only === undefined ? audit.findings : [])
+  for (const f of audit.findings)
     problems.push({
       key: '',
       path: `${audit.path}:${f.line}`,
@@ -334,7 +355,7 @@ export async function verifyTree(
     deep: options.deep,
     days: keys.length,
     checkedFiles,
-    checkedBytes: doneBytes,
+    checkedBytes,
     problems,
     notes,
     audit,
@@ -381,11 +402,13 @@ export async function recheckChangedDays(
     }),
   );
   if (changed.size === 0) return;
-  const again = await verifyTree(dirs, metadata, scan, { ...options, only: changed });
+  // The second look: the changed days' files only (their problems are all of local kinds, their notes name them).
+  const problems: VerifyProblem[] = [];
+  const notes: VerifyNote[] = [];
+  await runChecks(checksOfDays([...changed].sort(), metadata, scan, dirs, problems, notes), options, problems, notes);
   const replaced = (p: VerifyProblem): boolean => changed.has(p.key) && LOCAL_KINDS.has(p.kind);
-  report.problems = [...report.problems.filter((p) => !replaced(p)), ...again.problems.filter(local)];
-  const aboutChanged = (n: VerifyNote): boolean => n.key !== undefined && changed.has(n.key);
-  report.notes = [...report.notes.filter((n) => !aboutChanged(n)), ...again.notes.filter(aboutChanged)];
+  report.problems = [...report.problems.filter((p) => !replaced(p)), ...problems];
+  report.notes = [...report.notes.filter((n) => n.key === undefined || !changed.has(n.key)), ...notes];
   report.notes.push({
     message: `${changed.size} day(s) changed by another process during this check were checked again as they are now: ${[...changed].join(', ')}`,
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errnoOf, ioError } from '../errors.js';
@@ -64,6 +65,16 @@ export function bootKey(): string {
   return boot.bootId ?? `~${Math.round(boot.bootTime / 60_000)}`;
 }
 
+/** An entry's `stat`, in nanoseconds; undefined when it is not there (never made, or evicted by another query). */
+async function statEntry(path: string): Promise<BigIntStats | undefined> {
+  try {
+    return await stat(path, { bigint: true });
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return undefined;
+    throw ioError('stat', path, err);
+  }
+}
+
 /** What an entry's record holds: its `stat` once verified, and the boot. */
 function identity(st: { ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }, boot: string): string {
   const { ino, size, mtimeNs, ctimeNs } = st;
@@ -78,13 +89,8 @@ export async function lookupEntry(
   boot = bootKey(),
 ): Promise<CacheHit | undefined> {
   const path = entryPath(cache, sha256);
-  let st;
-  try {
-    st = await stat(path, { bigint: true });
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return undefined;
-    throw ioError('stat', path, err);
-  }
+  const st = await statEntry(path);
+  if (st === undefined) return undefined;
   if (bytes !== undefined && st.size !== BigInt(bytes)) {
     await removeEntry(path);
     return undefined;
@@ -103,16 +109,12 @@ export async function touchEntry(entry: string): Promise<void> {
 
 /**
  * Records a verified entry as it is now (see the module comment); written whole by rename. Returns false, recording
- * nothing, when the entry is already gone: another query evicted it (see openFrom in run-day.ts, which then decodes a scratch copy).
+ * nothing, when the entry is already gone: another query evicted it (see openFrom in run-day.ts, which then decodes
+ * a scratch copy).
  */
 export async function recordEntry(entry: string, boot = bootKey()): Promise<boolean> {
-  let st;
-  try {
-    st = await stat(entry, { bigint: true });
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return false;
-    throw ioError('stat', entry, err);
-  }
+  const st = await statEntry(entry);
+  if (st === undefined) return false;
   const tmp = `${entry}.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}.json.tmp`;
   try {
     await writeFile(tmp, identity(st, boot), { mode: 0o600 });

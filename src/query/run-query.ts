@@ -189,6 +189,6 @@ export async function runQuery(req: QueryRequest): Promise<QueryReport> {
     req.signal?.removeEventListener('abort', onAbort);
   }
   report.failed.push(...plan.failed);
-  report.failed.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  report.failed.sort(byDay);
   return report;
 }

@@ -25,6 +25,7 @@ export interface TreeOptions {
 
 const COPIED = [
   'bin/tickdb.js',
+  'bin/package.json',
   'dist/bundle',
   'package.json',
   'package-lock.json',

@@ -3,7 +3,7 @@ import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, runCli, tempDir } from '../helpers/cli.js';
+import { parseJson, runCli, tempDir, expectExit } from '../helpers/cli.js';
 import { needProgram } from '../helpers/external-programs.js';
 
 const NOW = '2026-03-10T12:00:00Z';
@@ -47,7 +47,7 @@ beforeAll(() => {
   ({ dir, cleanup } = tempDir());
   root = join(dir, 'root');
   // Ages 1..9; with compressAfterDays 7, 2026-03-01..03 are compressed, 03-04..09 sealed.
-  expect(runCli(['simulate', '--days', '9', '--rows', '400', '--root', root, '--now', NOW], { env: ENV }).code).toBe(0);
+  expectExit(runCli(['simulate', '--days', '9', '--rows', '400', '--root', root, '--now', NOW], { env: ENV }));
   const run = runCli(['run', '--once', '--root', root, '--now', NOW], { env: ENV });
   expect(run.code, run.stderr).toBe(0);
 });

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, openSync, readFileSync, readSync, closeSync, wri
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyTree } from '../helpers/faults.js';
-import { parseJson, runCli, tempDir } from '../helpers/cli.js';
+import { parseJson, runCli, tempDir, expectExit } from '../helpers/cli.js';
 
 /**
  * Restore drills through the CLI on a real tree: sealed days with backups, compressed days in db/, archived days.
@@ -78,7 +78,7 @@ describe('tickdb drill', () => {
     config = join(dir, 'tickdb.json');
     writeFileSync(config, JSON.stringify(POLICY));
     tree = join(dir, 'tree');
-    expect(runCli(['simulate', '--days', '12', '--rows', '3000', '--root', tree, '--now', NOW]).code).toBe(0);
+    expectExit(runCli(['simulate', '--days', '12', '--rows', '3000', '--root', tree, '--now', NOW]));
     const r = cli(tree, 'run', '--once');
     expect(r.code, r.stderr).toBe(0);
   });
@@ -103,14 +103,14 @@ describe('tickdb drill', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { event: string; ok?: boolean });
     expect(audit.filter((l) => l.event === 'drill').length).toBe(report.days.length);
-    expect(cli(root, 'audit', 'verify').code).toBe(0);
+    expectExit(cli(root, 'audit', 'verify'));
     // the same seed picks the same days
     const again = parseJson<DrillJson>(cli(root, 'drill', '--json', '--seed', String(report.seed)).stdout);
     expect(again.days.map((d) => d.day)).toEqual(report.days.map((d) => d.day));
 
     const status = cli(root, 'status');
     expect(status.stdout).toMatch(/OK\s+drill\s+last restore drill succeeded/);
-    expect(cli(root, 'run', '--once').code).toBe(0);
+    expectExit(cli(root, 'run', '--once'));
     const prom = readFileSync(join(root, 'metrics', 'tickdb.prom'), 'utf8');
     expect(prom).toMatch(/^tickdb_drill_last_success_timestamp_seconds \d+$/m);
     expect(prom).toMatch(/^tickdb_drill_last_run_ok 1$/m);
@@ -160,7 +160,7 @@ describe('tickdb drill', () => {
       /CRITICAL\s+drill\s+the last restore drill .* failed: ticks\/2026-03-18: backup copy/,
     );
     expect(status.stdout).toMatch(/CRITICAL\s+quarantine\s+ticks\/2026-03-18 is quarantined/);
-    expect(cli(root, 'audit', 'verify').code).toBe(0);
+    expectExit(cli(root, 'audit', 'verify'));
   });
 
   it('a damaged archived copy fails the drill and quarantines the day', () => {
@@ -190,7 +190,7 @@ describe('tickdb drill', () => {
 
   it('status warns when no drill has succeeded for 14 days', () => {
     const root = fresh('stale');
-    expect(cli(root, 'drill').code).toBe(0);
+    expectExit(cli(root, 'drill'));
     const later = runCli(['status', '--root', root, '--config', config, '--now', '2026-04-05T12:00:00Z']);
     expect(later.stdout).toMatch(
       /WARNING\s+drill\s+no restore drill has succeeded for \d+ d \d+ h \(last success 2026-03-20T12:00/,

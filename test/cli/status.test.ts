@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseJson, runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { parseJson, runCli, tempDir, type CliResult, expectExit } from '../helpers/cli.js';
 import { WriterProcess, until } from '../helpers/writer.js';
 
 interface StatusCheck {
@@ -239,7 +239,7 @@ describe('tickdb status', () => {
 
   it('a corrupt day that the run quarantined is CRITICAL, naming the day, the file and the reason', () => {
     const root = join(dir, 'corrupt');
-    expect(runCli(['simulate', '--days', '4', '--rows', '200', '--root', root, '--now', T0]).code).toBe(0);
+    expectExit(runCli(['simulate', '--days', '4', '--rows', '200', '--root', root, '--now', T0]));
     const bad = dayFile(root, '2026-03-08');
     const bytes = readFileSync(bad);
     for (let i = 4096; i < bytes.length; i++) bytes[i] = (i * 7919) % 251; // every page after the header
@@ -300,7 +300,7 @@ describe('tickdb status', () => {
 
   it('a past day a writer still holds is WARNING, CRITICAL once more than a day overdue', async () => {
     const root = join(dir, 'busy');
-    expect(runCli(['rotate', '--root', root, '--now', '2026-03-10T23:50:00Z']).code).toBe(0);
+    expectExit(runCli(['rotate', '--root', root, '--now', '2026-03-10T23:50:00Z']));
     const writer = new WriterProcess(dayFile(root, '2026-03-10'), 500);
     try {
       await writer.waitFor('ready');

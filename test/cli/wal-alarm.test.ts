@@ -3,7 +3,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, tempDir, expectExit } from '../helpers/cli.js';
 import { needProgram } from '../helpers/external-programs.js';
 
 /**
@@ -38,7 +38,7 @@ describe('WAL growth and checkpoint starvation', () => {
   function setup(name: string) {
     const root = join(dir, name);
     const cli = (now: string, ...args: string[]) => runCli([...args, '--root', root, '--config', config, '--now', now]);
-    expect(cli(at(0), 'rotate').code).toBe(0);
+    expectExit(cli(at(0), 'rotate'));
     const path = join(root, 'db', '2026', '03', `ticks_${TODAY}.db`);
     return { root, cli, path };
   }
@@ -52,11 +52,11 @@ describe('WAL growth and checkpoint starvation', () => {
       reader.exec('BEGIN');
       reader.prepare('SELECT count(*) FROM ticks').get(); // a snapshot the checkpoints must not overtake
       write(writer, 6000, 100); // ~1200 pages: past the autocheckpoint threshold, which cannot finish
-      expect(cli(at(1), 'run', '--once').code).toBe(0);
+      expectExit(cli(at(1), 'run', '--once'));
       write(writer, 6000, 6100);
       const early = cli(at(30), 'status');
       expect(early.stdout).not.toMatch(/without a checkpoint/);
-      expect(cli(at(62), 'run', '--once').code).toBe(0);
+      expectExit(cli(at(62), 'run', '--once'));
       const walBytes = statSync(`${path}-wal`).size;
 
       const status = cli(at(63), 'status');
@@ -88,9 +88,9 @@ describe('WAL growth and checkpoint starvation', () => {
     const writer = new Database(path);
     try {
       write(writer, 6000, 0);
-      expect(cli(at(1), 'run', '--once').code).toBe(0);
+      expectExit(cli(at(1), 'run', '--once'));
       write(writer, 6000, 6000);
-      expect(cli(at(62), 'run', '--once').code).toBe(0);
+      expectExit(cli(at(62), 'run', '--once'));
       const status = cli(at(63), 'status');
       // (the size alone is above this test's small walWarnBytes: the WAL keeps its high-water mark on disk)
       expect(status.stdout).not.toMatch(/without a checkpoint/);
@@ -114,7 +114,7 @@ describe('WAL growth and checkpoint starvation', () => {
         );
         const r = spawnSync('sqlite3', [path], { input: `BEGIN;\n${inserts.join('\n')}\nCOMMIT;\n`, encoding: 'utf8' });
         expect(r.status, r.stderr).toBe(0);
-        expect(cli(at(1), 'run', '--once').code).toBe(0);
+        expectExit(cli(at(1), 'run', '--once'));
         const status = cli(at(2), 'status');
         const [major = 0, minor = 0, patch = 0] = cliVersion.split('.').map(Number);
         const old = major * 1_000_000 + minor * 1000 + patch < 3_051_003;

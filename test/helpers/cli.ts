@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { expect } from 'vitest';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 export const BIN = join(REPO, 'bin', 'tickdb.js');
@@ -41,6 +42,13 @@ export function runCli(
     maxBuffer: 64 * 1024 * 1024,
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Asserts that a CLI run exited with `code` (0 unless given); a failure shows the run's stderr and stdout. */
+export function expectExit(r: CliResult, code = 0): CliResult {
+  const out = `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\nstderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 2000)}`;
+  expect(r.code, out).toBe(code);
+  return r;
 }
 
 /** Runs the CLI without blocking the test (for daemons, crash tests). */

@@ -24,8 +24,11 @@ export function rgwForFile(tmpPrefix: string, buckets: Record<string, boolean>):
     for (const [name, locked] of Object.entries(buckets)) await rgw.createBucket(name, locked);
   });
   afterAll(() => {
-    rgw?.stop();
-    tmp.cleanup();
+    try {
+      rgw?.stop();
+    } finally {
+      tmp.cleanup();
+    }
   });
   return {
     get rgw(): Rgw {

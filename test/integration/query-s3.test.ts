@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, expectExit } from '../helpers/cli.js';
 import { runCliPausedAt } from '../helpers/paused-cli.js';
 import { needCeph } from '../helpers/rgw.js';
 import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
@@ -28,7 +28,7 @@ describe.skipIf(!HAVE_CEPH)('tickdb query over the S3 archive tier (real Ceph RG
   beforeAll(() => {
     const target = { endpoint: s3.rgw.endpoint, bucket: BUCKET, prefix: 'q/', objectLock: undefined };
     writeFileSync(config, s3Config(root, target, { queryCache: { dir: join(s3.dir, 'cache') } }));
-    expect(cli(['simulate', '--days', '5', '--rows', '2000']).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '5', '--rows', '2000']));
     const run = cli(['run', '--once']);
     expect(run.code, run.stderr).toBe(0);
   });
@@ -48,7 +48,7 @@ describe.skipIf(!HAVE_CEPH)('tickdb query over the S3 archive tier (real Ceph RG
     for (const day of inBucket) {
       // The independent copy: tickdb decompress, which downloads and verifies the day itself.
       const copy = join(s3.dir, `copy-${day}.db`);
-      expect(cli(['decompress', day, '-o', copy]).code).toBe(0);
+      expectExit(cli(['decompress', day, '-o', copy]));
       const expected = quote(copy, SQL.replace(':sym', "'AAPL'"));
       expect(expected.split('\n').length).toBeGreaterThan(20);
       expect(quote(out, `SELECT ts, symbol, bid, ask, volume FROM result WHERE day = '${day}' ORDER BY rowid`)).toBe(

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseJson, runCli, tempDir } from '../helpers/cli.js';
+import { parseJson, runCli, tempDir, expectExit } from '../helpers/cli.js';
 import { until, WriterProcess } from '../helpers/writer.js';
 import { sha256File } from '../../src/fs/sha256.js';
 import { needProgram } from '../helpers/external-programs.js';
@@ -107,7 +107,7 @@ describe.skipIf(!needProgram('sqlite3'))('rotate beside a live writer', () => {
 
   it('records, without touching it, a database the writer created before the agent did', async () => {
     // The agent ran two days ago (it has metadata, and made 03-08 and 03-09); the writer then made 03-10 itself.
-    expect(runCli(['rotate', '--root', root, '--now', '2026-03-08T06:00:00Z']).code).toBe(0);
+    expectExit(runCli(['rotate', '--root', root, '--now', '2026-03-08T06:00:00Z']));
     const today = dayFile(root, 'db', '2026-03-10');
     expect(existsSync(today)).toBe(false);
     mkdirSync(dirname(today), { recursive: true });

@@ -8,7 +8,7 @@ import {
   ListPartsCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { parseJson, runCli, spawnCli } from '../helpers/cli.js';
+import { parseJson, runCli, spawnCli, expectExit } from '../helpers/cli.js';
 import { needCeph } from '../helpers/rgw.js';
 import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
 import { dayOffset, legacyZstDay, objectSha } from '../helpers/s3-tree.js';
@@ -66,7 +66,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
   it('converges: archived days only in the bucket, locked until their purge date, recorded, readable', async () => {
     const { n, root, cli } = setup();
     const now = new Date().toISOString();
-    expect(cli(['simulate', '--days', '6', '--rows', '2000', '--now', now]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '6', '--rows', '2000', '--now', now]));
     const run = cli(['run', '--once', '--json', '--now', now]);
     expect(run.code, run.stderr).toBe(0);
     const days = metadata(root);
@@ -124,8 +124,8 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
   it('restore drills reach the bucket: a day only in S3 is downloaded, verified and integrity-checked (DESIGN 16a)', () => {
     const { root, cli } = setup();
     const now = new Date().toISOString();
-    expect(cli(['simulate', '--days', '5', '--rows', '2000', '--now', now]).code).toBe(0);
-    expect(cli(['run', '--once', '--now', now]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '5', '--rows', '2000', '--now', now]));
+    expectExit(cli(['run', '--once', '--now', now]));
     const day = dayOffset(4);
     const rec = metadata(root)[`ticks/${day}`];
     expect(rec?.remote).toBeDefined();
@@ -150,7 +150,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
   it('a wrong secret key fails fast (exit 1 naming the bucket); the day stays local', () => {
     const { root, cli } = setup();
     const now = new Date().toISOString();
-    expect(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now]));
     const r = cli(['run', '--once', '--now', now], { AWS_SECRET_ACCESS_KEY: 'wrong' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`bucket ${LOCKED}`);
@@ -166,7 +166,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
   it('a bucket without Object Lock, while the config asks for it, exits 2 naming the bucket', () => {
     const { cli } = setup({}, { bucket: PLAIN });
     const now = new Date().toISOString();
-    expect(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now]));
     const r = cli(['archive', '--now', now]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`bucket ${PLAIN} has no Object Lock`);
@@ -183,8 +183,8 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
   it('COMPLIANCE: a purge due before the retention date is refused and reported once; the version stays', async () => {
     const { root, cli, rewrite } = setup();
     const now = new Date().toISOString();
-    expect(cli(['simulate', '--days', '7', '--rows', '1000', '--now', now]).code).toBe(0);
-    expect(cli(['run', '--once', '--now', now]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '7', '--rows', '1000', '--now', now]));
+    expectExit(cli(['run', '--once', '--now', now]));
     const day = dayOffset(6);
     const remote = metadata(root)[`ticks/${day}`]?.remote as Remote;
     expect(remote.retainUntil).toBe(new Date(Date.parse(`${day}T00:00:00Z`) + 10 * 86_400_000).toISOString());
@@ -220,9 +220,9 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
   async function shortRetention(seconds: number): Promise<boolean> {
     const { root, cli } = setup();
     const now = new Date();
-    expect(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now.toISOString()]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now.toISOString()]));
     const hook = { TICKDB_FAULT: `s3-retention-seconds:${seconds}` };
-    expect(cli(['run', '--once', '--now', now.toISOString()], hook).code).toBe(0);
+    expectExit(cli(['run', '--once', '--now', now.toISOString()], hook));
     const day = dayOffset(3);
     const remote = metadata(root)[`ticks/${day}`]?.remote as Remote;
     const until = Date.parse(remote.retainUntil ?? '');
@@ -320,7 +320,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
   it('radosgw stopped mid-run: the days wait locally (backlog, exit 0), and go once it is back', () => {
     const { root, cli } = setup();
     const now = new Date().toISOString();
-    expect(cli(['simulate', '--days', '5', '--rows', '1000', '--now', now]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '5', '--rows', '1000', '--now', now]));
     s3.rgw.stopGateway();
     try {
       const r = cli(['run', '--once', '--json', '--now', now]);

@@ -8,7 +8,7 @@ import {
   ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { parseJson, runCli } from '../helpers/cli.js';
+import { parseJson, runCli, expectExit } from '../helpers/cli.js';
 import { needCeph } from '../helpers/rgw.js';
 import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
 import { dayOffset } from '../helpers/s3-tree.js';
@@ -78,7 +78,7 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
   it('purgeAfterDays grows: the retention of objects already in the bucket is extended; a shrink keeps it, said once', async () => {
     const { root, cli, write } = setup();
     const now = new Date().toISOString();
-    expect(cli(['simulate', '--days', '5', '--rows', '500', '--now', now]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '5', '--rows', '500', '--now', now]));
     const first = cli(['run', '--once', '--json', '--now', now]);
     expect(first.code, first.stderr).toBe(0);
     const archived = [3, 4, 5].map(dayOffset);
@@ -131,8 +131,8 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
   it('a legal hold in the config sets the S3 legal hold on its objects; lifting it from the config lifts it', async () => {
     const { root, cli, write } = setup();
     const now = new Date().toISOString();
-    expect(cli(['simulate', '--days', '5', '--rows', '500', '--now', now]).code).toBe(0);
-    expect(cli(['run', '--once', '--now', now]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '5', '--rows', '500', '--now', now]));
+    expectExit(cli(['run', '--once', '--now', now]));
     const held = dayOffset(4);
     const free = dayOffset(3);
     const hold = async (day: string): Promise<string | undefined> => {
@@ -183,15 +183,15 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
   it('GOVERNANCE: objects are written under it, and tickdb never bypasses it (the owner could)', async () => {
     const { root, cli, write } = setup({}, { objectLock: { mode: 'GOVERNANCE' } });
     const now = new Date().toISOString();
-    expect(cli(['simulate', '--days', '5', '--rows', '500', '--now', now]).code).toBe(0);
-    expect(cli(['run', '--once', '--now', now]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '5', '--rows', '500', '--now', now]));
+    expectExit(cli(['run', '--once', '--now', now]));
     const day = dayOffset(5);
     const remote = metadata(root).days[`ticks/${day}`]?.remote as Remote;
     expect(remote.lockMode).toBe('GOVERNANCE');
     expect((await head(remote)).ObjectLockMode).toBe('GOVERNANCE');
     // Extending works under GOVERNANCE too, keeping the mode.
     write({ purgeAfterDays: 12 });
-    expect(cli(['run', '--once', '--now', now]).code).toBe(0);
+    expectExit(cli(['run', '--once', '--now', now]));
     const extended = await head(remote);
     expect(extended.ObjectLockMode).toBe('GOVERNANCE');
     expect(extended.ObjectLockRetainUntilDate?.toISOString()).toBe(purgeDate(day, 12));
@@ -227,8 +227,8 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
     const t0 = new Date();
     const day0 = t0.toISOString().slice(0, 10);
     const t1 = new Date(t0.getTime() + DAY_MS).toISOString();
-    expect(cli(['simulate', '--days', '5', '--rows', '500', '--now', t0.toISOString()]).code).toBe(0);
-    expect(cli(['run', '--once', '--now', t0.toISOString()]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '5', '--rows', '500', '--now', t0.toISOString()]));
+    expectExit(cli(['run', '--once', '--now', t0.toISOString()]));
     // Today's lines wait for the day to end.
     expect(await auditVersions(`run${n}/`)).toEqual([]);
     const r1 = cli(['run', '--once', '--now', t1]);
@@ -250,7 +250,7 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
     expect(JSON.parse(body[body.length - 1] ?? '{}')).toMatchObject({ day: day0, seq: last.seq, head: last.hash });
     expect(metadata(root)).toMatchObject({ auditAnchor: { day: day0, seq: last.seq, hash: last.hash } });
     // Idempotent: another pass the same day writes no second version.
-    expect(cli(['run', '--once', '--now', t1]).code).toBe(0);
+    expectExit(cli(['run', '--once', '--now', t1]));
     expect(await auditVersions(`run${n}/`)).toHaveLength(1);
     // The longest retention grows: the anchored day is extended like the data.
     write({ purgeAfterDays: 20 });
@@ -299,8 +299,8 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
     const t0 = new Date();
     const day0 = t0.toISOString().slice(0, 10);
     const t1 = new Date(t0.getTime() + DAY_MS).toISOString();
-    expect(cli(['simulate', '--days', '3', '--rows', '300', '--now', t0.toISOString()]).code).toBe(0);
-    expect(cli(['run', '--once', '--now', t0.toISOString()]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', '3', '--rows', '300', '--now', t0.toISOString()]));
+    expectExit(cli(['run', '--once', '--now', t0.toISOString()]));
     s3.rgw.stopGateway();
     try {
       const r = cli(['run', '--once', '--now', t1]);

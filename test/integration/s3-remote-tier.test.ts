@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand, PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { parseJson, runCli } from '../helpers/cli.js';
+import { parseJson, runCli, expectExit } from '../helpers/cli.js';
 import { needCeph } from '../helpers/rgw.js';
 import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
 import { dayOffset, metadataDays } from '../helpers/s3-tree.js';
@@ -56,7 +56,7 @@ describe.skipIf(!HAVE_CEPH)('the S3 archive tier in every command, and in a meta
     const cli = (args: string[]) =>
       runCli([...args, '--config', config, '--log-level', 'warn'], { env: { ...s3.rgw.env } });
     const now = new Date().toISOString();
-    expect(cli(['simulate', '--days', String(days), '--rows', '1500', '--now', now]).code).toBe(0);
+    expectExit(cli(['simulate', '--days', String(days), '--rows', '1500', '--now', now]));
     const run = cli(['run', '--once', '--now', now]);
     expect(run.code, run.stderr).toBe(0);
     return { n, root, config, cli, now };
@@ -222,7 +222,7 @@ describe.skipIf(!HAVE_CEPH)('the S3 archive tier in every command, and in a meta
     const { root, cli } = archivedTree(4, { bucket: PLAIN, objectLock: undefined });
     const day = dayOffset(3);
     const remote = metadata(root)[`ticks/${day}`]?.remote as Remote;
-    expect(cli(['verify', '--deep', '--json']).code).toBe(0);
+    expectExit(cli(['verify', '--deep', '--json']));
     // Same size, other bytes, written over the key (no versioning: the recorded version id is the one replaced).
     const body = Buffer.alloc(remote.bytes, 7);
     await s3.rgw.client.send(new PutObjectCommand({ Bucket: PLAIN, Key: remote.key, Body: body }));

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HeadObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { parseJson, runCli, runCliAsync } from '../helpers/cli.js';
+import { parseJson, runCli, runCliAsync, expectExit } from '../helpers/cli.js';
 import { needCeph } from '../helpers/rgw.js';
 import { rgwForFile, s3Config } from '../helpers/rgw-file.js';
 import { rowsDigest } from '../helpers/tree.js';
@@ -68,7 +68,7 @@ describe.skipIf(!HAVE_CEPH)('S3 archive at scale on a real Ceph RGW (DESIGN 12)'
 
   it(`${DAYS} days converge: archived days only in the bucket, locked and recorded, every row readable`, async () => {
     const { root, prefix, cli, cliAsync } = setup('sixty');
-    expect(cli(['simulate', '--days', String(DAYS), '--rows', '300']).code).toBe(0);
+    expectExit(cli(['simulate', '--days', String(DAYS), '--rows', '300']));
     // The source: every row of every day, as the writer left it.
     const source = new Map<string, { rows: number; digest: string }>();
     for (let age = 1; age <= DAYS; age++) {

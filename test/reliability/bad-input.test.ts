@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, parseJson, runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { BIN, parseJson, runCli, tempDir, type CliResult, expectExit } from '../helpers/cli.js';
 import { dayViews, readMeta, tmpFiles } from '../helpers/faults.js';
 import { snapshot, zstdCompress } from '../helpers/tree.js';
 import { needProgram } from '../helpers/external-programs.js';
@@ -42,7 +42,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))(
     beforeAll(() => {
       ({ dir, cleanup } = tempDir('tickdb-bad-'));
       root = join(dir, 'root');
-      expect(runCli(['simulate', '--days', '10', '--rows', '300', '--root', root, '--now', NOW]).code).toBe(0);
+      expectExit(runCli(['simulate', '--days', '10', '--rows', '300', '--root', root, '--now', NOW]));
       const rnd = Buffer.alloc(50_000);
       for (let i = 0; i < rnd.length; i++) rnd[i] = (i * 7919 + 13) % 251;
       writeFileSync(dayFile(root, BAD.garbage), rnd);
@@ -139,7 +139,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('bad state files', () => {
   beforeAll(() => {
     ({ dir, cleanup } = tempDir('tickdb-bad-'));
     root = join(dir, 'root');
-    expect(runCli(['simulate', '--days', '4', '--rows', '300', '--root', root, '--now', NOW]).code).toBe(0);
+    expectExit(runCli(['simulate', '--days', '4', '--rows', '300', '--root', root, '--now', NOW]));
     const r = runCli(['run', '--once', '--root', root, '--now', NOW], { env: ENV });
     expect(r.code, r.stderr).toBe(0);
   });
@@ -160,7 +160,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('bad state files', () => {
     );
     expect(Object.fromEntries(dayViews(root, join(dir, 'scratch')))).toEqual(Object.fromEntries(before));
     expect(readMeta(root).days['ticks/2026-03-12']?.state).toBe('sealed');
-    expect(runCli(['audit', 'verify', '--root', root]).code).toBe(0);
+    expectExit(runCli(['audit', 'verify', '--root', root]));
   });
 
   it('an audit line edited by hand: audit verify and status name the line; runs go on and never rewrite it', () => {
@@ -218,7 +218,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('a root the agent cannot write'
       ctx.skip();
     }
     const root = join(dir, 'root');
-    expect(runCli(['simulate', '--days', '3', '--rows', '300', '--root', root, '--now', NOW]).code).toBe(0);
+    expectExit(runCli(['simulate', '--days', '3', '--rows', '300', '--root', root, '--now', NOW]));
     if (process.getuid?.() !== 0) chmodSync(join(root, 'db'), 0o555);
     const snap = snapshot(root);
     const r = who.run(['run', '--once', '--root', root, '--now', NOW]);
@@ -236,7 +236,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('a root the agent cannot write'
       ctx.skip();
     }
     const root = join(dir, 'root2');
-    expect(runCli(['simulate', '--days', '2', '--rows', '300', '--root', root, '--now', NOW]).code).toBe(0);
+    expectExit(runCli(['simulate', '--days', '2', '--rows', '300', '--root', root, '--now', NOW]));
     spawnSync('chown', ['-R', 'nobody:nogroup', join(root, 'db')]);
     const r = who.run(['run', '--once', '--root', root, '--now', NOW]);
     expect(r.code, r.stderr).toBe(1);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
+import { runCli, tempDir, type CliResult, expectExit } from '../helpers/cli.js';
 import { NOW0, NOW1, POLICY } from '../helpers/crash-scenarios.js';
 import { copyTree, dayViews, listFiles, readMeta, tmpFiles, type DayView } from '../helpers/faults.js';
 import { snapshot } from '../helpers/tree.js';
@@ -30,10 +30,10 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('full disk (ENOSPC)', () => {
     config = join(dir, 'tickdb.json');
     writeFileSync(config, JSON.stringify(POLICY));
     raw = join(dir, 'raw');
-    expect(runCli(['simulate', '--days', '7', '--rows', '2000', '--root', raw, '--now', NOW0]).code).toBe(0);
+    expectExit(runCli(['simulate', '--days', '7', '--rows', '2000', '--root', raw, '--now', NOW0]));
     staged = join(dir, 'staged');
     copyTree(raw, staged);
-    expect(runCli(['run', '--once', '--root', staged, '--config', config, '--now', NOW0], { env: ENV }).code).toBe(0);
+    expectExit(runCli(['run', '--once', '--root', staged, '--config', config, '--now', NOW0], { env: ENV }));
   });
   afterAll(() => {
     for (const m of mounts) spawnSync('umount', [m]);
@@ -157,7 +157,7 @@ describe.skipIf(!needProgram('zstd', 'sqlite3'))('full disk (ENOSPC)', () => {
     }
     mounts.push(mnt);
     const root = join(dir, 'real');
-    expect(runCli(['simulate', '--days', '6', '--rows', '5000', '--root', root, '--now', NOW0]).code).toBe(0);
+    expectExit(runCli(['simulate', '--days', '6', '--rows', '5000', '--root', root, '--now', NOW0]));
     const cfg = join(dir, 'small.json');
     writeFileSync(
       cfg,

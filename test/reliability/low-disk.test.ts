@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, statfsSync, statSync, wri
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, spawnCli, tempDir } from '../helpers/cli.js';
+import { runCli, spawnCli, tempDir, expectExit } from '../helpers/cli.js';
 import { runnableClock } from '../helpers/runnable-time.js';
 import { until } from '../helpers/writer.js';
 
@@ -80,7 +80,7 @@ describe('early compression when the db tier runs low (real tmpfs)', () => {
     );
     const cli = (...args: string[]) => runCli([...args, '--root', root, '--config', config, '--now', NOW]);
     // five past days of about 3 MiB each (ages 1..5, all younger than compressAfterDays 7), sealed and backed up
-    expect(runCli(['simulate', '--days', '5', '--rows', '40000', '--root', root, '--now', NOW]).code).toBe(0);
+    expectExit(runCli(['simulate', '--days', '5', '--rows', '40000', '--root', root, '--now', NOW]));
     const sealed = cli('run', '--once');
     expect(sealed.code, sealed.stderr).toBe(0);
     const meta = (): Meta => JSON.parse(readFileSync(join(root, 'db', 'rotation_metadata.json'), 'utf8')) as Meta;
@@ -127,7 +127,7 @@ describe('early compression when the db tier runs low (real tmpfs)', () => {
     const early = audit.filter((l) => l.reason?.includes('below diskSpace.warnFreePercent (15%)'));
     expect(early.map((l) => `${l.event} ${l.day}`)).toContain('compressed-to-archive 2026-03-09');
     for (const l of early) expect(l.reason).toMatch(/compressed at age \d, before compressAfterDays \(7\)/);
-    expect(cli('audit', 'verify').code).toBe(0);
+    expectExit(cli('audit', 'verify'));
 
     // the writer now stores more than there was room for before the agent made room
     const writer = new Database(today);

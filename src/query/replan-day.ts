@@ -27,8 +27,16 @@ export async function replannedSource(replan: Replan, day: Day): Promise<DaySour
   });
 }
 
-/** The day's local file is gone (an S3 source is never "gone" this way; an error to stat a file is not that). */
+/** The day's local file is gone (an S3 source is never "gone" this way). */
 export async function vanished(source: DaySource): Promise<boolean> {
   if (source.kind === 'compressed' && source.tier === 's3') return false;
-  return !(await pathExists(source.path).catch(() => true));
+  return fileGone(source.path);
+}
+
+/**
+ * `path` is gone: "no such file". An error to stat it is not that, and says nothing here: the caller then keeps
+ * the error it was looking into, rather than having it replaced by the stat's.
+ */
+export async function fileGone(path: string): Promise<boolean> {
+  return !(await pathExists(path).catch(() => true));
 }

@@ -1,11 +1,10 @@
 import { unlink } from 'node:fs/promises';
 import type Database from 'better-sqlite3';
 import { TickdbError, isTickdbError } from '../errors.js';
-import { pathExists } from '../fs/path-exists.js';
 import { openDatabase, openDatabaseBytes } from '../sqlite/open-database.js';
 import { prepareQuery } from './check-statement.js';
 import { materializeFor } from './materialize.js';
-import { replannedSource, vanished } from './replan-day.js';
+import { fileGone, replannedSource, vanished } from './replan-day.js';
 import type { DayTask, SqlValue, TaskError, WorkerMessage } from './query-types.js';
 import { verifiedDay, type VerifiedDay } from './verified-day.js';
 
@@ -77,7 +76,7 @@ async function openFrom(task: DayWork): Promise<{ db: Database.Database; day: Ve
   try {
     return { db: await openOrDelete(day), day };
   } catch (err) {
-    const evicted = day.kind === 'path' && 'entry' in how && day.path === how.entry && !(await pathExists(day.path));
+    const evicted = day.kind === 'path' && 'entry' in how && day.path === how.entry && (await fileGone(day.path));
     if (!evicted || !('tmpPath' in how)) throw err;
     const scratch = { mode: 'decompress', tmpPath: how.tmpPath, entry: undefined } as const;
     const copy = await verifiedDay(source, scratch, cache, threads, config, verifyContent);

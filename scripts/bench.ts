@@ -110,9 +110,39 @@ function check(ok: boolean): string {
   return ok ? 'ok' : 'MISSED';
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+const USAGE = `usage: npm run bench [-- OPTIONS]   (or: node dist/scripts/bench.js OPTIONS)
+  --mb N              size of the rotation/compression day in MiB (210; 1024 for the peak-RSS target)
+  --reps N            repetitions of the short steps (3)
+  --work DIR          where the generated trees go (a new temporary folder)
+  --json              print the figures as JSON
+  --startup-only      tickdb --version and tickdb status on 200 days
+  --rotation-only     the rotation step alone
+  --zstd-only         compression and decompression alone
+  --service-priority  measured compress/decompress at the service unit's priority
+  --query-only        the query step (--query-mb N per day, 50)
+  --export-only       the Parquet export step (--export-mb N, 210)
+  --s3-only           the S3 upload step (--s3-mb N, 200; needs radosgw)
+The steps and their targets: scripts/bench.ts and docs/performance.md.`;
+
+/** The command line; a mistake in it prints the usage and exits 2, as tickdb's own commands do. */
+function options() {
+  try {
+    const { values } = parseOptions();
+    for (const name of ['mb', 'reps', 'query-mb', 'export-mb', 's3-mb'] as const) {
+      const n = Number(values[name]);
+      if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, not ${values[name]}`);
+    }
+    return values;
+  } catch (err) {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+function parseOptions() {
+  return parseArgs({
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       mb: { type: 'string', default: '210' },
       reps: { type: 'string', default: '3' },
       work: { type: 'string' },
@@ -129,6 +159,14 @@ async function main(): Promise<void> {
       's3-mb': { type: 'string', default: '200' },
     },
   });
+}
+
+async function main(): Promise<void> {
+  const values = options();
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const reps = Number(values.reps);
   // The measured compress and decompress runs: at the nice 10 tickdb sets itself, as a user runs them, or with
   // --service-priority as the service unit runs the agent (the condition issue 22 names for the writer's waits).

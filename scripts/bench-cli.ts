@@ -131,9 +131,12 @@ export function phaseOf(stats: WriterStats, name: string): WriterStats & { secon
   return p;
 }
 
-/** Starts the stand-in writer on `db` at `rate` inserts a second; `stop()` returns the latency of its inserts. */
-export async function startWriter(db: string, rate: number): Promise<RunningWriter> {
-  const child = spawn(process.execPath, [WRITER, '--db', db, '--rate', String(rate)], {
+/**
+ * Starts the stand-in writer on `db` at `rate` inserts a second (`extra`: more of scripts/tick-writer.ts's options);
+ * `stop()` returns the latency of its inserts.
+ */
+export async function startWriter(db: string, rate: number, extra: string[] = []): Promise<RunningWriter> {
+  const child = spawn(process.execPath, [WRITER, '--db', db, '--rate', String(rate), ...extra], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';

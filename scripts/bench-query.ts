@@ -12,6 +12,8 @@
  *    disk stalls fall on both alike: no failed insert, p99 < 50 ms, max no worse than alone. Each round then has a
  *    second control as long (A/A: how far two maxima of the writer alone fall apart) and, as a reference, the same
  *    scan by the `sqlite3` CLI (read-only, nice 10) for as long: what any reader of the live database costs it.
+ *    Then the same rounds with a writer that checkpoints on a second connection (`--checkpoint-every 1000`): the
+ *    longest waits of the first writer are its own checkpoints, which a reader makes larger (docs/operations.md).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -77,6 +79,9 @@ export interface BenchQueryResult {
   /** The same scans of today by the sqlite3 CLI (read-only, nice 10), as long, in each round: a reference. */
   cliScans: number;
   writerSqlite3: WriterStats & { seconds: number };
+  /** The same rounds with a writer that checkpoints on a second connection (tick-writer --checkpoint-every 1000). */
+  writerOffPath: WriterStats & { seconds: number };
+  writerOffPathAlone: WriterStats & { seconds: number };
   /** Inserts done over the whole run, and the inserts its rate asked for (fewer: the writer was CPU-starved). */
   writerInserts: number;
   writerExpected: number;
@@ -263,6 +268,20 @@ export async function benchQuery(
     } while (performance.now() - s0 < scanned);
   }
   const stats = await writer.stop();
+  // The same rounds with a writer that checkpoints on a second connection, off its insert path (autocheckpoint off,
+  // a PASSIVE checkpoint every second): what the writer's longest waits are made of (docs/operations.md).
+  const offPath = await startWriter(today, WRITER_RATE, ['--checkpoint-every', '1000']);
+  for (let round = 0; round < ROUNDS; round++) {
+    await offPath.phase('scans');
+    const t0 = performance.now();
+    do {
+      const r = timeTickdb(scanArgs, {}, work);
+      if (r.code !== 0) throw new Error(`scan of today failed: ${r.stderr}`);
+    } while (performance.now() - t0 < PHASE_MS);
+    await offPath.phase('alone');
+    await new Promise((r) => setTimeout(r, performance.now() - t0));
+  }
+  const offPathStats = await offPath.stop();
   const during = phaseOf(stats, 'scans');
   const alone = phaseOf(stats, 'alone');
   const aloneAgain = phaseOf(stats, 'alone again');
@@ -292,6 +311,8 @@ export async function benchQuery(
     writerAloneAgain: aloneAgain,
     cliScans,
     writerSqlite3: beside,
+    writerOffPath: phaseOf(offPathStats, 'scans'),
+    writerOffPathAlone: phaseOf(offPathStats, 'alone'),
     writerInserts: stats.inserts,
     writerExpected: stats.expected ?? 0,
   };
@@ -323,5 +344,8 @@ export function formatBenchQuery(r: BenchQueryResult): string {
     `    alone again (A/A)              ${waits(r.writerAloneAgain)}`,
     `    ${maxSpread(r.writer, r.writerAlone, r.writerAloneAgain)}`,
     `    beside ${String(r.cliScans).padEnd(3)} sqlite3 scans (ref.) ${waits(r.writerSqlite3)}`,
+    `  the same rounds, the writer checkpointing on a second connection (tick-writer --checkpoint-every 1000):`,
+    `    beside the scans               ${waits(r.writerOffPath)} (max <= alone: ${check(r.writerOffPath.maxMs <= r.writerOffPathAlone.maxMs)})`,
+    `    alone                          ${waits(r.writerOffPathAlone)}`,
   ].join('\n');
 }

@@ -3,6 +3,7 @@
  * steady rate, one autocommit transaction per tick (the worst case for lock waits), and times every insert.
  *
  *   node dist/scripts/tick-writer.js --db PATH [--rate 2000] [--busy-timeout 5000] [--log-slow MS]
+ *     [--checkpoint-every MS]
  *
  * Commands on stdin, one per line: `switch PATH` (midnight: open the next day's database, close the old one),
  * `phase NAME` (the inserts from now on count towards phase NAME too: a benchmark alternates "alone" and "beside
@@ -13,8 +14,12 @@
  * `ready` on stderr once it writes and listens for all three.
  * `--log-slow MS` also prints each insert that took longer, with its wall-clock time, on stderr: to line a stall up
  * with what another process did then (`strace -tt`).
+ * `--checkpoint-every MS` turns the insert connection's autocheckpoint off and runs `PRAGMA wal_checkpoint(PASSIVE)`
+ * every MS on a second connection, in a worker thread: a writer that checkpoints off its insert path
+ * (docs/operations.md, "The writer's longest waits"). The JSON line then has `checkpoints` and `checkpointMaxMs`.
  */
 import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 interface Args {
@@ -22,6 +27,7 @@ interface Args {
   rate: number;
   busyTimeout: number;
   logSlowMs: number | undefined;
+  checkpointEveryMs: number | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -32,7 +38,9 @@ function parseArgs(argv: string[]): Args {
   const db = get('db');
   if (db === undefined) throw new Error('usage: tick-writer --db PATH [--rate N] [--busy-timeout MS]');
   const logSlow = get('log-slow');
+  const every = get('checkpoint-every');
   return {
+    checkpointEveryMs: every === undefined ? undefined : Number(every),
     db,
     rate: Number(get('rate') ?? 2000),
     busyTimeout: Number(get('busy-timeout') ?? 5000),
@@ -40,16 +48,45 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-function open(path: string, busyTimeout: number): { db: Database.Database; insert: Database.Statement } {
+function open(
+  path: string,
+  busyTimeout: number,
+  autocheckpoint: boolean,
+): { db: Database.Database; insert: Database.Statement } {
   const db = new Database(path);
   db.pragma(`busy_timeout = ${busyTimeout}`);
   db.pragma('journal_mode = WAL');
+  if (!autocheckpoint) db.pragma('wal_autocheckpoint = 0');
   db.exec(`CREATE TABLE IF NOT EXISTS ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL, ask REAL,
     bid_size INTEGER, ask_size INTEGER, last REAL, volume INTEGER)`);
   const insert = db.prepare(
     'INSERT INTO ticks (ts, symbol, bid, ask, bid_size, ask_size, last, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   return { db, insert };
+}
+
+/** The checkpointer of --checkpoint-every: its own connection, on a thread of its own; `path` follows `switch`. */
+const CHECKPOINTER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+let db = new Database(workerData.path);
+db.pragma('busy_timeout = ' + workerData.busyTimeout);
+let count = 0, maxMs = 0;
+const timer = setInterval(() => {
+  const t0 = performance.now();
+  db.pragma('wal_checkpoint(PASSIVE)');
+  maxMs = Math.max(maxMs, performance.now() - t0);
+  count++;
+}, workerData.everyMs);
+parentPort.on('message', (m) => {
+  if (m.path !== undefined) { db.close(); db = new Database(m.path); db.pragma('busy_timeout = ' + workerData.busyTimeout); }
+  if (m.stop === true) { clearInterval(timer); db.close(); parentPort.postMessage({ count, maxMs }); }
+});
+`;
+
+function startCheckpointer(path: string, everyMs: number, busyTimeout: number): Worker {
+  const module = new URL(import.meta.resolve('better-sqlite3')).pathname;
+  return new Worker(CHECKPOINTER, { eval: true, workerData: { path, everyMs, busyTimeout, module } });
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -77,7 +114,12 @@ function stats(latencies: number[], failures: number): Record<string, number> {
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  let current = open(args.db, args.busyTimeout);
+  const autocheckpoint = args.checkpointEveryMs === undefined;
+  let current = open(args.db, args.busyTimeout, autocheckpoint);
+  const checkpointer =
+    args.checkpointEveryMs === undefined
+      ? undefined
+      : startCheckpointer(args.db, args.checkpointEveryMs, args.busyTimeout);
   let currentPath = args.db;
   const committed: Record<string, number> = { [currentPath]: 0 };
   const latencies: number[] = [];
@@ -121,14 +163,24 @@ function main(): void {
     clearInterval(timer);
     endPhase();
     const seconds = (performance.now() - started) / 1000;
-    current.db.close();
     const byPhase = Object.fromEntries(
       [...phases].map(([name, p]) => [name, { seconds: p.ms / 1000, ...stats(p.latencies, p.failures) }]),
     );
-    process.stdout.write(
-      `${JSON.stringify({ committed, ...stats(latencies, failures), seconds, expected: Math.floor(seconds * perTick * 100), phases: byPhase })}\n`,
-    );
-    process.exit(0);
+    const report = (checkpoints: { count: number; maxMs: number } | undefined): void => {
+      current.db.close();
+      const extra =
+        checkpoints === undefined ? {} : { checkpoints: checkpoints.count, checkpointMaxMs: checkpoints.maxMs };
+      process.stdout.write(
+        `${JSON.stringify({ committed, ...stats(latencies, failures), seconds, expected: Math.floor(seconds * perTick * 100), phases: byPhase, ...extra })}\n`,
+      );
+      process.exit(0);
+    };
+    if (checkpointer === undefined) {
+      report(undefined);
+      return;
+    }
+    checkpointer.once('message', (m: { count: number; maxMs: number }) => report(m));
+    checkpointer.postMessage({ stop: true });
   };
 
   createInterface({ input: process.stdin }).on('line', (line) => {
@@ -137,7 +189,8 @@ function main(): void {
     const cmd = space < 0 ? trimmed : trimmed.slice(0, space);
     const path = space < 0 ? undefined : trimmed.slice(space + 1);
     if (cmd === 'switch' && path !== undefined) {
-      const next = open(path, args.busyTimeout);
+      const next = open(path, args.busyTimeout, autocheckpoint);
+      checkpointer?.postMessage({ path });
       const old = current;
       current = next;
       currentPath = path;

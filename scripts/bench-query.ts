@@ -243,19 +243,25 @@ export async function benchQuery(
   log(
     `query: one writer inserting ${WRITER_RATE} ticks/s into today, ${ROUNDS} rounds of scans of today (at least ${PHASE_MS / 1000} s), each followed by the writer alone as long, twice, then by as long of the same scans by sqlite3 ...`,
   );
+  /** Whole scans of today by tickdb, one after the other, for at least PHASE_MS: how many, and how long they took. */
+  const scanRound = (): { count: number; ms: number } => {
+    const t0 = performance.now();
+    let count = 0;
+    do {
+      const r = timeTickdb(scanArgs, {}, work);
+      if (r.code !== 0) throw new Error(`scan of today failed: ${r.stderr}`);
+      count++;
+    } while (performance.now() - t0 < PHASE_MS);
+    return { count, ms: performance.now() - t0 };
+  };
   const writer = await startWriter(today, WRITER_RATE);
   let scans = 0;
   let cliScans = 0;
   for (let round = 0; round < ROUNDS; round++) {
     // Scans (whole ones, for at least PHASE_MS), then the writer alone for exactly as long.
     await writer.phase('scans');
-    const t0 = performance.now();
-    do {
-      const r = timeTickdb(scanArgs, {}, work);
-      if (r.code !== 0) throw new Error(`scan of today failed: ${r.stderr}`);
-      scans++;
-    } while (performance.now() - t0 < PHASE_MS);
-    const scanned = performance.now() - t0;
+    const { count, ms: scanned } = scanRound();
+    scans += count;
     await writer.controls(scanned);
     // The reference: the same scan by the sqlite3 CLI, read-only, at tickdb's nice 10, for as long (any reader of a
     // WAL database keeps the writer's checkpoints from resetting the log; this shows what that costs the writer).
@@ -273,13 +279,9 @@ export async function benchQuery(
   const offPath = await startWriter(today, WRITER_RATE, ['--checkpoint-every', '1000']);
   for (let round = 0; round < ROUNDS; round++) {
     await offPath.phase('scans');
-    const t0 = performance.now();
-    do {
-      const r = timeTickdb(scanArgs, {}, work);
-      if (r.code !== 0) throw new Error(`scan of today failed: ${r.stderr}`);
-    } while (performance.now() - t0 < PHASE_MS);
+    const { ms } = scanRound();
     await offPath.phase('alone');
-    await new Promise((r) => setTimeout(r, performance.now() - t0));
+    await new Promise((r) => setTimeout(r, ms));
   }
   const offPathStats = await offPath.stop();
   const during = phaseOf(stats, 'scans');

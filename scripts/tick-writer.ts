@@ -3,7 +3,7 @@
  * steady rate, one autocommit transaction per tick (the worst case for lock waits), and times every insert.
  *
  *   node dist/scripts/tick-writer.js --db PATH [--rate 2000] [--busy-timeout 5000] [--log-slow MS]
- *     [--checkpoint-every MS]
+ *     [--checkpoint-every MS] [--synchronous NORMAL|FULL]
  *
  * Commands on stdin, one per line: `switch PATH` (midnight: open the next day's database, close the old one),
  * `phase NAME` (the inserts from now on count towards phase NAME too: a benchmark alternates "alone" and "beside
@@ -15,11 +15,14 @@
  * `--log-slow MS` also prints each insert that took longer, with its wall-clock time, on stderr: to line a stall up
  * with what another process did then (`strace -tt`).
  * `--checkpoint-every MS` turns the insert connection's autocheckpoint off and runs `PRAGMA wal_checkpoint(PASSIVE)`
- * every MS on a second connection, in a worker thread: a writer that checkpoints off its insert path
- * (docs/operations.md, "The writer's longest waits"). The JSON line then has `checkpoints` and `checkpointMaxMs`.
+ * every MS on a connection of another process: a writer that checkpoints off its insert path (docs/operations.md,
+ * "The writer's longest waits"). The JSON line then has `checkpoints` and `checkpointMaxMs`.
+ * `--synchronous MODE` (default NORMAL, the WAL default of better-sqlite3's SQLite): FULL fsyncs the WAL at every
+ * commit.
  */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 interface Args {
@@ -28,6 +31,7 @@ interface Args {
   busyTimeout: number;
   logSlowMs: number | undefined;
   checkpointEveryMs: number | undefined;
+  synchronous: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -39,8 +43,15 @@ function parseArgs(argv: string[]): Args {
   if (db === undefined) throw new Error('usage: tick-writer --db PATH [--rate N] [--busy-timeout MS]');
   const logSlow = get('log-slow');
   const every = get('checkpoint-every');
+  const checkpointEveryMs = every === undefined ? undefined : Number(every);
+  if (checkpointEveryMs !== undefined && !(checkpointEveryMs >= 10))
+    throw new Error(`--checkpoint-every takes milliseconds, at least 10, not ${every}`);
+  const synchronous = (get('synchronous') ?? 'NORMAL').toUpperCase();
+  if (!['OFF', 'NORMAL', 'FULL', 'EXTRA'].includes(synchronous))
+    throw new Error(`--synchronous takes OFF, NORMAL, FULL or EXTRA, not ${synchronous}`);
   return {
-    checkpointEveryMs: every === undefined ? undefined : Number(every),
+    checkpointEveryMs,
+    synchronous,
     db,
     rate: Number(get('rate') ?? 2000),
     busyTimeout: Number(get('busy-timeout') ?? 5000),
@@ -50,12 +61,15 @@ function parseArgs(argv: string[]): Args {
 
 function open(
   path: string,
-  busyTimeout: number,
+  args: Args,
   autocheckpoint: boolean,
 ): { db: Database.Database; insert: Database.Statement } {
   const db = new Database(path);
-  db.pragma(`busy_timeout = ${busyTimeout}`);
+  db.pragma(`busy_timeout = ${args.busyTimeout}`);
   db.pragma('journal_mode = WAL');
+  // Explicit: better-sqlite3 builds SQLite with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1, so a WAL connection runs NORMAL
+  // (no fsync at commit, only at checkpoints) unless told otherwise.
+  db.pragma(`synchronous = ${args.synchronous}`);
   if (!autocheckpoint) db.pragma('wal_autocheckpoint = 0');
   db.exec(`CREATE TABLE IF NOT EXISTS ticks (ts INTEGER NOT NULL, symbol TEXT NOT NULL, bid REAL, ask REAL,
     bid_size INTEGER, ask_size INTEGER, last REAL, volume INTEGER)`);
@@ -65,28 +79,48 @@ function open(
   return { db, insert };
 }
 
-/** The checkpointer of --checkpoint-every: its own connection, on a thread of its own; `path` follows `switch`. */
+/**
+ * The checkpointer of --checkpoint-every: another process (as an engine's checkpointer would be), with its own
+ * connection. Lines on its stdin: a path (`switch`: open that database instead) or `stop` (it prints
+ * `{"count":N,"maxMs":M}` and exits).
+ */
 const CHECKPOINTER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.module);
-let db = new Database(workerData.path);
-db.pragma('busy_timeout = ' + workerData.busyTimeout);
+const Database = require(process.argv[1]);
+const [everyMs, busyTimeout] = [Number(process.argv[3]), Number(process.argv[4])];
+const open = (path) => { const db = new Database(path); db.pragma('busy_timeout = ' + busyTimeout); return db; };
+let db = open(process.argv[2]);
 let count = 0, maxMs = 0;
 const timer = setInterval(() => {
   const t0 = performance.now();
   db.pragma('wal_checkpoint(PASSIVE)');
   maxMs = Math.max(maxMs, performance.now() - t0);
   count++;
-}, workerData.everyMs);
-parentPort.on('message', (m) => {
-  if (m.path !== undefined) { db.close(); db = new Database(m.path); db.pragma('busy_timeout = ' + workerData.busyTimeout); }
-  if (m.stop === true) { clearInterval(timer); db.close(); parentPort.postMessage({ count, maxMs }); }
+}, everyMs);
+require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line === 'stop') { clearInterval(timer); db.close(); process.stdout.write(JSON.stringify({ count, maxMs }) + '\\n'); process.exit(0); }
+  db.close();
+  db = open(line);
 });
 `;
 
-function startCheckpointer(path: string, everyMs: number, busyTimeout: number): Worker {
-  const module = new URL(import.meta.resolve('better-sqlite3')).pathname;
-  return new Worker(CHECKPOINTER, { eval: true, workerData: { path, everyMs, busyTimeout, module } });
+function startCheckpointer(path: string, args: Args): ChildProcessWithoutNullStreams {
+  const module = createRequire(import.meta.url).resolve('better-sqlite3');
+  const child = spawn(process.execPath, [
+    '-e',
+    CHECKPOINTER,
+    module,
+    path,
+    String(args.checkpointEveryMs),
+    String(args.busyTimeout),
+  ]);
+  child.stderr.pipe(process.stderr);
+  child.on('exit', (code) => {
+    if (code !== 0) {
+      process.stderr.write(`checkpointer exited with ${code}\n`);
+      process.exit(1);
+    }
+  });
+  return child;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -115,11 +149,8 @@ function stats(latencies: number[], failures: number): Record<string, number> {
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const autocheckpoint = args.checkpointEveryMs === undefined;
-  let current = open(args.db, args.busyTimeout, autocheckpoint);
-  const checkpointer =
-    args.checkpointEveryMs === undefined
-      ? undefined
-      : startCheckpointer(args.db, args.checkpointEveryMs, args.busyTimeout);
+  let current = open(args.db, args, autocheckpoint);
+  const checkpointer = args.checkpointEveryMs === undefined ? undefined : startCheckpointer(args.db, args);
   let currentPath = args.db;
   const committed: Record<string, number> = { [currentPath]: 0 };
   const latencies: number[] = [];
@@ -179,8 +210,12 @@ function main(): void {
       report(undefined);
       return;
     }
-    checkpointer.once('message', (m: { count: number; maxMs: number }) => report(m));
-    checkpointer.postMessage({ stop: true });
+    let out = '';
+    checkpointer.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.endsWith('\n')) report(JSON.parse(out) as { count: number; maxMs: number });
+    });
+    checkpointer.stdin.write('stop\n');
   };
 
   createInterface({ input: process.stdin }).on('line', (line) => {
@@ -189,13 +224,15 @@ function main(): void {
     const cmd = space < 0 ? trimmed : trimmed.slice(0, space);
     const path = space < 0 ? undefined : trimmed.slice(space + 1);
     if (cmd === 'switch' && path !== undefined) {
-      const next = open(path, args.busyTimeout, autocheckpoint);
-      checkpointer?.postMessage({ path });
+      const next = open(path, args, autocheckpoint);
       const old = current;
       current = next;
       currentPath = path;
       committed[path] = committed[path] ?? 0;
       old.db.close();
+      // After the close: the checkpointer's connection is then the last on the old day, and the checkpoint SQLite
+      // runs when the last connection closes happens there, not in this process.
+      checkpointer?.stdin.write(`${path}\n`);
       process.stderr.write(`switched ${path}\n`);
     } else if (cmd === 'phase' && path !== undefined) {
       endPhase();

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -148,5 +148,20 @@ describe('one day of a query', () => {
     const done = messages.find((m) => m.type === 'done');
     expect(done?.type === 'done' && done.via).toMatch(/scratch copy/);
     expect(readdirSync(cache.dir)).toEqual([]); // the scratch copy is deleted; no entry was made behind its back
+  });
+
+  it("an entry that cannot be opened, nor checked (a symbolic-link loop), fails with the open's error, not the check's", async () => {
+    const sha256 = source.sha256 ?? '';
+    const entry = entryPath(cache, sha256);
+    mkdirSync(dirname(entry), { recursive: true });
+    symlinkSync(entry, entry);
+    const how = { mode: 'cache-hit', entry, reverify: false, tmpPath: tmpEntryPath(cache, sha256) } as const;
+    const task = { source, how, sql: 'SELECT 1', params: {}, cache, threads: 1, batchRows: 1000 };
+    const failure = await runDay(task, { post: () => undefined, credit: () => undefined }).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(failure?.message).toMatch(/unable to open database file/);
+    expect(failure?.message).not.toMatch(/ELOOP|stat/);
   });
 });

@@ -29,7 +29,9 @@ function run(main) {
 function missingBuild(err) {
   if (err?.code !== 'ERR_MODULE_NOT_FOUND') return fail(err);
   const root = require('node:path').join(__dirname, '..');
-  process.stderr.write(`tickdb: the built CLI or one of its dependencies is missing (${err.message}); hint: run \`npm install\` in ${root}\n`);
+  process.stderr.write(
+    `tickdb: the built CLI or one of its dependencies is missing (${err.message}); hint: run \`npm install\` in ${root}\n`,
+  );
   process.exitCode = 1;
 }
 

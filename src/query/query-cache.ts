@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errnoOf, ioError } from '../errors.js';
+import { statIfExists } from '../fs/path-exists.js';
 import { currentBoot } from '../store/lock-holder.js';
 
 /**
@@ -65,16 +65,6 @@ export function bootKey(): string {
   return boot.bootId ?? `~${Math.round(boot.bootTime / 60_000)}`;
 }
 
-/** An entry's `stat`, in nanoseconds; undefined when it is not there (never made, or evicted by another query). */
-async function statEntry(path: string): Promise<BigIntStats | undefined> {
-  try {
-    return await stat(path, { bigint: true });
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return undefined;
-    throw ioError('stat', path, err);
-  }
-}
-
 /** What an entry's record holds: its `stat` once verified, and the boot. */
 function identity(st: { ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }, boot: string): string {
   const { ino, size, mtimeNs, ctimeNs } = st;
@@ -89,7 +79,7 @@ export async function lookupEntry(
   boot = bootKey(),
 ): Promise<CacheHit | undefined> {
   const path = entryPath(cache, sha256);
-  const st = await statEntry(path);
+  const st = await statIfExists(path); // undefined: never made, or evicted by another query
   if (st === undefined) return undefined;
   if (bytes !== undefined && st.size !== BigInt(bytes)) {
     await removeEntry(path);
@@ -113,7 +103,7 @@ export async function touchEntry(entry: string): Promise<void> {
  * a scratch copy).
  */
 export async function recordEntry(entry: string, boot = bootKey()): Promise<boolean> {
-  const st = await statEntry(entry);
+  const st = await statIfExists(entry);
   if (st === undefined) return false;
   const tmp = `${entry}.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}.json.tmp`;
   try {

@@ -1,7 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
+import { SYNC_EVERY_BYTES } from '../fs/sync-pace.js';
 import { assertLevel } from './engine.js';
-import { BackgroundFlusher, assertDistinct, effectiveThreads, openWithSize, readAt } from './file-io.js';
+import { assertDistinct, effectiveThreads, fsyncFile, openWithSize, readAt } from './file-io.js';
 import type { FrameFailure, FrameJob } from './frame-protocol.js';
 import { FramePool } from './frame-pool.js';
 import { encodeSeekTable, type SeekTableEntry } from './seek-table.js';
@@ -13,8 +14,6 @@ export const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 const MIN_FRAME_BYTES = 1024;
 /** Frames are not made smaller than this to even out the work (unless frameBytes itself is smaller). */
 const MIN_EVEN_FRAME_BYTES = 1024 * 1024;
-/** Compressed bytes written between two background flushes of the output (see compressFile). */
-const FLUSH_EVERY_BYTES = 8 * 1024 * 1024;
 
 export interface FramePlan {
   /** Input bytes per frame (the last frame may be shorter). */
@@ -99,7 +98,7 @@ async function openOutput(path: string): Promise<FileHandle> {
  *   frames: per thread, libzstd's context (about 100 MB at level 19) and a reused input and output buffer of
  *   `frameBytes` each; the file is never held whole.
  * - SHA-256 of the input is computed in frame order, that of the output as it is written; the output is flushed to
- *   disk in the background every 8 MiB written and fsynced before the promise resolves.
+ *   disk every MiB as it is written (by the sink thread) and fsynced before the promise resolves.
  * - Aborting through `signal` rejects with `signal.reason` (an AbortError by default) at once; the workers stop
  *   within one 4 MiB compression step, leaving a partial `dst` that the caller deletes. Any other failure also
  *   leaves a partial `dst` for the caller to delete.
@@ -121,22 +120,20 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
 
   const { handle: input, size } = await openWithSize(src);
   let output: FileHandle | undefined;
-  let flusher: BackgroundFlusher | undefined;
   let pool: FramePool | undefined;
   let sourceSink: Sink | undefined;
   let zstSink: Sink | undefined;
   try {
     output = await openOutput(dst);
     const out = output;
-    // Each frame is flushed once written: dirty data left for the kernel's periodic writeback (after 30 s, in one
-    // burst) ends up in a journal commit that a writer's fsync must wait for (measured: 68 ms waits in the writer).
-    const flush = new BackgroundFlusher(out, dst, FLUSH_EVERY_BYTES);
-    flusher = flush;
     const plan = planFrames(size, frameBytes, threads);
     // Both hashes run on sink threads, beside each other and the frame workers: the source's (a hash-only sink
     // reading the frame's input where the worker read it) and the .zst's (the sink that also writes the frames).
     const source = Sink.start(null, src);
-    const zst = Sink.start(out.fd, dst);
+    // The sink fdatasyncs the output every MiB as it writes it: dirty data left for the kernel's periodic writeback
+    // (after 30 s, in one burst) ends up in a journal commit that a writer's fsync must wait for (measured: 68 ms
+    // waits in the writer), and a flush per frame (8.7 MiB) still made it wait up to 28 ms (fs/sync-pace.ts).
+    const zst = Sink.start(out.fd, dst, SYNC_EVERY_BYTES);
     sourceSink = source;
     zstSink = zst;
     pool = await FramePool.start(
@@ -171,7 +168,6 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
           source.consume(buffers.sharedInput, made.inputBytes),
           zst.consume(buffers.shared, made.bytes),
         ]);
-        flush.wrote(frame.length);
         writePos += frame.length;
         // The frame's Content_Checksum (its last 4 bytes) is the low 32 bits of XXH64 of its content: the seek table's.
         entries.push({
@@ -196,7 +192,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     await zst.consume(shared, table.length);
     writePos += table.length;
     const [sourceDigest, zstDigest] = await Promise.all([source.digest(), zst.digest()]);
-    await flush.finish();
+    await fsyncFile(out, dst);
     return {
       sourceSha256: sourceDigest.sha256,
       sourceBytes: size,
@@ -208,7 +204,6 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
   } finally {
     await Promise.all([pool?.close(), sourceSink?.close(), zstSink?.close()]);
     await input.close().catch(() => undefined);
-    await flusher?.settle();
     if (output !== undefined) await output.close().catch(() => undefined);
   }
 }

@@ -6,13 +6,15 @@ import { startWorker } from '../worker-url.js';
 export interface SinkSetup {
   /** The output file, opened by the main thread; null to hash only. */
   fd: number | null;
+  /** fdatasync the output each time this many bytes have been written since the last one (none if absent). */
+  syncEveryBytes?: number;
 }
 
 export type SinkMessage = { type: 'piece'; buffer: SharedArrayBuffer; bytes: number } | { type: 'digest' };
 export type SinkReply =
   | { type: 'consumed' }
   | { type: 'digest'; sha256: string; bytes: number }
-  | { type: 'failed'; message: string; code: string | undefined };
+  | { type: 'failed'; op: 'write' | 'fsync'; message: string; code: string | undefined };
 
 /** The main thread's handle on the sink: one request at a time, answered in order. */
 export class Sink {
@@ -30,9 +32,12 @@ export class Sink {
     worker.on('exit', (code) => this.fail(new TickdbError('INTERNAL', `sink worker exited with ${code}`)));
   }
 
-  /** `path` names the output in errors (or the input, when only hashing). */
-  static start(fd: number | null, path: string): Sink {
-    const setup: SinkSetup = { fd };
+  /**
+   * `path` names the output in errors (or the input, when only hashing). With `syncEveryBytes`, the sink also
+   * fdatasyncs the output each time it has written that much (paced flushing, see SYNC_EVERY_BYTES).
+   */
+  static start(fd: number | null, path: string, syncEveryBytes?: number): Sink {
+    const setup: SinkSetup = { fd, ...(syncEveryBytes !== undefined ? { syncEveryBytes } : {}) };
     return new Sink(startWorker('sink-worker.js', import.meta.url, { workerData: setup }), path);
   }
 
@@ -44,7 +49,7 @@ export class Sink {
 
   private fail(err: Error): void {
     this.broken ??= err;
-    this.answer({ type: 'failed', message: err.message, code: undefined });
+    this.answer({ type: 'failed', op: 'write', message: err.message, code: undefined });
   }
 
   private request(message: SinkMessage): Promise<SinkReply> {
@@ -59,7 +64,7 @@ export class Sink {
   async consume(buffer: SharedArrayBuffer, bytes: number): Promise<void> {
     const reply = await this.request({ type: 'piece', buffer, bytes });
     if (reply.type === 'failed')
-      throw this.broken ?? ioError('write', this.path, Object.assign(new Error(reply.message), { code: reply.code }));
+      throw this.broken ?? ioError(reply.op, this.path, Object.assign(new Error(reply.message), { code: reply.code }));
   }
 
   /** The SHA-256 and size of everything consumed. */

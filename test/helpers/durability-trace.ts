@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 
 /**
@@ -16,6 +17,8 @@ export interface TraceEvent {
   fd?: number;
   /** The file a descriptor call works on; the target of unlink and mkdir. */
   path?: string;
+  /** For a write: the bytes it wrote (its result). */
+  bytes?: number;
   from?: string;
   to?: string;
 }
@@ -42,6 +45,14 @@ export const TRACED_CALLS = [
   'mkdir',
   'mkdirat',
 ];
+/** Why strace cannot trace on this machine (ptrace refused, as in some containers), or undefined if it can. */
+export function ptraceRefusal(): string | undefined {
+  const r = spawnSync('strace', ['-qq', '-e', 'trace=none', 'true'], { encoding: 'utf8' });
+  return r.status === 0
+    ? undefined
+    : `strace cannot trace here (ptrace refused?): ${r.stderr.trim().split('\n')[0] ?? `exit ${String(r.status)}`}`;
+}
+
 /** The strace arguments this parser expects (the command follows them). */
 export function straceArgs(out: string): string[] {
   return [
@@ -165,6 +176,7 @@ export function parseTrace(text: string, cwd: string): TraceEvent[] {
           kind: 'write',
           ...(a.fd !== undefined ? { fd: a.fd } : {}),
           ...(path !== undefined ? { path } : {}),
+          ...(ok ? { bytes: Number(result) } : {}),
         });
         break;
       }

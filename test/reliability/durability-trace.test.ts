@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, REPO, cleanEnv, runCli, tempDir } from '../helpers/cli.js';
-import { checkDurableOrder, parseTrace, straceArgs } from '../helpers/durability-trace.js';
+import { checkDurableOrder, parseTrace, ptraceRefusal, straceArgs } from '../helpers/durability-trace.js';
 import { needProgram } from '../helpers/external-programs.js';
 
 /**
@@ -15,13 +15,6 @@ const POLICY = { compressAfterDays: 2, archiveAfterDays: 4, purgeAfterDays: 6, b
 /** The last day of a month: tomorrow's database needs a new db/2026/04 folder, the backups and the archive new trees. */
 const NOW0 = '2026-03-31T12:00:00Z';
 const NOW1 = '2026-04-02T12:00:00Z';
-
-function ptraceRefusal(): string | undefined {
-  const r = spawnSync('strace', ['-qq', '-e', 'trace=none', 'true'], { encoding: 'utf8' });
-  return r.status === 0
-    ? undefined
-    : `strace cannot trace here (ptrace refused?): ${r.stderr.trim().split('\n')[0] ?? `exit ${String(r.status)}`}`;
-}
 
 const hasStrace = needProgram('strace');
 const refused = hasStrace ? ptraceRefusal() : undefined;

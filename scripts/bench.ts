@@ -90,6 +90,9 @@ interface Figures {
     writerAlone: WriterStats;
     /** A second control as long right after the first: how far apart two maxima of the writer alone fall (A/A). */
     writerAloneAgain: WriterStats;
+    /** The same writer beside `zstd -19 -T0` + `sync OUT` at the same priority: the CLI doing the same durable job. */
+    writerZstd: WriterStats;
+    zstdSyncMs: number;
     engine: BenchZstdResult;
   };
   decompression: DecompressFigures;
@@ -315,10 +318,22 @@ async function main(): Promise<void> {
     settleDisk();
     log('the writer alone, as long as tickdb compress ran (control) ...');
     await writer.controls(c.ms);
+    // The reference: the CLI compressing the same day at the same priority, its output made durable as tickdb's is
+    // (the writer's own checkpoint fsyncs queue behind whatever else is being written to the disk).
+    settleDisk();
+    await writer.phase('zstd -19 -T0 + sync');
+    log('zstd -19 -T0 + sync OUT, at the same priority, beside the same writer (reference) ...');
+    const referenceOut = join(work, 'writer-reference.zst');
+    const script = 'zstd -19 -T0 -q -f "$0" -o "$1" && sync "$1"';
+    const [cmd = 'sh', ...args] = [...prefix, 'sh', '-c', script, dayPath(root, 'backup', DAY), referenceOut];
+    const zstdSyncMs = timeCommand(cmd, args);
+    rmSync(referenceOut);
+    await writer.phase('end');
     const compressStats = await writer.stop();
     const compressWriter = phaseOf(compressStats, 'tickdb');
     const compressAlone = phaseOf(compressStats, 'alone');
     const compressAloneAgain = phaseOf(compressStats, 'alone again');
+    const compressZstd = phaseOf(compressStats, 'zstd -19 -T0 + sync');
     const zst = dayPath(root, 'db', DAY, '.db.zst');
     const zstBytes = statSync(zst).size;
     log('the engine and the zstd CLI on the same file (scripts/bench-zstd.ts) ...');
@@ -345,6 +360,8 @@ async function main(): Promise<void> {
         writer: compressWriter,
         writerAlone: compressAlone,
         writerAloneAgain: compressAloneAgain,
+        writerZstd: compressZstd,
+        zstdSyncMs,
         engine,
       },
       decompression,
@@ -413,6 +430,7 @@ function report(f: Figures): string {
       ? '  RSS across the frames              too short a run to tell (under 4 s)'
       : `  RSS across the frames              highest ${rss.firstHalfMiB.toFixed(0)} MiB in the first half, ${rss.secondHalfMiB.toFixed(0)} MiB in the second (target flat, within 5%: ${check(rss.flat)})`,
     ...writerLines(c.writer, c.writerAlone, c.writerAloneAgain),
+    `  writer beside zstd -19 -T0 + sync OUT, same priority (reference, ${(c.zstdSyncMs / 1000).toFixed(0)} s)  ${waits(c.writerZstd)}`,
     '',
     ...formatDecompress(d, WRITER_RATE),
     '',

@@ -132,7 +132,8 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     const source = Sink.start(null, src);
     // The sink fdatasyncs the output every MiB as it writes it: dirty data left for the kernel's periodic writeback
     // (after 30 s, in one burst) ends up in a journal commit that a writer's fsync must wait for (measured: 68 ms
-    // waits in the writer), and a flush per frame (8.7 MiB) still made it wait up to 28 ms (fs/sync-pace.ts).
+    // waits in the writer), and a flush per frame leaves a writer's fsync a whole 8.7 MiB to queue behind
+    // (fs/sync-pace.ts).
     const zst = Sink.start(out.fd, dst, SYNC_EVERY_BYTES);
     sourceSink = source;
     zstSink = zst;

@@ -6,14 +6,12 @@ import { tmpPathFor } from './atomic-write.js';
 import { fsyncDir } from './fsync-dir.js';
 import { mkdirDurable } from './mkdir-durable.js';
 import { sha256File } from './sha256.js';
-import { SYNC_EVERY_BYTES } from './sync-pace.js';
 
 const CHUNK = 1 << 20;
+/** Dirty data allowed before a flush: one large fsync at the end would stall the writer's own fsyncs. */
+const FLUSH_EVERY = 8 << 20;
 
-/**
- * Copies in chunks, flushing every MiB (SYNC_EVERY_BYTES), so that the host's other writers never queue behind a big
- * fsync.
- */
+/** Copies in chunks, flushing every few MiB, so that the host's other writers never queue behind a big fsync. */
 async function copyFlushing(src: string, dest: string): Promise<void> {
   const input = await open(src, 'r');
   try {
@@ -26,7 +24,7 @@ async function copyFlushing(src: string, dest: string): Promise<void> {
         if (bytesRead === 0) break;
         await output.write(buf, 0, bytesRead);
         dirty += bytesRead;
-        if (dirty >= SYNC_EVERY_BYTES) {
+        if (dirty >= FLUSH_EVERY) {
           await output.datasync();
           dirty = 0;
         }

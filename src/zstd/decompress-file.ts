@@ -1,8 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
-import { SYNC_EVERY_BYTES } from '../fs/sync-pace.js';
 import type { ZstdProgress } from './compress-file.js';
-import { assertDistinct, effectiveThreads, fsyncFile, openWithSize } from './file-io.js';
+import { BackgroundFlusher, assertDistinct, effectiveThreads, openWithSize } from './file-io.js';
 import type { FrameFailure, FrameJob } from './frame-protocol.js';
 import { FramePool } from './frame-pool.js';
 import { scanFrames, type FrameSpan } from './frame-scan.js';
@@ -118,10 +117,10 @@ function decodeFailure(path: string, piece: Piece, failure: FrameFailure): Tickd
  * - Each frame's content checksum is verified by libzstd when the frame has one (tickdb's always do), and its
  *   size is checked against the header or seek table. A zero-byte, truncated, damaged or non-zstd file is a
  *   TickdbError CORRUPT naming `src` and what is wrong; nothing is deleted.
- * - `dst` is created or truncated; with `fsync`, it is flushed every MiB as it is written (by the sink thread, see
- *   fs/sync-pace.ts) and fsynced before the promise resolves (without, it is left to the page cache, like the
- *   output of `zstd -d`). On failure or abort (rejecting with `signal.reason`) a partial `dst` is left for the
- *   caller to delete. Write errors name `dst` (NO_SPACE for ENOSPC).
+ * - `dst` is created or truncated; with `fsync`, it is flushed as it is written and fsynced before the promise
+ *   resolves (without, it is left to the page cache, like the output of `zstd -d`). On failure or abort
+ *   (rejecting with `signal.reason`) a partial `dst` is left for the caller to delete. Write errors name `dst`
+ *   (NO_SPACE for ENOSPC).
  */
 export async function decompressFile(
   src: string,
@@ -134,6 +133,7 @@ export async function decompressFile(
   signal?.throwIfAborted();
   const { handle: input, size } = await openWithSize(src);
   let output: FileHandle | undefined;
+  let flusher: BackgroundFlusher | undefined;
   let pool: FramePool | undefined;
   let sink: Sink | undefined;
   try {
@@ -159,9 +159,10 @@ export async function decompressFile(
         throw ioError('open', dst, err);
       }
     }
-    const sync = output !== undefined && dst !== null && opts.fsync === true;
-    sink = Sink.start(output?.fd ?? null, dst ?? src, sync ? SYNC_EVERY_BYTES : undefined);
+    sink = Sink.start(output?.fd ?? null, dst ?? src);
     pool = await starting;
+    const out = output;
+    if (out !== undefined && dst !== null && opts.fsync === true) flusher = new BackgroundFlusher(out, dst);
     const hashed = sink;
     const byIndex = new Map<number, Piece>();
     let frames = 0;
@@ -186,6 +187,7 @@ export async function decompressFile(
       async (decoded, buffers) => {
         const piece = pieceOf(decoded.index);
         await hashed.consume(buffers.shared, decoded.bytes);
+        flusher?.wrote(decoded.bytes);
         frameBytes += decoded.bytes;
         if (!decoded.last) return;
         if (piece.expectedBytes !== undefined && frameBytes !== piece.expectedBytes) {
@@ -204,12 +206,13 @@ export async function decompressFile(
       signal,
     );
     const { sha256, bytes } = await hashed.digest();
-    if (sync && output !== undefined && dst !== null) await fsyncFile(output, dst);
+    await flusher?.finish();
     if (bytesIn < size) onProgress?.({ bytesIn: size, totalBytes: size });
     return { sha256, bytes, frames, threads: pool.size };
   } finally {
     await Promise.all([pool?.close(), sink?.close()]);
     await input.close().catch(() => undefined);
+    await flusher?.settle();
     if (output !== undefined) await output.close().catch(() => undefined);
   }
 }

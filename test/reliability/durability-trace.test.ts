@@ -18,6 +18,7 @@ const NOW1 = '2026-04-02T12:00:00Z';
 
 const hasStrace = needProgram('strace');
 const refused = hasStrace ? ptraceRefusal() : undefined;
+if (refused !== undefined && process.env.CI === 'true') throw new Error(`durability-trace under CI=true: ${refused}`);
 if (refused !== undefined) process.stdout.write(`durability-trace: skipped: ${refused}\n`);
 
 describe('the durability checker itself', () => {

@@ -318,6 +318,7 @@ async function main(): Promise<void> {
     settleDisk();
     log('the writer alone, as long as tickdb compress ran (control) ...');
     await writer.controls(c.ms);
+    await writer.phase('between');
     // The reference: the CLI compressing the same day at the same priority, its output made durable as tickdb's is
     // (the writer's own checkpoint fsyncs queue behind whatever else is being written to the disk).
     settleDisk();
@@ -325,7 +326,9 @@ async function main(): Promise<void> {
     log('zstd -19 -T0 + sync OUT, at the same priority, beside the same writer (reference) ...');
     const referenceOut = join(work, 'writer-reference.zst');
     const script = 'zstd -19 -T0 -q -f "$0" -o "$1" && sync "$1"';
-    const [cmd = 'sh', ...args] = [...prefix, 'sh', '-c', script, dayPath(root, 'backup', DAY), referenceOut];
+    // Without --service-priority tickdb runs at the nice 10 it sets itself: the reference too.
+    const priority = prefix.length > 0 ? prefix : ['nice', '-n', '10'];
+    const [cmd = 'sh', ...args] = [...priority, 'sh', '-c', script, dayPath(root, 'backup', DAY), referenceOut];
     const zstdSyncMs = timeCommand(cmd, args);
     rmSync(referenceOut);
     await writer.phase('end');

@@ -1,6 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { TickdbError, ioError } from '../errors.js';
-import { SYNC_EVERY_BYTES } from '../fs/sync-pace.js';
 import { assertLevel } from './engine.js';
 import { assertDistinct, effectiveThreads, fsyncFile, openWithSize, readAt } from './file-io.js';
 import type { FrameFailure, FrameJob } from './frame-protocol.js';
@@ -14,6 +13,21 @@ export const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 const MIN_FRAME_BYTES = 1024;
 /** Frames are not made smaller than this to even out the work (unless frameBytes itself is smaller). */
 const MIN_EVEN_FRAME_BYTES = 1024 * 1024;
+/**
+ * Compressed bytes written before the sink fdatasyncs the .zst: it is written on the disk the trading engine writes
+ * to, over about a minute, beside the engine's own fsyncs.
+ *
+ * The engine's own fsyncs (its WAL checkpoints) queue behind whatever data of ours is being flushed: the smaller
+ * each flush, the shorter the worst queue. Measured on the 2-core test VM (virtio disk) with a writer
+ * checkpointing on its insert path (3.5-5 ms per checkpoint alone): a job writing 70 MB in 8.7 MiB pieces, each
+ * fdatasynced (up to 9.2 ms each), raised the writer's longest wait to 18.3 ms in one run of two; in 1 MiB pieces
+ * (at most 1.6-3.9 ms each) it stayed within the writer-alone controls in both. In `tickdb compress` itself the
+ * effect is lost in that VM's noise (docs/performance.md, "Seventh session"). The price: one fdatasync per MiB, a
+ * few ms of a background job's time each. The backup copy (8 MiB, ../fs/copy-verified.ts, also used for a NAS) and
+ * `decompress --sync` (32 MiB in the background) keep their coarser flushes: pacing them was not measured here, and
+ * pacing decompression at 8 MiB once cost 14% of its time.
+ */
+export const SYNC_EVERY_BYTES = 1 << 20;
 
 export interface FramePlan {
   /** Input bytes per frame (the last frame may be shorter). */
@@ -133,7 +147,7 @@ export async function compressFile(src: string, dst: string, opts: CompressOptio
     // The sink fdatasyncs the output every MiB as it writes it: dirty data left for the kernel's periodic writeback
     // (after 30 s, in one burst) ends up in a journal commit that a writer's fsync must wait for (measured: 68 ms
     // waits in the writer), and a flush per frame leaves a writer's fsync a whole 8.7 MiB to queue behind
-    // (fs/sync-pace.ts).
+    // (SYNC_EVERY_BYTES).
     const zst = Sink.start(out.fd, dst, SYNC_EVERY_BYTES);
     sourceSink = source;
     zstSink = zst;

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { BIN, REPO, cleanEnv, expectExit } from './cli.js';
+import { needProgram } from './external-programs.js';
 
 /**
  * Reads an `strace -f -y` trace of a tickdb run and checks the order of its durable steps (DESIGN 3). Writes are
@@ -46,11 +49,39 @@ export const TRACED_CALLS = [
   'mkdirat',
 ];
 /** Why strace cannot trace on this machine (ptrace refused, as in some containers), or undefined if it can. */
-export function ptraceRefusal(): string | undefined {
+function ptraceRefusal(): string | undefined {
   const r = spawnSync('strace', ['-qq', '-e', 'trace=none', 'true'], { encoding: 'utf8' });
   return r.status === 0
     ? undefined
     : `strace cannot trace here (ptrace refused?): ${r.stderr.trim().split('\n')[0] ?? `exit ${String(r.status)}`}`;
+}
+
+/**
+ * Whether the test file `name` can trace: strace missing is needProgram's to report (a skip, a failure under
+ * CI=true); ptrace refused is a skip with one line saying why, and a failure under CI=true.
+ */
+export function straceUsable(name: string): boolean {
+  if (!needProgram('strace')) return false;
+  const refused = ptraceRefusal();
+  if (refused === undefined) return true;
+  if (process.env.CI === 'true') throw new Error(`${name} under CI=true: ${refused}`);
+  process.stdout.write(`${name}: skipped: ${refused}\n`);
+  return false;
+}
+
+/**
+ * Runs `tickdb run --once ARGS` (compression level 1) under strace into `out`, expects it to exit 0, and returns
+ * its trace's events.
+ */
+export function traceRunOnce(out: string, args: string[]): TraceEvent[] {
+  const r = spawnSync('strace', [...straceArgs(out), process.execPath, BIN, 'run', '--once', ...args], {
+    cwd: REPO,
+    env: cleanEnv({ TICKDB_COMPRESSION_LEVEL: '1' }),
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  expectExit({ code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr });
+  return parseTrace(readFileSync(out, 'utf8'), REPO);
 }
 
 /** The strace arguments this parser expects (the command follows them). */

@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, REPO, cleanEnv, runCli, tempDir } from '../helpers/cli.js';
-import { checkDurableOrder, parseTrace, ptraceRefusal, straceArgs } from '../helpers/durability-trace.js';
-import { needProgram } from '../helpers/external-programs.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { checkDurableOrder, parseTrace, straceUsable, traceRunOnce } from '../helpers/durability-trace.js';
 
 /**
  * The order of every durable step, proven from a syscall trace (DESIGN 3; docs/reliability.md). A SIGKILL keeps the
@@ -16,10 +14,7 @@ const POLICY = { compressAfterDays: 2, archiveAfterDays: 4, purgeAfterDays: 6, b
 const NOW0 = '2026-03-31T12:00:00Z';
 const NOW1 = '2026-04-02T12:00:00Z';
 
-const hasStrace = needProgram('strace');
-const refused = hasStrace ? ptraceRefusal() : undefined;
-if (refused !== undefined && process.env.CI === 'true') throw new Error(`durability-trace under CI=true: ${refused}`);
-if (refused !== undefined) process.stdout.write(`durability-trace: skipped: ${refused}\n`);
+const canTrace = straceUsable('durability-trace');
 
 describe('the durability checker itself', () => {
   const root = '/r';
@@ -78,7 +73,7 @@ describe('the durability checker itself', () => {
   });
 });
 
-describe.skipIf(!hasStrace || refused !== undefined)('durable order of run --once, from an strace of the run', () => {
+describe.skipIf(!canTrace)('durable order of run --once, from an strace of the run', () => {
   let dir: string;
   let cleanup: () => void;
   let root: string;
@@ -95,18 +90,8 @@ describe.skipIf(!hasStrace || refused !== undefined)('durable order of run --onc
 
   const traced = (now: string, name: string): ReturnType<typeof checkDurableOrder> => {
     const out = join(dir, `${name}.strace`);
-    const r = spawnSync(
-      'strace',
-      [...straceArgs(out), process.execPath, BIN, 'run', '--once', '--root', root, '--config', config, '--now', now],
-      {
-        cwd: REPO,
-        env: cleanEnv({ TICKDB_COMPRESSION_LEVEL: '1' }),
-        encoding: 'utf8',
-        maxBuffer: 64 << 20,
-      },
-    );
-    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-    const report = checkDurableOrder(parseTrace(readFileSync(out, 'utf8'), REPO), root);
+    const events = traceRunOnce(out, ['--root', root, '--config', config, '--now', now]);
+    const report = checkDurableOrder(events, root);
     process.stdout.write(
       `durability-trace ${name}: ${JSON.stringify(report.counts)}, ${report.violations.length} violations\n`,
     );

@@ -1,15 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYNC_EVERY_BYTES } from '../../src/fs/sync-pace.js';
-import { BIN, REPO, cleanEnv, expectExit, runCli, tempDir } from '../helpers/cli.js';
-import { parseTrace, ptraceRefusal, straceArgs, type TraceEvent } from '../helpers/durability-trace.js';
-import { needProgram } from '../helpers/external-programs.js';
+import { SYNC_EVERY_BYTES } from '../../src/zstd/compress-file.js';
+import { expectExit, runCli, tempDir } from '../helpers/cli.js';
+import { straceUsable, traceRunOnce, type TraceEvent } from '../helpers/durability-trace.js';
 
 /**
  * A compressed day's .zst is fdatasynced every SYNC_EVERY_BYTES as it is written, proven from a syscall trace: the
- * engine's own fsyncs then never queue behind more than about a MiB of ours (src/fs/sync-pace.ts has the
+ * engine's own fsyncs then never queue behind more than about a MiB of ours (src/zstd/compress-file.ts has the
  * measurement). The sink writes in 256 KiB slices and syncs after the slice that reaches the limit, so no more than
  * the limit plus one slice is ever unsynced.
  */
@@ -17,10 +15,7 @@ const SLICE = 256 * 1024;
 const POLICY = { compressAfterDays: 2, archiveAfterDays: 30, purgeAfterDays: 60, backupRetentionDays: 10 };
 const NOW = '2026-03-20T12:00:00Z';
 
-const hasStrace = needProgram('strace');
-const refused = hasStrace ? ptraceRefusal() : undefined;
-if (refused !== undefined && process.env.CI === 'true') throw new Error(`flush-pacing under CI=true: ${refused}`);
-if (refused !== undefined) process.stdout.write(`flush-pacing: skipped: ${refused}\n`);
+const canTrace = straceUsable('flush-pacing');
 
 /** Per file: the bytes written to it, and the most written between two of its fsyncs (or before its first). */
 function unsyncedRuns(events: readonly TraceEvent[]): Map<string, { written: number; longestRun: number }> {
@@ -38,42 +33,33 @@ function unsyncedRuns(events: readonly TraceEvent[]): Map<string, { written: num
   return new Map([...files].map(([path, { written, longestRun }]) => [path, { written, longestRun }]));
 }
 
-describe.skipIf(!hasStrace || refused !== undefined)(
-  'paced flushing of a compressed day, from an strace of a run',
-  () => {
-    let dir: string;
-    let cleanup: () => void;
-    let root: string;
-    beforeAll(() => {
-      ({ dir, cleanup } = tempDir('tickdb-pacing-'));
-      // strace prints canonical paths: a temp folder reached through a symlink would match nothing.
-      root = join(realpathSync(dir), 'root');
-      // Three days of ~10 MB: the two past compressAfterDays are sealed, backed up and compressed in one run.
-      expectExit(runCli(['simulate', '--days', '3', '--rows', '120000', '--root', root, '--now', NOW]));
-    });
-    afterAll(() => cleanup());
+describe.skipIf(!canTrace)('paced flushing of a compressed day, from an strace of a run', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let root: string;
+  beforeAll(() => {
+    ({ dir, cleanup } = tempDir('tickdb-pacing-'));
+    // strace prints canonical paths: a temp folder reached through a symlink would match nothing.
+    root = join(realpathSync(dir), 'root');
+    // Three days of ~10 MB: the two past compressAfterDays are sealed, backed up and compressed in one run.
+    expectExit(runCli(['simulate', '--days', '3', '--rows', '120000', '--root', root, '--now', NOW]));
+  });
+  afterAll(() => cleanup());
 
-    it('the .zst files never have more than a MiB and a slice written and not yet synced', () => {
-      const config = join(dir, 'tickdb.json');
-      writeFileSync(config, JSON.stringify(POLICY));
-      const out = join(dir, 'run.strace');
-      const r = spawnSync(
-        'strace',
-        [...straceArgs(out), process.execPath, BIN, 'run', '--once', '--root', root, '--config', config, '--now', NOW],
-        { cwd: REPO, env: cleanEnv({ TICKDB_COMPRESSION_LEVEL: '1' }), encoding: 'utf8', maxBuffer: 64 << 20 },
-      );
-      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
-      const runs = unsyncedRuns(parseTrace(readFileSync(out, 'utf8'), REPO));
-      const zst = [...runs].filter(([path, f]) => path.includes('.db.zst') && f.written > 0);
-      process.stdout.write(
-        `flush-pacing: ${zst.map(([p, f]) => `${p.slice(root.length)} ${f.written} B, longest unsynced ${f.longestRun} B`).join('; ')}\n`,
-      );
-      // Two .zst files, each several times the limit: a file flushed only at its end (or per frame) would fail.
-      expect(zst.length).toBe(2);
-      for (const [path, f] of zst) {
-        expect(f.written, path).toBeGreaterThan(3 * SYNC_EVERY_BYTES);
-        expect(f.longestRun, path).toBeLessThanOrEqual(SYNC_EVERY_BYTES + SLICE);
-      }
-    }, 120_000);
-  },
-);
+  it('the .zst files never have more than a MiB and a slice written and not yet synced', () => {
+    const config = join(dir, 'tickdb.json');
+    writeFileSync(config, JSON.stringify(POLICY));
+    const out = join(dir, 'run.strace');
+    const runs = unsyncedRuns(traceRunOnce(out, ['--root', root, '--config', config, '--now', NOW]));
+    const zst = [...runs].filter(([path, f]) => path.includes('.db.zst') && f.written > 0);
+    process.stdout.write(
+      `flush-pacing: ${zst.map(([p, f]) => `${p.slice(root.length)} ${f.written} B, longest unsynced ${f.longestRun} B`).join('; ')}\n`,
+    );
+    // Two .zst files, each several times the limit: a file flushed only at its end (or per frame) would fail.
+    expect(zst.length).toBe(2);
+    for (const [path, f] of zst) {
+      expect(f.written, path).toBeGreaterThan(3 * SYNC_EVERY_BYTES);
+      expect(f.longestRun, path).toBeLessThanOrEqual(SYNC_EVERY_BYTES + SLICE);
+    }
+  }, 120_000);
+});

@@ -190,6 +190,27 @@ export async function writerAlone(db: string, ms: number, rate: number): Promise
   return writer.stop();
 }
 
+/**
+ * Keeps `count` processes spinning for `ms` at `prefix`'s priority: a shell loop of the builtin `:` (no system call,
+ * no disk, next to no memory). The writer's waits beside them are the platform's share of any CPU-bound neighbour
+ * (docs/performance.md, "Eighth session": on the 2-core VM such loops at SCHED_IDLE raised its longest wait from 4-5
+ * to 7-9 ms).
+ */
+export async function spin(count: number, ms: number, prefix: string[]): Promise<void> {
+  const argv = [...prefix, 'sh', '-c', 'while :; do :; done'];
+  const children = Array.from({ length: count }, () => spawn(argv[0] ?? 'sh', argv.slice(1), { stdio: 'ignore' }));
+  await new Promise((r) => setTimeout(r, ms));
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((r) => {
+          c.once('exit', () => r());
+          c.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
 /** Flushes every dirty page of the host, so that one measured step does not pay for the writeback of the last. */
 export function settleDisk(): void {
   spawnSync('sync');

@@ -46,6 +46,7 @@ import {
   rssFlat,
   SERVICE_PRIORITY,
   settleDisk,
+  spin,
   startWriter,
   timeCommand,
   timeTickdb,
@@ -92,6 +93,8 @@ interface Figures {
     writerAloneAgain: WriterStats;
     /** The same writer beside `zstd -19 -T0` + `sync OUT` at the same priority: the CLI doing the same durable job. */
     writerZstd: WriterStats;
+    /** The same writer beside one spinner per core at the same priority, as long: what any CPU-bound job costs it. */
+    writerSpinners: WriterStats;
     zstdSyncMs: number;
     engine: BenchZstdResult;
   };
@@ -331,12 +334,17 @@ async function main(): Promise<void> {
     const [cmd = 'sh', ...args] = [...priority, 'sh', '-c', script, dayPath(root, 'backup', DAY), referenceOut];
     const zstdSyncMs = timeCommand(cmd, args);
     rmSync(referenceOut);
+    // The platform's share: one spinner per core at the same priority, as long as tickdb ran; they do no I/O.
+    await writer.phase('spinners');
+    log('the writer beside one idle spinner per core, at the same priority (platform reference) ...');
+    await spin(availableParallelism(), c.ms, priority);
     await writer.phase('end');
     const compressStats = await writer.stop();
     const compressWriter = phaseOf(compressStats, 'tickdb');
     const compressAlone = phaseOf(compressStats, 'alone');
     const compressAloneAgain = phaseOf(compressStats, 'alone again');
     const compressZstd = phaseOf(compressStats, 'zstd -19 -T0 + sync');
+    const compressSpinners = phaseOf(compressStats, 'spinners');
     const zst = dayPath(root, 'db', DAY, '.db.zst');
     const zstBytes = statSync(zst).size;
     log('the engine and the zstd CLI on the same file (scripts/bench-zstd.ts) ...');
@@ -364,6 +372,7 @@ async function main(): Promise<void> {
         writerAlone: compressAlone,
         writerAloneAgain: compressAloneAgain,
         writerZstd: compressZstd,
+        writerSpinners: compressSpinners,
         zstdSyncMs,
         engine,
       },
@@ -434,6 +443,7 @@ function report(f: Figures): string {
       : `  RSS across the frames              highest ${rss.firstHalfMiB.toFixed(0)} MiB in the first half, ${rss.secondHalfMiB.toFixed(0)} MiB in the second (target flat, within 5%: ${check(rss.flat)})`,
     ...writerLines(c.writer, c.writerAlone, c.writerAloneAgain),
     `  writer beside zstd -19 -T0 + sync OUT, same priority (reference, ${(c.zstdSyncMs / 1000).toFixed(0)} s)  ${waits(c.writerZstd)}`,
+    `  writer beside ${availableParallelism()} spinners (sh loops), same priority (platform, ${(c.tickdbMs / 1000).toFixed(0)} s)  ${waits(c.writerSpinners)}`,
     '',
     ...formatDecompress(d, WRITER_RATE),
     '',

@@ -192,23 +192,29 @@ export async function writerAlone(db: string, ms: number, rate: number): Promise
 
 /**
  * Keeps `count` processes spinning for `ms` at `prefix`'s priority: a shell loop of the builtin `:` (no system call,
- * no disk, next to no memory). The writer's waits beside them are the platform's share of any CPU-bound neighbour
- * (docs/performance.md, "Eighth session": on the 2-core VM such loops at SCHED_IDLE raised its longest wait from 4-5
- * to 7-9 ms).
+ * no disk, next to no memory). The writer's waits beside them are the platform's share of a CPU-bound neighbour
+ * (docs/performance.md, "Eighth session", where a C loop of the same kind was studied). Throws when a loop could not
+ * start or ended before it was stopped (then nothing was measured); the loops are killed however this ends.
  */
 export async function spin(count: number, ms: number, prefix: string[]): Promise<void> {
   const argv = [...prefix, 'sh', '-c', 'while :; do :; done'];
-  const children = Array.from({ length: count }, () => spawn(argv[0] ?? 'sh', argv.slice(1), { stdio: 'ignore' }));
-  await new Promise((r) => setTimeout(r, ms));
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((r) => {
-          c.once('exit', () => r());
-          c.kill('SIGKILL');
-        }),
-    ),
-  );
+  const loops = Array.from({ length: count }, () => {
+    const child = spawn(argv[0] ?? 'sh', argv.slice(1), { stdio: 'ignore' });
+    const ended = new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', () => resolve());
+    });
+    return { child, ended };
+  });
+  try {
+    await Promise.race([
+      new Promise((r) => setTimeout(r, ms)),
+      ...loops.map(({ ended }) => ended.then(() => Promise.reject(new Error(`${argv.join(' ')} ended early`)))),
+    ]);
+  } finally {
+    for (const { child } of loops) child.kill('SIGKILL');
+    await Promise.allSettled(loops.map(({ ended }) => ended));
+  }
 }
 
 /** Flushes every dirty page of the host, so that one measured step does not pay for the writeback of the last. */

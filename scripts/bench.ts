@@ -34,6 +34,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { configSchema } from '../src/config/schema.js';
 import { addDays } from '../src/layout/day.js';
 import { benchStartup, formatStartup, type StartupFigures } from './bench-startup.js';
 import { benchDecompress, type DecompressFigures, formatDecompress } from './bench-decompress.js';
@@ -335,11 +336,11 @@ async function main(): Promise<void> {
     const [cmd = 'sh', ...args] = [...priority, 'sh', '-c', script, dayPath(root, 'backup', DAY), referenceOut];
     const zstdSyncMs = timeCommand(cmd, args);
     rmSync(referenceOut);
-    // The platform's share: as many spinning loops as tickdb's frame threads (the default compressionThreads), at
-    // the same priority, as long as tickdb ran; they do no I/O.
+    // The platform's share: as many spinning loops as tickdb's frame threads (the default compressionThreads, which
+    // the bench's tree uses), at the same priority, as long as tickdb ran; they do no I/O.
     await writer.phase('between');
     settleDisk();
-    const spinners = Math.min(availableParallelism(), 4);
+    const spinners = configSchema.parse({}).compressionThreads;
     await writer.phase('spinners');
     log(`the writer beside ${spinners} spinning loops at tickdb's priority (the platform's share) ...`);
     await spin(spinners, c.ms, priority);

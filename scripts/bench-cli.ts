@@ -9,6 +9,22 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 export const BIN = join(REPO, 'bin', 'tickdb.js');
+
+/**
+ * Which tickdb a step runs: this checkout on the Node that runs the benchmark, or a release tree on the runtime it
+ * carries (scripts/bench-release.ts, `--release`), which is what the .deb and the tarball install.
+ */
+export interface TickdbRuntime {
+  label: string;
+  node: string;
+  bin: string;
+}
+
+export const CHECKOUT: TickdbRuntime = {
+  label: `checkout, Node ${process.versions.node}`,
+  node: process.execPath,
+  bin: BIN,
+};
 const WRITER = join(REPO, 'dist', 'scripts', 'tick-writer.js');
 
 export interface CliRun {
@@ -32,19 +48,20 @@ export const SERVICE_PRIORITY = ['chrt', '--idle', '0', 'ionice', '-c', '2', '-n
 /**
  * Runs `tickdb ARGS` and measures its wall time, CPU time and resident memory: the peak, and samples every 500 ms
  * taken by the preload (a compression's main thread is idle while the frame workers run, so they come on time).
- * `prefix` (such as SERVICE_PRIORITY) runs it under another command.
+ * `prefix` (such as SERVICE_PRIORITY) runs it under another command; `runtime`, another tickdb.
  */
 export function timeTickdb(
   args: string[],
   env: Record<string, string> = {},
   workDir: string,
   prefix: string[] = [],
+  runtime: TickdbRuntime = CHECKOUT,
 ): CliRun {
   const rssFile = join(workDir, `rss-${process.pid}-${Date.now()}.txt`);
   const preload = `data:text/javascript,import fs from "node:fs";const s=[];setInterval(()=>s.push(process.memoryUsage.rss()),500).unref();process.on("exit",()=>{const u=process.resourceUsage();fs.writeFileSync(${JSON.stringify(rssFile)},u.maxRSS+" "+(u.userCPUTime+u.systemCPUTime)+" "+s.join(","))})`;
   const t0 = performance.now();
-  const argv = [...prefix, process.execPath, '--import', preload, BIN, ...args];
-  const r = spawnSync(argv[0] ?? process.execPath, argv.slice(1), {
+  const argv = [...prefix, runtime.node, '--import', preload, runtime.bin, ...args];
+  const r = spawnSync(argv[0] ?? runtime.node, argv.slice(1), {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     maxBuffer: 1 << 28,

@@ -5,7 +5,8 @@
  *    archive), first run (empty query cache) and cached run, against a shell loop of `zstd -d` + `sqlite3` per day
  *    measured in the same run (targets on 2 cores: first run <= 0.6x the loop, cached run <= 0.1x). Best of --reps.
  *    Beside them, the first run's floor: its decoding and hashing done by `zstd -d` and `openssl dgst -sha256`,
- *    two files at a time, with no query (docs/performance.md, "Query speed, fourth session").
+ *    two files at a time, with no query (docs/performance.md, "Query speed, fourth session"). With `--release`, the
+ *    release tree's first and cached runs too, alternated with the checkout's (scripts/bench-release.ts).
  * 2. One writer inserting 500 ticks/s into today for the whole measurement, in rounds of whole scans of today by
  *    `tickdb query` (at least 2.5 s), then the writer alone for exactly as long; its inserts are counted per phase,
  *    so the control (alone) and the scans share one run, one writer, one database, equal time, and the host's own
@@ -22,6 +23,7 @@ import { join } from 'node:path';
 import { addDays, dayRange, dayStartMs } from '../src/layout/day.js';
 import {
   best,
+  CHECKOUT,
   childCpuMs,
   maxSpread,
   phaseOf,
@@ -31,6 +33,7 @@ import {
   startWriter,
   timeCommand,
   timeTickdb,
+  type TickdbRuntime,
   type WriterStats,
 } from './bench-cli.js';
 
@@ -50,6 +53,8 @@ const SCAN_SQL = 'SELECT symbol, count(*) AS n, sum(volume) AS volume FROM ticks
 const SQL = `SELECT ts, bid, ask, last, volume FROM ticks WHERE symbol = :sym AND ts >= :day_start_ns + ${WINDOW.from}000000000 AND ts < :day_start_ns + ${WINDOW.to}000000000 ORDER BY ts`;
 
 export interface BenchQueryResult {
+  /** The tickdb of the main figures: this checkout on the benchmark's Node. */
+  runtime: string;
   days: number;
   reps: number;
   dayMiB: number;
@@ -63,6 +68,17 @@ export interface BenchQueryResult {
    * loop's C tools do not. Both figures are printed; undefined when the variable is not set.
    */
   cachedWithoutCaMs: number | undefined;
+  /**
+   * The same first and cached runs by the release tree (`--release`: its Node and addons, scripts/bench-release.ts),
+   * alternated with the others in each rep; best wall of the reps, median CPU.
+   */
+  release?: {
+    label: string;
+    firstMs: number;
+    firstMaxRssMiB: number;
+    cachedMs: number;
+    cpuMs: { first: number; cached: number };
+  };
   /** floorScript's wall time (best of the reps), undefined without openssl. */
   floorMs: number | undefined;
   firstMaxRssMiB: number;
@@ -124,7 +140,7 @@ function floorScript(root: string, out: string): string {
 
 export async function benchQuery(
   work: string,
-  opts: { mb: number; reps: number },
+  opts: { mb: number; reps: number; release?: TickdbRuntime },
   log: (line: string) => void,
 ): Promise<BenchQueryResult> {
   const root = join(work, 'query-root');
@@ -192,12 +208,22 @@ export async function benchQuery(
   const certs = process.env.NODE_EXTRA_CA_CERTS !== undefined;
   const floorRuns: number[] = [];
   const cpu = { loop: [] as number[], first: [] as number[], cached: [] as number[], floor: [] as number[] };
+  const rel = {
+    first: [] as { ms: number; rss: number }[],
+    cached: [] as number[],
+    cpuFirst: [] as number[],
+    cpuCached: [] as number[],
+  };
   const cpuOf = <T>(list: number[], run: () => T): T => {
     const before = childCpuMs() ?? 0;
     const result = run();
     list.push((childCpuMs() ?? 0) - before);
     return result;
   };
+  const releaseLine = (i: number): string =>
+    opts.release === undefined
+      ? ''
+      : `; ${opts.release.label}: first ${rel.first[i]?.ms.toFixed(0)} ms (CPU ${rel.cpuFirst[i]}), cached ${rel.cached[i]?.toFixed(0)} ms (CPU ${rel.cpuCached[i]})`;
   const loadBefore = loadavg()[0] ?? 0;
   let resultRows = 0;
   for (let i = 0; i < opts.reps; i++) {
@@ -217,6 +243,16 @@ export async function benchQuery(
       if (c.code !== 0) throw new Error(`tickdb query failed: ${c.stderr}`);
       cachedWithoutCa.push(c.ms);
     }
+    if (opts.release !== undefined) {
+      rmSync(cache, { recursive: true, force: true });
+      settleDisk();
+      const r1 = cpuOf(rel.cpuFirst, () => timeTickdb(query, {}, work, [], opts.release));
+      if (r1.code !== 0) throw new Error(`tickdb query (${opts.release.label}) failed: ${r1.stderr}`);
+      rel.first.push({ ms: r1.ms, rss: r1.maxRssMiB });
+      const r2 = cpuOf(rel.cpuCached, () => timeTickdb(query, {}, work, [], opts.release));
+      if (r2.code !== 0) throw new Error(`tickdb query (${opts.release.label}) failed: ${r2.stderr}`);
+      rel.cached.push(r2.ms);
+    }
     if (withFloor) {
       rmSync(floorDir, { recursive: true, force: true });
       mkdirSync(floorDir);
@@ -229,7 +265,7 @@ export async function benchQuery(
     if (resultRows !== loopRows)
       throw new Error(`tickdb query returned ${resultRows} rows, the shell loop ${loopRows}`);
     log(
-      `query ${i + 1}/${opts.reps}: loop ${loop[i]?.toFixed(0)} ms (CPU ${cpu.loop[i]}), first ${a.ms.toFixed(0)} ms (CPU ${cpu.first[i]}), cached ${b.ms.toFixed(0)} ms (CPU ${cpu.cached[i]}); ${resultRows} rows, load ${loadavg()[0]?.toFixed(1)}`,
+      `query ${i + 1}/${opts.reps}: loop ${loop[i]?.toFixed(0)} ms (CPU ${cpu.loop[i]}), first ${a.ms.toFixed(0)} ms (CPU ${cpu.first[i]}), cached ${b.ms.toFixed(0)} ms (CPU ${cpu.cached[i]})${releaseLine(i)}; ${resultRows} rows, load ${loadavg()[0]?.toFixed(1)}`,
     );
   }
   const load = { before: loadBefore, after: loadavg()[0] ?? 0 };
@@ -288,8 +324,20 @@ export async function benchQuery(
   const alone = phaseOf(stats, 'alone');
   const aloneAgain = phaseOf(stats, 'alone again');
   const beside = phaseOf(stats, 'sqlite3');
-  const best1 = first.reduce((x, y) => (x.ms <= y.ms ? x : y));
+  const bestFirst = (runs: { ms: number; rss: number }[]) => runs.reduce((x, y) => (x.ms <= y.ms ? x : y));
+  const best1 = bestFirst(first);
+  const release =
+    opts.release === undefined
+      ? undefined
+      : {
+          label: opts.release.label,
+          firstMs: bestFirst(rel.first).ms,
+          firstMaxRssMiB: bestFirst(rel.first).rss,
+          cachedMs: best(rel.cached),
+          cpuMs: { first: median(rel.cpuFirst), cached: median(rel.cpuCached) },
+        };
   return {
+    runtime: CHECKOUT.label,
     days: 30,
     reps: opts.reps,
     dayMiB,
@@ -300,6 +348,7 @@ export async function benchQuery(
     cachedMs: best(cached),
     cachedWithoutCaMs: certs ? best(cachedWithoutCa) : undefined,
     floorMs: withFloor ? best(floorRuns) : undefined,
+    release,
     cpuMs: {
       loop: median(cpu.loop),
       first: median(cpu.first),
@@ -327,7 +376,7 @@ const waits = (w: WriterStats & { seconds: number }): string =>
 export function formatBenchQuery(r: BenchQueryResult): string {
   return [
     `query: one symbol, 08:30-08:35 of each of ${r.days} days of ${r.dayMiB.toFixed(1)} MiB (10 sealed, 10 .zst in db/, 10 in archive/), ${r.rows} rows`,
-    `  best wall of ${r.reps} alternated reps; CPU (user + sys) is the median; load average ${r.load.before.toFixed(1)} before, ${r.load.after.toFixed(1)} after`,
+    `  best wall of ${r.reps} alternated reps; CPU (user + sys) is the median; load average ${r.load.before.toFixed(1)} before, ${r.load.after.toFixed(1)} after; tickdb: ${r.runtime}`,
     `  zstd -d + sqlite3, shell loop      ${r.loopMs.toFixed(0)} ms, CPU ${r.cpuMs.loop} ms`,
     `  tickdb query, empty cache          ${r.firstMs.toFixed(0)} ms, CPU ${r.cpuMs.first} ms, peak RSS ${r.firstMaxRssMiB.toFixed(0)} MiB  ${ratio(r.firstMs, r.loopMs)}x  (target <= 0.6x: ${check(r.firstMs <= 0.6 * r.loopMs)})`,
     r.floorMs === undefined
@@ -339,6 +388,13 @@ export function formatBenchQuery(r: BenchQueryResult): string {
       : [
           `  NODE_EXTRA_CA_CERTS is set: Node parses that bundle at every start; the cached run without it (env -u):`,
           `  tickdb query, cached               ${r.cachedWithoutCaMs.toFixed(0)} ms  ${ratio(r.cachedWithoutCaMs, r.loopMs)}x  (target <= 0.1x: ${check(r.cachedWithoutCaMs <= 0.1 * r.loopMs)})`,
+        ]),
+    ...(r.release === undefined
+      ? []
+      : [
+          `  ${r.release.label} (what the .deb and the tarball run), against the same loop:`,
+          `  tickdb query, empty cache          ${r.release.firstMs.toFixed(0)} ms, CPU ${r.release.cpuMs.first} ms, peak RSS ${r.release.firstMaxRssMiB.toFixed(0)} MiB  ${ratio(r.release.firstMs, r.loopMs)}x  (target <= 0.6x: ${check(r.release.firstMs <= 0.6 * r.loopMs)})`,
+          `  tickdb query, cached               ${r.release.cachedMs.toFixed(0)} ms, CPU ${r.release.cpuMs.cached} ms  ${ratio(r.release.cachedMs, r.loopMs)}x  (target <= 0.1x: ${check(r.release.cachedMs <= 0.1 * r.loopMs)})`,
         ]),
     `  one writer at ${WRITER_RATE}/s, ${ROUNDS} alternated rounds: ${r.writerInserts} of the ${r.writerExpected} inserts its rate asked for`,
     `    beside ${String(r.scans).padEnd(3)} scans of today       ${waits(r.writer)} (targets: none failed, p99 < 50 ms, max <= alone: ${check(r.writer.failures === 0 && r.writer.p99Ms < 50 && r.writer.maxMs <= r.writerAlone.maxMs)})`,

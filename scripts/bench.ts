@@ -3,7 +3,11 @@
  * the `sqlite3`, `cp` and `zstd` CLIs in the same run, on one generated day of at least 200 MB.
  *
  *   npm run bench [-- --mb 210] [--reps 3] [--work DIR] [--json] [--rotation-only] [--query-only] [--query-mb 50] [--export-only] [--export-mb 210]
- *     [--startup-only] [--zstd-only] [--service-priority] [--s3-only] [--s3-mb 200]
+ *     [--startup-only] [--zstd-only] [--service-priority] [--s3-only] [--s3-mb 200] [--release]
+ *
+ * `--release` also runs the start-up, query and export steps with the release tree of `npm run package` (its own
+ * Node runtime and the addons built for it, scripts/bench-release.ts), alternated with the checkout: what the .deb
+ * and the tarball install. Building that tree takes minutes the first time (cached in release/.cache).
  *
  * `--service-priority` runs the measured `tickdb compress` and `tickdb decompress` as the service unit runs the agent
  * (`chrt --idle 0 ionice -c 2 -n 7`, SERVICE_PRIORITY), the condition issue 22 names for the writer's waits; without
@@ -56,6 +60,7 @@ import {
 } from './bench-cli.js';
 import { benchExport, formatBenchExport } from './bench-export.js';
 import { benchQuery, formatBenchQuery } from './bench-query.js';
+import { releaseRuntime } from './bench-release.js';
 import { benchS3, formatBenchS3 } from './bench-s3.js';
 
 const NOW = '2026-03-10T06:00:00Z';
@@ -130,6 +135,7 @@ const USAGE = `usage: npm run bench [-- OPTIONS]   (or: node dist/scripts/bench.
   --query-only        the query step (--query-mb N per day, 50)
   --export-only       the Parquet export step (--export-mb N, 210)
   --s3-only           the S3 upload step (--s3-mb N, 200; needs radosgw)
+  --release           start-up, query and export also by the release tree (npm run package's Node and addons)
 The steps and their targets: scripts/bench.ts and docs/performance.md.`;
 
 /** The command line; a mistake in it prints the usage and exits 2, as tickdb's own commands do. */
@@ -165,6 +171,7 @@ function parseOptions() {
       'service-priority': { type: 'boolean', default: false },
       's3-only': { type: 'boolean', default: false },
       's3-mb': { type: 'string', default: '200' },
+      release: { type: 'boolean', default: false },
     },
   });
 }
@@ -184,14 +191,17 @@ async function main(): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
+  // Every step but S3 and compression/decompression starts tickdb the same way, so each measures the release too.
+  const needsRelease = values.release === true && values['s3-only'] !== true && values['zstd-only'] !== true;
+  const release = needsRelease ? await releaseRuntime(work, log) : undefined;
   const queryBench = async (): Promise<void> => {
-    const q = await benchQuery(work, { mb: Number(values['query-mb']), reps }, log);
+    const q = await benchQuery(work, { mb: Number(values['query-mb']), reps, release }, log);
     process.stdout.write(
       values.json === true ? `${JSON.stringify({ query: q }, null, 2)}\n` : `\n${formatBenchQuery(q)}\n`,
     );
   };
   const exportBench = async (): Promise<void> => {
-    const e = await benchExport(work, { mb: Number(values['export-mb']), reps }, log);
+    const e = await benchExport(work, { mb: Number(values['export-mb']), reps, release }, log);
     process.stdout.write(
       values.json === true ? `${JSON.stringify({ export: e }, null, 2)}\n` : `\n${formatBenchExport(e)}\n`,
     );
@@ -217,7 +227,7 @@ async function main(): Promise<void> {
     let startup: StartupFigures | undefined;
     if (!zstdOnly) {
       log('start-up: tickdb --version and tickdb status on 200 days ...');
-      startup = benchStartup(work, NOW, Math.max(5, reps * 3 + 2));
+      startup = benchStartup(work, NOW, Math.max(5, reps * 3 + 2), 200, release);
     }
     if (values['startup-only'] === true && startup !== undefined) {
       process.stdout.write(

@@ -4,7 +4,10 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 export interface RunOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-  /** Show the program's output as it runs (long builds); by default it is kept and shown only on failure. */
+  /**
+   * Show the program's output as it runs (long builds), on stderr: stdout stays for results (the benchmark's JSON
+   * builds a release tree too). By default the output is kept and shown only on failure.
+   */
   stream?: boolean;
 }
 
@@ -15,7 +18,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     env: opts.env ?? process.env,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
-    stdio: opts.stream === true ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    stdio: opts.stream === true ? ['ignore', 2, 2] : ['ignore', 'pipe', 'pipe'],
   };
   const r = spawnSync(cmd, args, spawnOpts);
   if (r.error !== undefined) throw new Error(`package: cannot run ${cmd}: ${r.error.message}`);

@@ -154,5 +154,5 @@ export async function buildTree(opts: TreeOptions): Promise<void> {
     ],
     { cwd: opts.dir, env: bare },
   ).trim();
-  process.stdout.write(`package: tree runs: tickdb ${version}, node v${opts.runtimeVersion}, sqlite ${sqlite}\n`);
+  process.stderr.write(`package: tree runs: tickdb ${version}, node v${opts.runtimeVersion}, sqlite ${sqlite}\n`);
 }

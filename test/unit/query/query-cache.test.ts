@@ -35,10 +35,20 @@ describe('the query cache', () => {
   afterEach(() => rmSync(cache.dir, { recursive: true, force: true }));
 
   /** An entry as a verified commit leaves it: the file, read-only, and its record; its last use `usedSecondsAgo`. */
-  async function put(c: string, bytes: number, usedSecondsAgo: number, boot = 'boot-1'): Promise<string> {
+  async function put(
+    c: string,
+    bytes: number,
+    usedSecondsAgo: number,
+    boot = 'boot-1',
+    madeSecondsAgo?: number,
+  ): Promise<string> {
     const path = entryPath(cache, sha(c));
     writeFileSync(path, Buffer.alloc(bytes));
     chmodSync(path, 0o400);
+    if (madeSecondsAgo !== undefined) {
+      const made = new Date(Date.now() - madeSecondsAgo * 1000);
+      utimesSync(path, made, made);
+    }
     await recordEntry(path, boot);
     const t = new Date(Date.now() - usedSecondsAgo * 1000);
     utimesSync(`${path}.json`, t, t);
@@ -113,6 +123,17 @@ describe('the query cache', () => {
         .map((p) => p.slice(cache.dir.length + 1))
         .sort(),
     );
+  });
+
+  it('orders eviction by last use, not by when the entry was made: a hit saves the oldest entry', async () => {
+    // Made in the order a, b, c (a's file is the oldest), each last used in that order, then a is read again.
+    const a = await put('a', 1000, 300, 'boot-1', 3000);
+    const b = await put('b', 1000, 200, 'boot-1', 2000);
+    const c = await put('c', 1000, 100, 'boot-1', 1000);
+    expect(await lookupEntry(cache, sha('a'), 1000, 'boot-1')).toEqual({ path: a, reverify: false });
+    const d = await put('d', 1000, 0);
+    expect(await evict(cache, d)).toEqual([b]);
+    expect(existsSync(a) && existsSync(c) && existsSync(d)).toBe(true);
   });
 
   it('removes the .tmp of a process that is gone, not of one alive', async () => {

@@ -251,9 +251,15 @@ export class Agent {
     }
   }
 
+  /**
+   * At start and after a clock jump: the lifecycle's due work, then the export of the days due to the lake (the
+   * slot may have passed while the agent was down; days already exported are skipped). Not the restore drill:
+   * it decompresses a day per tier, and two missed weeks are a status warning (DESIGN 16).
+   */
   private enqueueCatchUp(why: string): void {
     this.enqueueJobs(LIFECYCLE_JOBS, 'catch-up', why);
     this.queue.enqueue('wal-sample', () => this.ops.sampleWal());
+    this.queue.enqueue('export', () => this.ops.exportLake(why));
   }
 
   private enqueueJobs(jobs: readonly LifecycleJob[], label: string, why: string): void {

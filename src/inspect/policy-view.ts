@@ -122,8 +122,11 @@ export function buildPolicyView(loaded: LoadedConfig, dirs: TierDirs, now: Date,
     };
     if (job === 'rotate')
       view.note = `a past day is sealed once midnight UTC + graceMinutes (${config.graceMinutes} min) has passed`;
-    if (job !== 'status')
-      view.note = `${view.note === undefined ? '' : `${view.note}; `}due work missed while the agent was down is done at start`;
+    const missed =
+      job === 'drill'
+        ? 'a drill missed while the agent was down is not run at start (status warns after two missed weeks)'
+        : 'due work missed while the agent was down is done at start';
+    if (job !== 'status') view.note = `${view.note === undefined ? '' : `${view.note}; `}${missed}`;
     return view;
   });
   return {

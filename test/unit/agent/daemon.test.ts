@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventEmitter } from 'node:events';
@@ -17,8 +18,13 @@ interface LogLine {
   [k: string]: unknown;
 }
 
-function setup(start: string, env: Record<string, string> = {}, extra: Partial<AgentOptions> = {}) {
-  const tmp = tempDir();
+function setup(
+  start: string,
+  env: Record<string, string> = {},
+  extra: Partial<AgentOptions> = {},
+  existing?: ReturnType<typeof tempDir>,
+) {
+  const tmp = existing ?? tempDir();
   const time = new FakeTime(start);
   const lines: LogLine[] = [];
   const logger = pino(
@@ -121,6 +127,36 @@ describe('Agent (in process, fake clock)', () => {
     expect(copies.sort()).toEqual(['backup', 'db']);
     expect(t.metrics()).toContain('tickdb_drill_last_run_ok 1');
     expect(t.metrics()).toMatch(/^tickdb_drill_last_success_timestamp_seconds \d+$/m);
+  });
+
+  it('exports the days due to the lake at start when the export slot passed while it was down', async () => {
+    const lakeDir = tempDir('tickdb-lake-');
+    const env = { TICKDB_EXPORT_DIR: lakeDir.dir };
+    const first = setup('2026-03-10T13:00:00Z', env);
+    cleanups.push(first.tmp.cleanup, lakeDir.cleanup, () => first.agent.stop());
+    await first.agent.start();
+    await first.agent.idle();
+    const db = new Database(dayPath(first.dirs, 'db', 'ticks', '2026-03-10', 'db'));
+    const insert = db.prepare(
+      'INSERT INTO ticks (ts, symbol, bid, ask, bid_size, ask_size, last, volume) VALUES (?, ?, 1.5, 1.6, 10, 20, 1.55, ?)',
+    );
+    const midday = BigInt(Date.parse('2026-03-10T12:00:00Z')) * 1_000_000n;
+    for (let i = 0; i < 50; i++) insert.run(midday + BigInt(i), i % 2 === 0 ? 'AAPL' : 'MSFT', i);
+    db.close();
+    first.time.advanceTo('2026-03-11T00:15:00Z'); // rotate: 2026-03-10 sealed
+    await first.agent.idle();
+    await first.agent.stop('test');
+    const part = join(lakeDir.dir, 'dataset=ticks', 'date=2026-03-10', 'part-0.parquet');
+    expect(existsSync(part)).toBe(false);
+
+    // Down through the 03:00 export slot; started again at noon, it exports the day without waiting for tomorrow.
+    const second = setup('2026-03-11T12:00:00Z', env, {}, first.tmp);
+    cleanups.push(() => second.agent.stop());
+    await second.agent.start();
+    await second.agent.idle();
+    expect(existsSync(part)).toBe(true);
+    const finished = second.lines.find((l) => l.job === 'export' && l.msg === 'export finished');
+    expect(finished).toMatchObject({ reason: 'start', counts: { exported: 1 } });
   });
 
   it('logs a failing job, counts it in the metrics, keeps running, and retries at the next slot', async () => {

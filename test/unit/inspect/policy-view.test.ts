@@ -63,4 +63,12 @@ describe('buildPolicyView', () => {
     ]);
     expect(view.schedules.find((s) => s.job === 'status')?.nextRuns[0]).toBe('2026-03-11T11:00:00.000Z');
   });
+
+  it('says which missed jobs the agent does at start: the export, not the drill (src/agent/daemon.ts)', () => {
+    const note = (job: string): string | undefined => view.schedules.find((s) => s.job === job)?.note;
+    expect(view.schedules.find((s) => s.job === 'export')?.cron).toBe('0 3 * * *');
+    expect(note('export')).toBe('due work missed while the agent was down is done at start');
+    expect(note('drill')).toMatch(/^a drill missed while the agent was down is not run at start/);
+    expect(note('status')).toBeUndefined();
+  });
 });

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { collectMetrics } from '../../src/agent/metrics-collect.js';
 import { renderMetrics } from '../../src/agent/metrics-render.js';
@@ -11,7 +13,7 @@ import { offsetClock } from '../../src/clock.js';
 import { configSchema } from '../../src/config/schema.js';
 import { tierDirs } from '../../src/layout/tiers.js';
 import { createLogger } from '../../src/log.js';
-import { parseJson, runCli } from '../helpers/cli.js';
+import { parseJson, runCli, tempDir } from '../helpers/cli.js';
 import { needProgram } from '../helpers/external-programs.js';
 import { usePristineTree } from '../helpers/pristine-tree.js';
 
@@ -282,5 +284,65 @@ describe.skipIf(!needProgram('sqlite3'))('tickdb export', () => {
     await ops.exportLake('test slot again');
     expect(auditLines()).toHaveLength(lines);
     expect(exportJob()).toMatchObject({ ok: true, counts: {} });
+  });
+});
+
+describe('tickdb export: the layout inside a file', () => {
+  it('orders rows by symbol then ts, in row groups whose statistics bound them, under {host}', async () => {
+    const t = tempDir('tickdb-export-order-');
+    try {
+      const root = join(t.dir, 'root');
+      const now = '2026-04-10T12:00:00Z';
+      const day = '2026-04-09';
+      const sim = runCli(['simulate', '--days', '1', '--rows', '3000', '--root', root, '--now', now], { env: ENV });
+      expect(sim.code, sim.stderr).toBe(0);
+      expect(runCli(['rotate', '--root', root, '--now', now], { env: ENV }).code).toBe(0);
+      // The simulated day is written in time order, symbols interleaved: the table's own order is not the file's.
+      const db = new Database(join(root, 'db', '2026', '04', `ticks_${day}.db`), { readonly: true });
+      const tableOrder = db.prepare('SELECT symbol FROM ticks ORDER BY rowid LIMIT 2').pluck().all() as string[];
+      db.close();
+      expect(tableOrder[0]).not.toBe(tableOrder[1]);
+
+      const lakeDir = join(t.dir, 'lake', '{host}');
+      const r = runCli(['export', '--from', day, '--to', day, '--root', root, '--now', now], {
+        env: { ...ENV, TICKDB_EXPORT_DIR: lakeDir, TICKDB_EXPORT_ROW_GROUP_ROWS: '1024' },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const part = join(t.dir, 'lake', hostname(), 'dataset=ticks', `date=${day}`, 'part-0.parquet');
+      expect(existsSync(part)).toBe(true);
+
+      const rows = await duck<{ symbol: string; ts: string; n: bigint }>(
+        `SELECT symbol, ts_ns::VARCHAR AS ts, file_row_number AS n
+         FROM read_parquet('${part}', file_row_number = true) ORDER BY file_row_number`,
+      );
+      expect(rows).toHaveLength(3000);
+      const key = (x: { symbol: string; ts: string }): [string, bigint] => [x.symbol, BigInt(x.ts)];
+      for (let i = 1; i < rows.length; i++) {
+        const [s0, t0] = key(rows[i - 1] as { symbol: string; ts: string });
+        const [s1, t1] = key(rows[i] as { symbol: string; ts: string });
+        expect(s0 < s1 || (s0 === s1 && t0 <= t1), `row ${i}: ${s0} ${t0} then ${s1} ${t1}`).toBe(true);
+      }
+
+      // Row groups of 1024 rows; each carries min/max statistics of symbol and ts_ns that bound its own rows.
+      const groups = await duck<{ g: bigint; col: string; rows: bigint; lo: string | null; hi: string | null }>(
+        `SELECT row_group_id AS g, path_in_schema AS col, row_group_num_rows AS rows,
+                stats_min_value AS lo, stats_max_value AS hi
+         FROM parquet_metadata('${part}') WHERE path_in_schema IN ('symbol', 'ts_ns') ORDER BY g, col`,
+      );
+      expect(groups.filter((g) => g.col === 'symbol').map((g) => Number(g.rows))).toEqual([1024, 1024, 952]);
+      let first = 0;
+      for (const g of groups.filter((x) => x.col === 'symbol')) {
+        const mine = rows.slice(first, first + Number(g.rows));
+        const ts = groups.find((x) => x.g === g.g && x.col === 'ts_ns');
+        expect([g.lo, g.hi]).toEqual([mine[0]?.symbol, mine.at(-1)?.symbol]);
+        const stamps = mine.map((m) => BigInt(m.ts));
+        const min = stamps.reduce((a, b) => (b < a ? b : a));
+        const max = stamps.reduce((a, b) => (b > a ? b : a));
+        expect([ts?.lo, ts?.hi]).toEqual([String(min), String(max)]);
+        first += Number(g.rows);
+      }
+    } finally {
+      t.cleanup();
+    }
   });
 });

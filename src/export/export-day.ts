@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TickdbError, ioError } from '../errors.js';
 import { tmpPathFor } from '../fs/atomic-write.js';
@@ -212,5 +212,20 @@ export async function exportDay(
   } finally {
     await unlink(tmp).catch(() => undefined);
     if (scratch !== undefined) await unlink(scratch).catch(() => undefined);
+    if (!(await pathExists(dest))) await removeEmptyPartition(dirname(dest));
+  }
+}
+
+/**
+ * A day whose export failed leaves no empty `date=` folder (nor an empty `dataset=` one above it): readers that list
+ * the lake's partitions would find a day with no file. `rmdir` refuses a folder that holds anything.
+ */
+async function removeEmptyPartition(dayDir: string): Promise<void> {
+  for (const dir of [dayDir, dirname(dayDir)]) {
+    const removed = await rmdir(dir).then(
+      () => true,
+      () => false,
+    );
+    if (!removed) return;
   }
 }

@@ -19,15 +19,26 @@ export function notDrillable(rec: DayRecord): string | undefined {
  * copy. A file the record does not account for is the planner's business (a duplicate is quarantined there).
  */
 export function localCopies(rec: DayRecord, files: DayFiles | undefined): StoredCopy[] {
-  if (files === undefined) return [];
-  const out: StoredCopy[] = [];
-  const add = (tier: CopyTier, kind: 'db' | 'zst', f: { path: string; bytes: number } | undefined): void => {
-    if (f !== undefined) out.push({ tier, kind, location: f.path, bytes: f.bytes });
-  };
-  if (rec.state === 'sealed') add('db', 'db', files.db);
-  if (rec.state === 'compressed') add('db', 'zst', files.zst);
-  if (rec.state === 'archived') add('archive', 'zst', files.archive);
-  if (rec.backupSha256 !== undefined && rec.backupSha256 === rec.sha256) add('backup', 'db', files.backup);
+  return recordedCopies(rec, files).flatMap(({ tier, kind, file }) =>
+    file === undefined ? [] : [{ tier, kind, location: file.path, bytes: file.bytes }],
+  );
+}
+
+/** The copies the record vouches for (as localCopies) whose file is not on disk: a drill by hand reports them. */
+export function missingCopies(rec: DayRecord, files: DayFiles | undefined): { tier: CopyTier; kind: 'db' | 'zst' }[] {
+  return recordedCopies(rec, files).flatMap(({ tier, kind, file }) => (file === undefined ? [{ tier, kind }] : []));
+}
+
+function recordedCopies(
+  rec: DayRecord,
+  files: DayFiles | undefined,
+): { tier: CopyTier; kind: 'db' | 'zst'; file: { path: string; bytes: number } | undefined }[] {
+  const out: { tier: CopyTier; kind: 'db' | 'zst'; file: { path: string; bytes: number } | undefined }[] = [];
+  if (rec.state === 'sealed') out.push({ tier: 'db', kind: 'db', file: files?.db });
+  if (rec.state === 'compressed') out.push({ tier: 'db', kind: 'zst', file: files?.zst });
+  if (rec.state === 'archived') out.push({ tier: 'archive', kind: 'zst', file: files?.archive });
+  if (rec.backupSha256 !== undefined && rec.backupSha256 === rec.sha256)
+    out.push({ tier: 'backup', kind: 'db', file: files?.backup });
   return out;
 }
 

@@ -10,7 +10,14 @@ import { dayKey } from '../layout/tiers.js';
 import type { DayStore } from '../lifecycle/day-store.js';
 import type { DayRecord, JobOutcome } from '../store/metadata-types.js';
 import { checkCopy } from './check-copy.js';
-import { localCopies, notDrillable, pickDrillDays, seededRandom, type DrillCandidate } from './drill-plan.js';
+import {
+  localCopies,
+  missingCopies,
+  notDrillable,
+  pickDrillDays,
+  seededRandom,
+  type DrillCandidate,
+} from './drill-plan.js';
 import type { CopyCheck, CopyTier, DayDrill, RemoteCopySource, StoredCopy } from './drill-types.js';
 
 export interface DrillContext {
@@ -40,13 +47,19 @@ export interface DrillReport {
   seed?: number;
   ok: boolean;
   days: DayDrill[];
-  /** What was planned (a dry run checks nothing). */
-  planned: { key: string; copies: StoredCopy[] }[];
+  /** What was planned (a dry run checks nothing), and the recorded copies not found on disk (a drill by hand). */
+  planned: Planned[];
   notes: string[];
   job?: JobOutcome;
 }
 
 const LOCAL_TIERS: readonly CopyTier[] = ['db', 'backup', 'archive'];
+
+interface Planned {
+  key: string;
+  copies: StoredCopy[];
+  missing?: { tier: CopyTier; kind: 'db' | 'zst' }[];
+}
 
 /** The copies of a day its record vouches for: the local ones, and the remote tier's when one is configured. */
 function copiesOf(ctx: DrillContext, rec: DayRecord): StoredCopy[] {
@@ -56,7 +69,7 @@ function copiesOf(ctx: DrillContext, rec: DayRecord): StoredCopy[] {
 }
 
 /** The day and copies of a drill by hand; refused (exit 1, naming the day) when there is nothing to drill. */
-function targetOf(ctx: DrillContext, target: { dataset: string; day: Day }): { key: string; copies: StoredCopy[] }[] {
+function targetOf(ctx: DrillContext, target: { dataset: string; day: Day }): Planned[] {
   const key = dayKey(target.dataset, target.day);
   const rec = ctx.store.get(target.dataset, target.day);
   if (rec === undefined) {
@@ -75,11 +88,12 @@ function targetOf(ctx: DrillContext, target: { dataset: string; day: Day }): { k
       hint: 'run `tickdb verify` to see which file is missing; `tickdb restore DAY --from backup` puts a lost day back',
     });
   }
-  return [{ key, copies }];
+  const missing = missingCopies(rec, ctx.scan.days.get(key));
+  return [missing.length === 0 ? { key, copies } : { key, copies, missing }];
 }
 
 /** The scheduled drill's days: one per tier, weighted towards the oldest. */
-function scheduledTargets(ctx: DrillContext, random: () => number): { key: string; copies: StoredCopy[] }[] {
+function scheduledTargets(ctx: DrillContext, random: () => number): Planned[] {
   const today = dayOf(ctx.clock.now());
   const byKey = new Map<string, StoredCopy[]>();
   const candidates: DrillCandidate[] = [];
@@ -169,14 +183,22 @@ export async function runDrill(ctx: DrillContext, req: DrillRequest): Promise<Dr
     );
   }
   try {
-    for (const { key, copies } of planned) {
+    for (const { key, copies, missing = [] } of planned) {
       if (ctx.signal?.aborted === true) break;
       const rec = ctx.store.metadata.days[key] as DayRecord;
       const dataset = ctx.config.datasets.find((d) => d.prefix === rec.dataset) ?? {
         tableName: 'ticks',
         timestampColumn: 'ts',
       };
-      const checks: CopyCheck[] = [];
+      // A copy the metadata records but the disk does not have fails the drill; there is no file to quarantine.
+      const checks: CopyCheck[] = missing.map(({ tier, kind }) => ({
+        tier,
+        location: `${tier} tier`,
+        ok: false,
+        bad: false,
+        message: `the ${kind === 'zst' ? '.db.zst' : '.db'} the metadata records in the ${tier} tier is not there (\`tickdb verify\` names it; \`tickdb restore DAY --from backup\` puts a lost day back)`,
+        ms: 0,
+      }));
       for (const copy of copies) {
         ctx.onProgress?.(`drill ${key} ${copy.tier}`);
         checks.push(

@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, openSync, readFileSync, readSync, closeSync, writeSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  closeSync,
+  rmSync,
+  writeSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyTree } from '../helpers/faults.js';
@@ -186,11 +196,38 @@ describe('tickdb drill', () => {
     expect(unknown.stderr).toMatch(/ticks\/2025-01-01 is not recorded in the metadata/);
     expect(cli(root, 'drill', 'yesterday').code).toBe(2);
     expect(cli(root, 'drill', '2026-03-16', '--seed', '3').code).toBe(2);
+    rot(join(root, 'backup', '2026', '03', 'ticks_2026-03-18.db'));
+    expect(cli(root, 'drill', '2026-03-18').code).toBe(1); // quarantined by this drill
+    const again = cli(root, 'drill', '2026-03-18');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/ticks\/2026-03-18 cannot be drilled: quarantined \(restore drill: /);
+  });
+
+  it('a copy the metadata records but the disk lacks fails the drill of its day, and quarantines nothing', () => {
+    const root = fresh('missing');
+    rmSync(join(root, 'db', '2026', '03', 'ticks_2026-03-16.db.zst'));
+    const r = cli(root, 'drill', '2026-03-16', '--json');
+    expect(r.code).toBe(1);
+    const report = parseJson<DrillJson>(r.stdout);
+    expect(report.ok).toBe(false);
+    expect(report.days[0]?.copies.map((c) => [c.tier, c.ok])).toEqual([
+      ['db', false],
+      ['backup', true],
+    ]);
+    expect(report.days[0]?.copies[0]?.message).toMatch(
+      /the \.db\.zst the metadata records in the db tier is not there/,
+    );
+    const m = meta(root);
+    expect(m.days['ticks/2026-03-16']?.state).toBe('compressed');
+    expect(m.days['ticks/2026-03-16']?.drill?.ok).toBe(false);
+    expect(m.jobs.drill).toMatchObject({ ok: false, counts: { copies: 2, failed: 0, unchecked: 1 } });
   });
 
   it('status warns when no drill has succeeded for 14 days', () => {
     const root = fresh('stale');
     expectExit(cli(root, 'drill'));
+    const before = runCli(['status', '--root', root, '--config', config, '--now', '2026-04-02T12:00:00Z']);
+    expect(before.stdout).toMatch(/OK\s+drill\s+last restore drill succeeded/); // 13 days: not yet
     const later = runCli(['status', '--root', root, '--config', config, '--now', '2026-04-05T12:00:00Z']);
     expect(later.stdout).toMatch(
       /WARNING\s+drill\s+no restore drill has succeeded for \d+ d \d+ h \(last success 2026-03-20T12:00/,

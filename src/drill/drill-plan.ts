@@ -36,7 +36,9 @@ function recordedCopies(
   const out: { tier: CopyTier; kind: 'db' | 'zst'; file: { path: string; bytes: number } | undefined }[] = [];
   if (rec.state === 'sealed') out.push({ tier: 'db', kind: 'db', file: files?.db });
   if (rec.state === 'compressed') out.push({ tier: 'db', kind: 'zst', file: files?.zst });
-  if (rec.state === 'archived') out.push({ tier: 'archive', kind: 'zst', file: files?.archive });
+  // A day in the S3 archive keeps its local archived copy only with keepLocalCopy: not missing when absent.
+  if (rec.state === 'archived' && (rec.remote === undefined || files?.archive !== undefined))
+    out.push({ tier: 'archive', kind: 'zst', file: files?.archive });
   if (rec.backupSha256 !== undefined && rec.backupSha256 === rec.sha256)
     out.push({ tier: 'backup', kind: 'db', file: files?.backup });
   return out;

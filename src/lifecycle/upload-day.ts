@@ -69,6 +69,7 @@ export async function uploadDay(step: UploadStep, ctx: ExecContext): Promise<Ste
       faultPoint('upload:after-put');
     }
     stored = await ensureRetention(ctx, stored, lock);
+    if (held) stored = await ensureLegalHold(ctx, stored);
     if (stored.bytes !== bytes) throw mismatch(step, key, stored, `${stored.bytes} bytes, not the recorded ${bytes}`);
     const back = await readBackDigest(target, key, stored.versionId);
     if (back.bytes !== bytes || back.sha256 !== sha256)
@@ -135,6 +136,25 @@ function mismatch(step: UploadStep, key: string, v: RemoteObject, what: string):
       hint: 'the next run uploads it again; check the network path and the server (the version stays until its retention ends)',
     },
   );
+}
+
+/**
+ * RGW ignores the legal-hold header of a multipart upload as it does the retention's: a held day's version gets its
+ * hold set and read back before the local copy can go (the record says `legalHold` only once the server does).
+ */
+async function ensureLegalHold(ctx: ExecContext, v: RemoteObject): Promise<RemoteObject> {
+  if (v.legalHold === true) return v;
+  const { target } = remoteOf(ctx);
+  await target.setLegalHold(v.key, v.versionId, true);
+  const after = await target.head(v.key, v.versionId);
+  if (after?.legalHold !== true) {
+    throw new TickdbError(
+      'VERIFY',
+      `s3://${target.bucket}/${v.key} version ${v.versionId} has no legal hold after it was set; local copy kept`,
+      { hint: 'the server does not apply Object Lock legal holds; check the bucket and the server version' },
+    );
+  }
+  return after;
 }
 
 /** RGW ignores the lock headers of a multipart upload: the stored version is checked and its retention set if needed. */

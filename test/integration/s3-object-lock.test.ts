@@ -180,6 +180,27 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
     expect(lockSteps(cli(['run', '--once', '--json', '--now', later]).stdout)).toEqual([]);
   });
 
+  it('a day uploaded in parts gets its retention and its legal hold (RGW ignores both headers on a multipart upload)', async () => {
+    const { root, cli, write } = setup();
+    write({ legalHolds: [{ from: dayOffset(10), reason: 'SEC inquiry 2026-118' }] }, { partSizeMib: 5 });
+    const now = new Date().toISOString();
+    expectExit(cli(['simulate', '--days', '3', '--rows', '200000', '--now', now]));
+    const run = cli(['run', '--once', '--now', now]);
+    expect(run.code, run.stderr).toBe(0);
+    const day = dayOffset(3);
+    const r = metadata(root).days[`ticks/${day}`]?.remote as Remote;
+    const h = await head(r);
+    expect(h.ETag).toMatch(/-\d+"?$/); // a multipart upload's ETag: the part count after a dash
+    expect(h.ObjectLockMode).toBe('COMPLIANCE');
+    expect(h.ObjectLockRetainUntilDate?.toISOString()).toBe(purgeDate(day, 10));
+    const held = await s3.rgw.client.send(
+      new GetObjectLegalHoldCommand({ Bucket: BUCKET, Key: r.key, VersionId: r.versionId }),
+    );
+    expect(held.LegalHold?.Status).toBe('ON');
+    expect(r).toMatchObject({ lockMode: 'COMPLIANCE', legalHold: true });
+    expectExit(cli(['verify', '--now', now]));
+  });
+
   it('GOVERNANCE: objects are written under it, and tickdb never bypasses it (the owner could)', async () => {
     const { root, cli, write } = setup({}, { objectLock: { mode: 'GOVERNANCE' } });
     const now = new Date().toISOString();

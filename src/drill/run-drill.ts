@@ -175,12 +175,25 @@ export async function runDrill(ctx: DrillContext, req: DrillRequest): Promise<Dr
   try {
     scratch = await mkdtemp(join(ctx.scratchParent ?? tmpdir(), 'tickdb-drill-'));
   } catch (err) {
-    throw ioError(
+    const failure = ioError(
       'create the drill scratch folder in',
       ctx.scratchParent ?? tmpdir(),
       err,
       'set TMPDIR to a writable folder with room for one decompressed day',
     );
+    // A drill that could not start is a failed drill: status and the metrics must not go on showing the last success.
+    const at = ctx.clock.now().toISOString();
+    const previous = ctx.store.metadata.jobs.drill?.lastSuccessAt;
+    ctx.store.metadata.jobs.drill = {
+      startedAt: started.toISOString(),
+      finishedAt: at,
+      ok: false,
+      errors: [failure.message],
+      counts: { days: 0, copies: 0, failed: 0, unchecked: planned.reduce((n, p) => n + p.copies.length, 0) },
+      ...(previous !== undefined ? { lastSuccessAt: previous } : {}),
+    };
+    await ctx.store.save();
+    throw failure;
   }
   try {
     for (const { key, copies, missing = [] } of planned) {

@@ -223,6 +223,20 @@ describe('tickdb drill', () => {
     expect(m.jobs.drill).toMatchObject({ ok: false, counts: { copies: 2, failed: 0, unchecked: 1 } });
   });
 
+  it('a drill that cannot start is recorded as failed: status and the metrics stop showing the last success', () => {
+    const root = fresh('no-scratch');
+    expectExit(cli(root, 'drill'));
+    const r = runCli(['drill', '--root', root, '--config', config, '--now', NOW], {
+      env: { TMPDIR: join(dir, 'no-such-folder') },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/create the drill scratch folder in .*no-such-folder/);
+    expect(meta(root).jobs.drill).toMatchObject({ ok: false, lastSuccessAt: expect.any(String) });
+    expect(cli(root, 'status').stdout).toMatch(/CRITICAL\s+drill\s+the last restore drill .* failed: .*scratch folder/);
+    expectExit(cli(root, 'run', '--once'));
+    expect(readFileSync(join(root, 'metrics', 'tickdb.prom'), 'utf8')).toMatch(/^tickdb_drill_last_run_ok 0$/m);
+  });
+
   it('status warns when no drill has succeeded for 14 days', () => {
     const root = fresh('stale');
     expectExit(cli(root, 'drill'));

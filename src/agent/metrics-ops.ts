@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { computeBacklog } from '../inspect/status/backlog.js';
+import { drillStaleness } from '../inspect/status/drill-checks.js';
 import { dayOf } from '../layout/day.js';
 import type { TierScan } from '../layout/scan.js';
 import { dayKey, type TierDirs } from '../layout/tiers.js';
@@ -58,6 +59,7 @@ export async function collectOpsMetrics(src: OpsSources): Promise<OpsMetrics> {
             ...(drill.lastSuccessAt !== undefined ? { lastSuccessAt: new Date(drill.lastSuccessAt) } : {}),
           },
         }),
+    drillStale: drillStaleness(metadata, src.now)?.stale === true,
     wal,
     ...(backlog.computed
       ? {

@@ -37,6 +37,8 @@ export interface MetricsSnapshot {
 /** Gathered by `collectOpsMetrics`. */
 export interface OpsMetrics {
   drill?: { lastRunAt: Date; lastRunOk: boolean; lastSuccessAt?: Date };
+  /** No drill has succeeded for 14 days (on a tree never drilled, counted from its first seal): status's WARNING. */
+  drillStale?: boolean;
   /** Today's database of each dataset that has one. */
   wal: { dataset: string; walBytes: number; growingSeconds: number; writerVersion?: number }[];
   /** Days with overdue work per dataset; absent when it cannot be computed (unusable metadata). */
@@ -250,6 +252,14 @@ function renderOps(o: OpsMetrics, family: Family): void {
         single(seconds(d.lastSuccessAt)),
       );
     }
+  }
+  if (o.drillStale !== undefined) {
+    family(
+      'tickdb_drill_stale',
+      'gauge',
+      '1 when no restore drill has succeeded for 14 days, counted on a tree never drilled from its first seal (status WARNING).',
+      single(o.drillStale ? 1 : 0),
+    );
   }
   const perDataset = (pick: (w: OpsMetrics['wal'][number]) => number | undefined): Sample[] =>
     o.wal.flatMap((w) => {

@@ -249,5 +249,12 @@ describe('tickdb drill', () => {
     const never = fresh('never');
     const s = runCli(['status', '--root', never, '--config', config, '--now', '2026-04-05T12:00:00Z']);
     expect(s.stdout).toMatch(/WARNING\s+drill\s+no restore drill has ever succeeded, and days have been sealed since/);
+    // The metric the TickdbDrillStale alert reads says the same, on a host that never drilled (no drill metric yet).
+    const prom = (): string => readFileSync(join(never, 'metrics', 'tickdb.prom'), 'utf8');
+    expectExit(cli(never, 'run', '--once'));
+    expect(prom()).toMatch(/^tickdb_drill_stale 0$/m);
+    expect(prom()).not.toMatch(/^tickdb_drill_last_success_timestamp_seconds/m);
+    expectExit(runCli(['run', '--once', '--root', never, '--config', config, '--now', '2026-04-05T12:00:00Z']));
+    expect(prom()).toMatch(/^tickdb_drill_stale 1$/m);
   });
 });

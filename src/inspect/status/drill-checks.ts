@@ -1,4 +1,5 @@
 import { formatDuration, outcome, type CheckOutput } from './check-result.js';
+import type { Metadata } from '../../store/metadata-types.js';
 import type { StatusFacts } from './facts.js';
 
 /** No successful drill for this long is WARNING (issue 21). */
@@ -7,12 +8,32 @@ const DRILL_HINT =
   'run `tickdb drill` (one day per tier) or `tickdb drill DAY` (every copy of a day); the agent drills at schedules.drill';
 
 /**
+ * How long the tree has gone without a successful drill: from the last success, or, on a tree never drilled, from
+ * the first day tickdb sealed (a new install is not warned before it has had two weeks). Undefined when nothing has
+ * been sealed. Shared by the status check and the `tickdb_drill_stale` metric, so that the two agree.
+ */
+export function drillStaleness(
+  metadata: Pick<Metadata, 'jobs' | 'days'>,
+  now: Date,
+): { last: string | undefined; sealedAt: string | undefined; ageMs: number; stale: boolean } | undefined {
+  const last = metadata.jobs.drill?.lastSuccessAt;
+  const sealedAt = Object.values(metadata.days)
+    .map((r) => r.sealedAt)
+    .filter((s): s is string => s !== undefined && !Number.isNaN(Date.parse(s)))
+    .sort()[0];
+  const since = last ?? sealedAt;
+  if (since === undefined) return undefined;
+  const ageMs = now.getTime() - Date.parse(since);
+  return { last, sealedAt, ageMs, stale: ageMs > DRILL_STALE_MS };
+}
+
+/**
  * Check 13: restore drills (metadata.jobs.drill). CRITICAL when the last drill failed (a copy did not restore, or
  * could not be checked). WARNING when none has succeeded for 14 days, counted from the last success, or, on a tree
  * never drilled, from the first day tickdb sealed: a new install is not warned before it has had two weeks.
  */
 export function checkDrill(f: Pick<StatusFacts, 'now' | 'metadata'>): CheckOutput {
-  const { jobs, days } = f.metadata.metadata;
+  const { jobs } = f.metadata.metadata;
   const drill = jobs.drill;
   if (drill !== undefined && !drill.ok) {
     const errors =
@@ -33,14 +54,9 @@ export function checkDrill(f: Pick<StatusFacts, 'now' | 'metadata'>): CheckOutpu
       '',
     );
   }
-  const last = drill?.lastSuccessAt;
-  const sealedAt = Object.values(days)
-    .map((r) => r.sealedAt)
-    .filter((s): s is string => s !== undefined && !Number.isNaN(Date.parse(s)))
-    .sort()[0];
-  const since = last ?? sealedAt;
-  if (since === undefined) return outcome('drill', [], 'no restore drill yet (no sealed day to drill)');
-  const ageMs = f.now.getTime() - Date.parse(since);
+  const staleness = drillStaleness(f.metadata.metadata, f.now);
+  if (staleness === undefined) return outcome('drill', [], 'no restore drill yet (no sealed day to drill)');
+  const { last, sealedAt, ageMs } = staleness;
   const perf =
     last === undefined
       ? []
@@ -53,7 +69,7 @@ export function checkDrill(f: Pick<StatusFacts, 'now' | 'metadata'>): CheckOutpu
             min: 0,
           },
         ];
-  if (ageMs > DRILL_STALE_MS) {
+  if (staleness.stale) {
     return outcome(
       'drill',
       [

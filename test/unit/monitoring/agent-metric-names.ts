@@ -17,6 +17,7 @@ export function fullSnapshot(): MetricsSnapshot {
     agent: { up: true, startedAt: at },
     ops: {
       drill: { lastRunAt: at, lastRunOk: true, lastSuccessAt: at },
+      drillStale: false,
       wal: [{ dataset: 'ticks', walBytes: 1, growingSeconds: 0, writerVersion: 3_053_002 }],
       backlog: [{ dataset: 'ticks', count: 0 }],
     },

@@ -6,6 +6,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
+  ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { parseJson, runCli, spawnCli, expectExit } from '../helpers/cli.js';
@@ -315,6 +316,58 @@ describe.skipIf(!HAVE_CEPH)('S3 archive on a real Ceph RGW (DESIGN 12)', () => {
       bytes: rec?.zstBytes,
     });
     expect(existsSync(join(root, 'db', day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db.zst`))).toBe(false);
+  });
+
+  it('a crash after the upload, after its audit line, or after a purge audit line: the next run converges', async () => {
+    const versionsOf = async (bucket: string, key: string) =>
+      (await s3.rgw.client.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }))).Versions ?? [];
+    const day = dayOffset(4); // the oldest: the first uploaded, and the first purged, where the process is killed
+    // The upload's source: the day's .db.zst, moved to the local archive folder on its way to the bucket.
+    const local = (root: string) => join(root, 'archive', day.slice(0, 4), day.slice(5, 7), `ticks_${day}.db.zst`);
+    const dayEvents = (root: string, event: string) =>
+      auditEvents(root).filter((e) => e.day === day && e.event === event);
+    for (const point of ['upload:after-put', 'upload:after-audit']) {
+      // The locked bucket keeps every version: a second upload of the day would show.
+      const { root, cli } = setup();
+      const now = new Date().toISOString();
+      expectExit(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now]));
+      const crashed = cli(['run', '--once', '--now', now], { TICKDB_FAULT: point });
+      expect(crashed.signal, `${point}: ${crashed.stderr}`).toBe('SIGKILL');
+      expect(existsSync(local(root)), point).toBe(true); // the crash came before the local copy could go
+      const again = cli(['run', '--once', '--now', now]);
+      expect(again.code, again.stderr).toBe(0);
+      const rec = metadata(root)[`ticks/${day}`];
+      expect(rec?.state, point).toBe('archived');
+      expect(rec?.pendingUpload).toBeUndefined();
+      const remote = rec?.remote as Remote;
+      expect(
+        (await versionsOf(LOCKED, remote.key)).map((v) => v.VersionId),
+        point,
+      ).toEqual([remote.versionId]);
+      expect(await objectSha(s3.rgw, LOCKED, remote.key, remote.versionId)).toEqual({
+        sha256: rec?.zstSha256,
+        bytes: rec?.zstBytes,
+      });
+      expect(existsSync(local(root)), point).toBe(false);
+      expect(dayEvents(root, 'archived'), point).toHaveLength(1);
+    }
+    // A purge killed after its audit line, before the delete (a bucket without Object Lock, so the delete is
+    // allowed at once): the next purge deletes the version, once.
+    const { root, cli } = setup({}, { bucket: PLAIN, objectLock: undefined });
+    const now = new Date().toISOString();
+    expectExit(cli(['simulate', '--days', '4', '--rows', '1000', '--now', now]));
+    expectExit(cli(['run', '--once', '--now', now]));
+    const remote = metadata(root)[`ticks/${day}`]?.remote as Remote;
+    expect(await versionsOf(PLAIN, remote.key)).toHaveLength(1);
+    const later = new Date(Date.now() + 11 * 86_400_000).toISOString();
+    const purging = cli(['purge', '--now', later], { TICKDB_FAULT: 'purge-remote:after-audit' });
+    expect(purging.signal, purging.stderr).toBe('SIGKILL');
+    expect(await versionsOf(PLAIN, remote.key)).toHaveLength(1);
+    const purged = cli(['purge', '--now', later]);
+    expect(purged.code, purged.stderr).toBe(0);
+    expect(metadata(root)[`ticks/${day}`]?.state).toBe('purged');
+    expect(await versionsOf(PLAIN, remote.key)).toEqual([]);
+    expect(dayEvents(root, 'purged')).toHaveLength(1);
   });
 
   it('radosgw stopped mid-run: the days wait locally (backlog, exit 0), and go once it is back', () => {

@@ -2,10 +2,11 @@ import { type IncomingMessage, type Server, createServer, request } from 'node:h
 import type { AddressInfo } from 'node:net';
 
 /**
- * What the proxy does to a request a rule matches: answer 503 (SlowDown), drop the connection unanswered, or read
- * the request and never answer (the client's timeout must end it).
+ * What the proxy does to a request a rule matches: answer 503 (SlowDown), drop the connection unanswered, read
+ * the request and never answer (the client's timeout must end it), or pass it on and flip the first byte of the
+ * server's answer (bytes damaged on the way back, which only the client's own check can see).
  */
-export type FaultAction = '503' | 'drop' | 'stall';
+export type FaultAction = '503' | 'drop' | 'stall' | 'corrupt';
 
 export interface FaultRule {
   /** e.g. `(r) => r.method === 'PUT' && r.url.includes('ticks_2026')` */
@@ -20,6 +21,8 @@ export interface Seen {
   url: string;
   /** The status the client got: the server's, the proxy's 503, 'dropped', or 'stalled' (no answer). */
   outcome: number | 'dropped' | 'stalled';
+  /** The request's Content-MD5 header, if it had one. */
+  contentMd5?: string;
 }
 
 /**
@@ -59,7 +62,9 @@ export class FaultProxy {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const rule = this.rules.find((r) => r.times > 0 && r.match({ method, url }));
-    if (rule !== undefined) {
+    const md5 = req.headers['content-md5'];
+    const contentMd5 = typeof md5 === 'string' ? { contentMd5: md5 } : {};
+    if (rule !== undefined && rule.action !== 'corrupt') {
       rule.times -= 1;
       if (rule.action === 'drop') {
         this.seen.push({ method, url, outcome: 'dropped' });
@@ -83,10 +88,20 @@ export class FaultProxy {
     }
     const headers = { ...req.headers };
     delete headers.expect; // not signed; the proxy streams the body at once
+    if (rule !== undefined) rule.times -= 1;
+    const flip = rule?.action === 'corrupt';
     const fwd = request({ host: up.hostname, port: up.port, method, path: url, headers }, (ur) => {
-      this.seen.push({ method, url, outcome: ur.statusCode ?? 0 });
+      this.seen.push({ method, url, outcome: ur.statusCode ?? 0, ...contentMd5 });
       res.writeHead(ur.statusCode ?? 502, ur.headers);
-      ur.pipe(res);
+      let first = flip;
+      ur.on('data', (chunk: Buffer) => {
+        if (first && chunk.length > 0) {
+          chunk[0] = (chunk[0] ?? 0) ^ 0xff;
+          first = false;
+        }
+        res.write(chunk);
+      });
+      ur.on('end', () => res.end());
     });
     fwd.on('error', () => res.destroy());
     req.pipe(fwd);

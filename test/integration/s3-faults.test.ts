@@ -76,6 +76,10 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     // Three 503s, then the fourth attempt went through to the server.
     expect(proxy.count((s) => isPut(s) && s.outcome === 503)).toBe(3);
     expect(proxy.count((s) => isPut(s) && s.outcome === 200)).toBe(1);
+    // The body's MD5 goes with it (s3-client.ts), so the server refuses bytes damaged on the way.
+    expect(proxy.seen.filter((s) => isPut(s) && s.outcome === 200).map((s) => s.contentMd5)).toEqual([
+      expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/),
+    ]);
     const rec = await expectArchived(root, day, sha);
     expect(rec?.zstSha256).toBe(sha);
     expect(existsSync(zst)).toBe(false);
@@ -96,10 +100,37 @@ describe.skipIf(!HAVE_CEPH)('S3 faults on the way to a real Ceph RGW (DESIGN 12)
     expect(r.code, r.stderr).toBe(0);
     expect(proxy.count((s) => isPart(s) && s.outcome === 'dropped')).toBe(2);
     expect(proxy.count((s) => isPart(s) && s.outcome === 200)).toBeGreaterThanOrEqual(3);
+    for (const part of proxy.seen.filter((s) => isPart(s) && s.outcome === 200))
+      expect(part.contentMd5, part.url).toMatch(/^[A-Za-z0-9+/]{22}==$/);
     const remote = (await expectArchived(root, day, sha))?.remote;
     expect(remote?.bytes).toBeGreaterThan(12 * 1024 * 1024);
     const left = await s3.rgw.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
     expect(left.Uploads?.some((u) => u.Key === remote?.key) ?? false).toBe(false);
+  });
+
+  it('bytes damaged on the way back (a byte flipped in the read-back): the run fails loudly, the copy stays', async () => {
+    const { root, prefix, cli } = setup();
+    const day = dayOffset(4);
+    const { zst } = await legacyZstDay(root, day, 1);
+    const sha = await fileSha256(zst);
+    const isGet = (r: { method: string; url: string }) => r.method === 'GET' && forDay(prefix, day)(r);
+    proxy.set([{ match: isGet, action: 'corrupt', times: Number.POSITIVE_INFINITY }]);
+    const r = await cli(['run', '--once']);
+    proxy.set([]);
+    expect(r.code).toBe(1);
+    expect(proxy.count(isGet)).toBeGreaterThan(0);
+    expect(`${r.stdout}${r.stderr}`).toMatch(
+      /read back as \d+ bytes with SHA-256 [0-9a-f]{64}, not [0-9a-f]{64}; local copy kept/,
+    );
+    expect(await fileSha256(zst)).toBe(sha);
+    const rec = metadataDays(root)[`ticks/${day}`];
+    expect(rec?.state).not.toBe('archived');
+    expect(rec?.remote).toBeUndefined();
+    // Read back whole, the next run records the version it finds and lets the local copy go.
+    const again = await cli(['run', '--once']);
+    expect(again.code, again.stderr).toBe(0);
+    await expectArchived(root, day, sha);
+    expect(existsSync(zst)).toBe(false);
   });
 
   it('a server that stops answering (no reply to a PUT): the request times out and is sent again', async () => {

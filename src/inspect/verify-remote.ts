@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openS3Target } from '../archive-target/open-target.js';
 import type { ArchiveTarget } from '../archive-target/target.js';
-import type { Config } from '../config/schema.js';
+import { retainUntilFor, testRetentionOverride } from '../archive-target/retention.js';
+import { type Config, effectiveThresholds } from '../config/schema.js';
 import { describeError, isTickdbError } from '../errors.js';
 import type { TierDirs } from '../layout/tiers.js';
 import type { DayRecord, Metadata, RemoteRecord } from '../store/metadata-types.js';
@@ -27,8 +28,31 @@ function remoteRecords(metadata: Metadata): [string, DayRecord & { remote: Remot
     .sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
-/** Existence, size, ETag, stored SHA-256, retention and legal hold of one version, from its HEAD (no download). */
-async function checkHead(target: ArchiveTarget, rec: DayRecord, r: RemoteRecord, report: Report): Promise<boolean> {
+/**
+ * The retention the configuration asks of a day's object (DESIGN 12), when Object Lock is configured and the date
+ * is still ahead (a date already past is not set at upload: the server refuses it). Undefined under the test hook
+ * that writes short retentions on purpose.
+ */
+function policyRetention(config: Config, rec: DayRecord, now: number): { mode: string; until: Date } | undefined {
+  const lock = config.archiveTarget?.type === 's3' ? config.archiveTarget.objectLock : undefined;
+  if (lock === undefined || testRetentionOverride() !== undefined) return undefined;
+  const dataset = config.datasets.find((d) => d.prefix === rec.dataset) ?? {};
+  const t = effectiveThresholds(config, dataset);
+  const until = retainUntilFor(rec.day, t.purgeAfterDays, config.minimumRetentionDays);
+  return until.getTime() > now ? { mode: lock.mode, until } : undefined;
+}
+
+/**
+ * Existence, size, ETag, stored SHA-256, retention (as recorded, and at least what the configuration asks) and
+ * legal hold of one version, from its HEAD (no download).
+ */
+async function checkHead(
+  target: ArchiveTarget,
+  rec: DayRecord,
+  r: RemoteRecord,
+  policy: { mode: string; until: Date } | undefined,
+  report: Report,
+): Promise<boolean> {
   const h = await target.head(r.key, r.versionId);
   if (h === undefined) {
     report('missing', `object version ${r.versionId}, ${r.bytes} bytes`, 'no such version in the bucket');
@@ -48,6 +72,16 @@ async function checkHead(target: ArchiveTarget, rec: DayRecord, r: RemoteRecord,
       );
     else if (r.lockMode !== undefined && h.lockMode !== r.lockMode)
       report('retention', `mode ${r.lockMode}`, `mode ${h.lockMode}`);
+  }
+  if (policy !== undefined && r.retainUntil === undefined) {
+    // A record without retention while the policy asks for one: the object must carry it all the same.
+    const have = h.retainUntil === undefined ? 0 : Date.parse(h.retainUntil);
+    if (h.lockMode === undefined || have < policy.until.getTime())
+      report(
+        'retention',
+        `${policy.mode} until ${policy.until.toISOString()} (purgeAfterDays, minimumRetentionDays)`,
+        h.lockMode === undefined ? 'no retention' : `${h.lockMode} until ${h.retainUntil ?? '?'}`,
+      );
   }
   if (r.legalHold === true && h.legalHold !== true) report('legal-hold', 'legal hold ON', 'legal hold OFF');
   return true;
@@ -132,7 +166,8 @@ export async function verifyRemote(
       const problem: Report = (kind, expected, found) => add({ key, path, kind, expected, found });
       options.onProgress?.(key, done, total);
       try {
-        if ((await checkHead(target, rec, r, problem)) && options.deep)
+        const policy = policyRetention(config, rec, Date.now());
+        if ((await checkHead(target, rec, r, policy, problem)) && options.deep)
           await checkBytes(config, dirs, rec, options.threads, problem);
         checked += 1;
         report.checkedBytes += options.deep ? r.bytes : 0;

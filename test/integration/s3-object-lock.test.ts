@@ -180,6 +180,26 @@ describe.skipIf(!HAVE_CEPH)('S3 Object Lock follows the config (DESIGN 12, real 
     expect(lockSteps(cli(['run', '--once', '--json', '--now', later]).stdout)).toEqual([]);
   });
 
+  it('verify reports an object without the retention the config asks for; the next run sets it', async () => {
+    const { root, cli, write } = setup();
+    write({}, { objectLock: undefined }); // uploaded while the config asked for no Object Lock
+    const now = new Date().toISOString();
+    expectExit(cli(['simulate', '--days', '4', '--rows', '500', '--now', now]));
+    expectExit(cli(['run', '--once', '--now', now]));
+    const day = dayOffset(3);
+    const r = metadata(root).days[`ticks/${day}`]?.remote as Remote;
+    expect(r.retainUntil).toBeUndefined();
+    expect((await head(r)).ObjectLockMode).toBeUndefined();
+    write(); // COMPLIANCE from now on
+    const v = cli(['verify', '--now', now]);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toMatch(new RegExp(`ticks/${day}.*retention`));
+    expect(v.stdout).toMatch(/no retention/);
+    expectExit(cli(['run', '--once', '--now', now]));
+    expect((await head(r)).ObjectLockMode).toBe('COMPLIANCE');
+    expectExit(cli(['verify', '--now', now]));
+  });
+
   it('a day uploaded in parts gets its retention and its legal hold (RGW ignores both headers on a multipart upload)', async () => {
     const { root, cli, write } = setup();
     write({ legalHolds: [{ from: dayOffset(10), reason: 'SEC inquiry 2026-118' }] }, { partSizeMib: 5 });

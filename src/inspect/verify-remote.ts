@@ -36,7 +36,8 @@ function remoteRecords(metadata: Metadata): [string, DayRecord & { remote: Remot
 function policyRetention(config: Config, rec: DayRecord, now: number): { mode: string; until: Date } | undefined {
   const lock = config.archiveTarget?.type === 's3' ? config.archiveTarget.objectLock : undefined;
   if (lock === undefined || testRetentionOverride() !== undefined) return undefined;
-  const dataset = config.datasets.find((d) => d.prefix === rec.dataset) ?? {};
+  const dataset = config.datasets.find((d) => d.prefix === rec.dataset);
+  if (dataset === undefined) return undefined; // a dataset no longer configured: no policy to hold it to
   const t = effectiveThresholds(config, dataset);
   const until = retainUntilFor(rec.day, t.purgeAfterDays, config.minimumRetentionDays);
   return until.getTime() > now ? { mode: lock.mode, until } : undefined;
@@ -80,7 +81,7 @@ async function checkHead(
       report(
         'retention',
         `${policy.mode} until ${policy.until.toISOString()} (purgeAfterDays, minimumRetentionDays)`,
-        h.lockMode === undefined ? 'no retention' : `${h.lockMode} until ${h.retainUntil ?? '?'}`,
+        `${h.lockMode === undefined ? 'no retention' : `${h.lockMode} until ${h.retainUntil ?? '?'}`} (the next run sets it)`,
       );
   }
   if (r.legalHold === true && h.legalHold !== true) report('legal-hold', 'legal hold ON', 'legal hold OFF');

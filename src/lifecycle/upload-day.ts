@@ -68,12 +68,13 @@ export async function uploadDay(step: UploadStep, ctx: ExecContext): Promise<Ste
       }
       faultPoint('upload:after-put');
     }
-    stored = await ensureRetention(ctx, stored, lock);
-    if (held) stored = await ensureLegalHold(ctx, stored);
+    stored = await ensureRetention(ctx, stored, lock, step.source);
     if (stored.bytes !== bytes) throw mismatch(step, key, stored, `${stored.bytes} bytes, not the recorded ${bytes}`);
     const back = await readBackDigest(target, key, stored.versionId);
     if (back.bytes !== bytes || back.sha256 !== sha256)
       throw mismatch(step, key, stored, `read back as ${back.bytes} bytes with SHA-256 ${back.sha256}, not ${sha256}`);
+    // Only on the version that read back whole: a hold on a bad version would keep it, untracked, for ever.
+    if (held) stored = await ensureLegalHold(ctx, stored, step.source);
     const at = ctx.clock.now().toISOString();
     const record: RemoteRecord = {
       target: 's3',
@@ -142,7 +143,7 @@ function mismatch(step: UploadStep, key: string, v: RemoteObject, what: string):
  * RGW ignores the legal-hold header of a multipart upload as it does the retention's: a held day's version gets its
  * hold set and read back before the local copy can go (the record says `legalHold` only once the server does).
  */
-async function ensureLegalHold(ctx: ExecContext, v: RemoteObject): Promise<RemoteObject> {
+async function ensureLegalHold(ctx: ExecContext, v: RemoteObject, source: string): Promise<RemoteObject> {
   if (v.legalHold === true) return v;
   const { target } = remoteOf(ctx);
   await target.setLegalHold(v.key, v.versionId, true);
@@ -151,7 +152,10 @@ async function ensureLegalHold(ctx: ExecContext, v: RemoteObject): Promise<Remot
     throw new TickdbError(
       'VERIFY',
       `s3://${target.bucket}/${v.key} version ${v.versionId} has no legal hold after it was set; local copy kept`,
-      { hint: 'the server does not apply Object Lock legal holds; check the bucket and the server version' },
+      {
+        path: source,
+        hint: 'the server does not apply Object Lock legal holds; check the bucket and the server version',
+      },
     );
   }
   return after;
@@ -162,6 +166,7 @@ async function ensureRetention(
   ctx: ExecContext,
   v: RemoteObject,
   lock: { mode: 'COMPLIANCE' | 'GOVERNANCE'; retainUntil: Date } | undefined,
+  source: string,
 ): Promise<RemoteObject> {
   if (lock === undefined) return v;
   const have = v.retainUntil === undefined ? 0 : Date.parse(v.retainUntil);
@@ -172,8 +177,9 @@ async function ensureRetention(
   if (after?.lockMode === undefined || after.retainUntil === undefined) {
     throw new TickdbError(
       'VERIFY',
-      `s3://${target.bucket}/${v.key} version ${v.versionId} has no retention after it was set`,
+      `s3://${target.bucket}/${v.key} version ${v.versionId} has no retention after it was set; local copy kept`,
       {
+        path: source,
         hint: 'the server does not apply Object Lock retention; check the bucket and the server version',
       },
     );

@@ -93,6 +93,7 @@ export class OpsPass {
           ...range,
           datasets: config.datasets,
           onlyUnexported: true,
+          signal: this.o.signal,
           settings: {
             root,
             rowGroupRows: lake.rowGroupRows,

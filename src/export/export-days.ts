@@ -16,6 +16,11 @@ export interface ExportRequest {
   onDay?: (done: number, total: number, current: string) => void;
   /** Only days with no recorded export (the scheduled job): recorded files are not re-hashed every night. */
   onlyUnexported?: boolean;
+  /**
+   * The agent's stop: checked between days (a day under way is finished, or cut by the stop's watchdog, which its
+   * temporary file and rename make safe). The days not reached are left for the next run, counted `not-reached`.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface ExportReport {
@@ -57,8 +62,12 @@ export async function exportDays(
   const report: ExportReport = { root: request.settings.root, ok: true, days: [], counts: {} };
   const total = days.length * request.datasets.length;
   let done = 0;
-  for (const ds of request.datasets) {
+  run: for (const ds of request.datasets) {
     for (const day of days) {
+      if (request.signal?.aborted === true) {
+        report.counts['not-reached'] = total - done;
+        break run;
+      }
       request.onDay?.(done, total, `${ds.prefix} ${day}`);
       if (request.onlyUnexported === true && store.get(ds.prefix, day)?.parquet !== undefined) {
         done++;

@@ -11,6 +11,7 @@ import { renderMetrics } from '../../src/agent/metrics-render.js';
 import { OpsPass } from '../../src/agent/ops-pass.js';
 import { offsetClock } from '../../src/clock.js';
 import { configSchema } from '../../src/config/schema.js';
+import { exportDays } from '../../src/export/export-days.js';
 import { tierDirs } from '../../src/layout/tiers.js';
 import { createLogger } from '../../src/log.js';
 import { parseJson, runCli, tempDir } from '../helpers/cli.js';
@@ -245,6 +246,36 @@ describe.skipIf(!needProgram('sqlite3'))('tickdb export', () => {
     expect(checks.perfdata).toContain('purged_unexported_days=3');
   });
 
+  it('the agent stopping: the export ends between days, and leaves the others for its next run', async () => {
+    const config = configSchema.parse({ root: tree.root, compressionLevel: 3, export: { dir: lake() } });
+    const stop = new AbortController();
+    const report = await exportDays(
+      { config, dirs: tierDirs(config), clock: offsetClock(new Date(NOW)) },
+      {
+        from: FROM,
+        to: TO,
+        datasets: config.datasets,
+        onlyUnexported: true,
+        signal: stop.signal,
+        settings: {
+          root: lake(),
+          rowGroupRows: 131_072,
+          compressionLevel: 3,
+          threads: 1,
+          threadsFromBytes: 33_554_432,
+          force: false,
+        },
+        onDay: (done) => {
+          if (done === 1) stop.abort(); // during the second day: it is finished, then the run ends
+        },
+      },
+    );
+    expect(report.counts).toEqual({ exported: 2, 'not-reached': 28 });
+    expect(exportJob()).toMatchObject({ ok: true, counts: { exported: 2, 'not-reached': 28 } });
+    expect(existsSync(partFile('2026-03-02'))).toBe(true);
+    expect(existsSync(partFile('2026-03-03'))).toBe(false);
+  });
+
   it("the agent's scheduled export sends every unexported day up to export.afterDays to the lake, once", async () => {
     const config = configSchema.parse({
       root: tree.root,
@@ -330,10 +361,8 @@ describe('tickdb export: the layout inside a file', () => {
         const mine = rows.slice(first, first + Number(g.rows));
         const ts = groups.find((x) => x.g === g.g && x.col === 'ts_ns');
         expect([g.lo, g.hi]).toEqual([mine[0]?.symbol, mine.at(-1)?.symbol]);
-        const stamps = mine.map((m) => BigInt(m.ts));
-        const min = stamps.reduce((a, b) => (b < a ? b : a));
-        const max = stamps.reduce((a, b) => (b > a ? b : a));
-        expect([ts?.lo, ts?.hi]).toEqual([String(min), String(max)]);
+        const stamps = mine.map((m) => BigInt(m.ts)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        expect([ts?.lo, ts?.hi]).toEqual([String(stamps[0]), String(stamps.at(-1))]);
         first += Number(g.rows);
       }
     } finally {

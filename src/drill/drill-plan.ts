@@ -1,6 +1,7 @@
 import type { DayFiles } from '../layout/scan.js';
+import { dayPath, type TierDirs } from '../layout/tiers.js';
 import type { DayRecord } from '../store/metadata-types.js';
-import type { CopyTier, StoredCopy } from './drill-types.js';
+import type { CopyCheck, CopyTier, StoredCopy } from './drill-types.js';
 import { mulberry32 } from '../prng.js';
 
 /** Why a recorded day cannot be drilled, or undefined when it can. */
@@ -24,9 +25,25 @@ export function localCopies(rec: DayRecord, files: DayFiles | undefined): Stored
   );
 }
 
-/** The copies the record vouches for (as localCopies) whose file is not on disk: a drill by hand reports them. */
-export function missingCopies(rec: DayRecord, files: DayFiles | undefined): { tier: CopyTier; kind: 'db' | 'zst' }[] {
-  return recordedCopies(rec, files).flatMap(({ tier, kind, file }) => (file === undefined ? [{ tier, kind }] : []));
+/**
+ * The copies the record vouches for (as localCopies) whose file is not on disk, at the path where each belongs: a
+ * drill by hand reports them as failed checks (nothing to quarantine: there is no file).
+ */
+export function missingCopies(rec: DayRecord, files: DayFiles | undefined, dirs: TierDirs): CopyCheck[] {
+  return recordedCopies(rec, files).flatMap(({ tier, kind, file }) => {
+    if (file !== undefined || tier === 's3') return [];
+    const location = dayPath(dirs, tier, rec.dataset, rec.day, kind);
+    return [
+      {
+        tier,
+        location,
+        ok: false,
+        bad: false,
+        message: `the ${kind === 'zst' ? '.db.zst' : '.db'} the metadata records in the ${tier} tier is not there (\`tickdb verify\` lists what is missing)`,
+        ms: 0,
+      },
+    ];
+  });
 }
 
 function recordedCopies(

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.js';
 import { TickdbError, ioError } from '../errors.js';
 import { ageOf, dayOf, type Day } from '../layout/day.js';
 import type { TierScan } from '../layout/scan.js';
-import { dayKey } from '../layout/tiers.js';
+import { dayKey, tierDirs } from '../layout/tiers.js';
 import type { DayStore } from '../lifecycle/day-store.js';
 import type { DayRecord, JobOutcome } from '../store/metadata-types.js';
 import { checkCopy } from './check-copy.js';
@@ -58,7 +58,8 @@ const LOCAL_TIERS: readonly CopyTier[] = ['db', 'backup', 'archive'];
 interface Planned {
   key: string;
   copies: StoredCopy[];
-  missing?: { tier: CopyTier; kind: 'db' | 'zst' }[];
+  /** Copies the record vouches for that are not on disk (a drill by hand): failed checks, made in the plan. */
+  missing?: CopyCheck[];
 }
 
 /** The copies of a day its record vouches for: the local ones, and the remote tier's when one is configured. */
@@ -88,7 +89,7 @@ function targetOf(ctx: DrillContext, target: { dataset: string; day: Day }): Pla
       hint: 'run `tickdb verify` to see which file is missing; `tickdb restore DAY --from backup` puts a lost day back',
     });
   }
-  const missing = missingCopies(rec, ctx.scan.days.get(key));
+  const missing = missingCopies(rec, ctx.scan.days.get(key), tierDirs(ctx.config));
   return [missing.length === 0 ? { key, copies } : { key, copies, missing }];
 }
 
@@ -192,7 +193,8 @@ export async function runDrill(ctx: DrillContext, req: DrillRequest): Promise<Dr
       counts: { days: 0, copies: 0, failed: 0, unchecked: planned.reduce((n, p) => n + p.copies.length, 0) },
       ...(previous !== undefined ? { lastSuccessAt: previous } : {}),
     };
-    await ctx.store.save();
+    // Saving can fail for the same reason (a full disk): the scratch folder's error is the one to report.
+    await ctx.store.save().catch(() => undefined);
     throw failure;
   }
   try {
@@ -203,15 +205,7 @@ export async function runDrill(ctx: DrillContext, req: DrillRequest): Promise<Dr
         tableName: 'ticks',
         timestampColumn: 'ts',
       };
-      // A copy the metadata records but the disk does not have fails the drill; there is no file to quarantine.
-      const checks: CopyCheck[] = missing.map(({ tier, kind }) => ({
-        tier,
-        location: `${tier} tier`,
-        ok: false,
-        bad: false,
-        message: `the ${kind === 'zst' ? '.db.zst' : '.db'} the metadata records in the ${tier} tier is not there (\`tickdb verify\` names it; \`tickdb restore DAY --from backup\` puts a lost day back)`,
-        ms: 0,
-      }));
+      const checks: CopyCheck[] = [...missing];
       for (const copy of copies) {
         ctx.onProgress?.(`drill ${key} ${copy.tier}`);
         checks.push(

@@ -217,6 +217,7 @@ describe('tickdb drill', () => {
     expect(report.days[0]?.copies[0]?.message).toMatch(
       /the \.db\.zst the metadata records in the db tier is not there/,
     );
+    expect(report.days[0]?.copies[0]?.location).toBe(join(root, 'db', '2026', '03', 'ticks_2026-03-16.db.zst'));
     const m = meta(root);
     expect(m.days['ticks/2026-03-16']?.state).toBe('compressed');
     expect(m.days['ticks/2026-03-16']?.drill?.ok).toBe(false);

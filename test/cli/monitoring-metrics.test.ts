@@ -33,6 +33,7 @@ describe('monitoring/ names only metrics the agent writes', () => {
       const started = Date.now();
       while (!/^tickdb_agent_up 1$/m.test(readFileSync(metrics, 'utf8')) && Date.now() - started < 30_000)
         await new Promise((r) => setTimeout(r, 100));
+      expect(readFileSync(metrics, 'utf8'), 'the agent wrote no metrics within 30 s').toMatch(/^tickdb_agent_up 1$/m);
       agent.kill('SIGTERM');
       await exited;
       const file = readFileSync(metrics, 'utf8');

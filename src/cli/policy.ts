@@ -34,6 +34,7 @@ function formatPolicy(view: PolicyView): string {
   lines.push('tiers:');
   lines.push(
     ...(['db', 'backup', 'archive', 'metricsFile'] as const).map((t) => `  ${t.padEnd(11)} ${view.dirs[t]}`),
+    ...(view.remoteArchive === undefined ? [] : [`  ${'s3'.padEnd(11)} ${view.remoteArchive}`]),
     '',
   );
   for (const d of view.datasets) {

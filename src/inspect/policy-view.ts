@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { expandPrefix } from '../archive-target/object-key.js';
 import type { LoadedConfig } from '../config/load.js';
 import { configSchema, effectiveThresholds, type JobName, type LegalHold, type Thresholds } from '../config/schema.js';
 import type { TierDirs } from '../layout/tiers.js';
@@ -45,6 +47,8 @@ export interface PolicyView {
   legalHolds: (LegalHold & { covers: string })[];
   schedules: ScheduleView[];
   dirs: TierDirs;
+  /** The S3 archive tier (`s3://BUCKET/PREFIX`, `{host}` expanded, and its Object Lock mode), when configured. */
+  remoteArchive?: string;
 }
 
 const THRESHOLDS: readonly (keyof Thresholds)[] = [
@@ -96,6 +100,15 @@ export function describeHold(h: LegalHold): string {
   return `${who}: ${when}`;
 }
 
+function remoteArchiveOf(config: LoadedConfig['config']): { remoteArchive?: string } {
+  const c = config.archiveTarget;
+  if (c?.type !== 's3') return {};
+  const lock = c.objectLock === undefined ? 'no Object Lock' : `Object Lock ${c.objectLock.mode}`;
+  return {
+    remoteArchive: `s3://${c.bucket}/${expandPrefix(c.prefix, hostname())} at ${c.endpoint ?? 'AWS'} (${lock})`,
+  };
+}
+
 /**
  * The effective policy as the agent would apply it: every field with its source, each dataset's thresholds, the
  * legal holds, and the next `runs` firings of each job's schedule after `now` (UTC).
@@ -137,5 +150,6 @@ export function buildPolicyView(loaded: LoadedConfig, dirs: TierDirs, now: Date,
     legalHolds: config.legalHolds.map((h) => ({ ...h, covers: describeHold(h) })),
     schedules,
     dirs,
+    ...remoteArchiveOf(config),
   };
 }

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
@@ -70,5 +70,30 @@ describe('buildPolicyView', () => {
     expect(note('export')).toBe('due work missed while the agent was down is done at start');
     expect(note('drill')).toMatch(/^a drill missed while the agent was down is not run at start/);
     expect(note('status')).toBeUndefined();
+  });
+});
+
+describe('buildPolicyView with an S3 archive tier', () => {
+  it('names the bucket, its prefix for this host and its Object Lock among the tiers; none without one', () => {
+    const file = join(dir, 's3.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        archiveTarget: {
+          type: 's3',
+          endpoint: 'http://127.0.0.1:7480',
+          bucket: 'ticks-archive',
+          prefix: 'desk/{host}/',
+          objectLock: { mode: 'COMPLIANCE' },
+        },
+      }),
+    );
+    const loaded = loadConfig({ configFile: file, env: {}, flags: { root: join(dir, 'root') } });
+    const view = buildPolicyView(loaded, tierDirs({ root: loaded.config.root }), new Date('2026-03-11T10:00:00Z'), 1);
+    expect(view.remoteArchive).toBe(
+      `s3://ticks-archive/desk/${hostname()}/ at http://127.0.0.1:7480 (Object Lock COMPLIANCE)`,
+    );
+    const plain = loadConfig({ env: {}, flags: { root: join(dir, 'root') } });
+    expect(buildPolicyView(plain, tierDirs({ root: dir }), new Date(), 1).remoteArchive).toBeUndefined();
   });
 });

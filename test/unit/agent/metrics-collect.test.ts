@@ -5,6 +5,7 @@ import { collectMetrics, writeMetricsFile } from '../../../src/agent/metrics-col
 import { loadConfig } from '../../../src/config/load.js';
 import { metadataPath, tierDirs } from '../../../src/layout/tiers.js';
 import { tempDir } from '../../helpers/cli.js';
+import { openFixture } from '../lifecycle/fixture-tree.js';
 
 describe('collectMetrics / writeMetricsFile', () => {
   const cleanups: (() => void)[] = [];
@@ -64,6 +65,16 @@ describe('collectMetrics / writeMetricsFile', () => {
     expect(t.busyDays).toEqual([{ dataset: 'ticks', count: 1 }]);
     expect(t.quarantinedDays).toEqual([{ dataset: 'ticks', count: 1 }]);
     expect(t.jobs.find((j) => j.job === 'compress')).toMatchObject({ lastRunOk: false, consecutiveFailures: 1 });
+  });
+
+  it('counts the days with overdue work in tickdb_backlog, per dataset, as status does', async () => {
+    const t = await openFixture('sealed-day'); // 2026-03-01, sealed
+    cleanups.push(t.cleanup);
+    const backlog = async (now: Date) =>
+      (await collectMetrics({ config: t.ctx.config, dirs: t.dirs, now, agent: { up: true } })).ops?.backlog;
+    // Nothing is overdue the day after it (a rotation step is overdue from age 2); nine days on, work is.
+    expect(await backlog(new Date('2026-03-02T12:00:00Z'))).toEqual([{ dataset: 'ticks', count: 0 }]);
+    expect(await backlog(new Date('2026-03-11T12:00:00Z'))).toEqual([{ dataset: 'ticks', count: 1 }]);
   });
 
   it('writes atomically into a directory it creates, removing the temporary file of a crashed write', async () => {

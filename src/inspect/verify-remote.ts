@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { openS3Target } from '../archive-target/open-target.js';
 import type { ArchiveTarget } from '../archive-target/target.js';
 import { retainUntilFor, testRetentionOverride } from '../archive-target/retention.js';
-import { type Config, effectiveThresholds } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { describeError, isTickdbError } from '../errors.js';
 import type { TierDirs } from '../layout/tiers.js';
+import { objectLockPolicy } from '../lifecycle/plan-object-lock.js';
 import type { DayRecord, Metadata, RemoteRecord } from '../store/metadata-types.js';
 import { decompressFile } from '../zstd/index.js';
 import { fetchRemoteDay } from './fetch-remote.js';
@@ -29,18 +30,19 @@ function remoteRecords(metadata: Metadata): [string, DayRecord & { remote: Remot
 }
 
 /**
- * The retention the configuration asks of a day's object (DESIGN 12), when Object Lock is configured and the date
- * is still ahead (a date already past is not set at upload: the server refuses it). Undefined under the test hook
- * that writes short retentions on purpose.
+ * The retention the configuration asks of a day's object, as the Object Lock planner reads it (objectLockPolicy:
+ * mode and days of retention per configured dataset), when the date is still ahead (a date already past is not set
+ * at upload: the server refuses it). Undefined for a dataset no longer configured, which nothing plans either.
  */
-function policyRetention(config: Config, rec: DayRecord, now: number): { mode: string; until: Date } | undefined {
-  const lock = config.archiveTarget?.type === 's3' ? config.archiveTarget.objectLock : undefined;
-  if (lock === undefined || testRetentionOverride() !== undefined) return undefined;
-  const dataset = config.datasets.find((d) => d.prefix === rec.dataset);
-  if (dataset === undefined) return undefined; // a dataset no longer configured: no policy to hold it to
-  const t = effectiveThresholds(config, dataset);
-  const until = retainUntilFor(rec.day, t.purgeAfterDays, config.minimumRetentionDays);
-  return until.getTime() > now ? { mode: lock.mode, until } : undefined;
+function policyRetention(
+  policy: ReturnType<typeof objectLockPolicy>,
+  rec: DayRecord,
+  now: number,
+): { mode: string; until: Date } | undefined {
+  const days = policy?.retentionDays[rec.dataset];
+  if (policy === undefined || days === undefined) return undefined;
+  const until = retainUntilFor(rec.day, days, 0);
+  return until.getTime() > now ? { mode: policy.mode, until } : undefined;
 }
 
 /**
@@ -158,6 +160,8 @@ export async function verifyRemote(
   }
   const target = await openS3Target(c);
   const total = records.reduce((s, [, r]) => s + (options.deep ? r.remote.bytes : 0), 0);
+  // Under the test hook that writes short retentions on purpose, there is no policy to hold the objects to.
+  const lockPolicy = testRetentionOverride() === undefined ? objectLockPolicy(config, []) : undefined;
   let done = 0;
   let checked = 0;
   try {
@@ -167,7 +171,7 @@ export async function verifyRemote(
       const problem: Report = (kind, expected, found) => add({ key, path, kind, expected, found });
       options.onProgress?.(key, done, total);
       try {
-        const policy = policyRetention(config, rec, Date.now());
+        const policy = policyRetention(lockPolicy, rec, Date.now());
         if ((await checkHead(target, rec, r, policy, problem)) && options.deep)
           await checkBytes(config, dirs, rec, options.threads, problem);
         checked += 1;

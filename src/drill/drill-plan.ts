@@ -1,5 +1,5 @@
 import type { DayFiles } from '../layout/scan.js';
-import { dayPath, type TierDirs } from '../layout/tiers.js';
+import { dayPath, type FileKind, type Tier, type TierDirs } from '../layout/tiers.js';
 import type { DayRecord } from '../store/metadata-types.js';
 import type { CopyCheck, CopyTier, StoredCopy } from './drill-types.js';
 import { mulberry32 } from '../prng.js';
@@ -31,7 +31,7 @@ export function localCopies(rec: DayRecord, files: DayFiles | undefined): Stored
  */
 export function missingCopies(rec: DayRecord, files: DayFiles | undefined, dirs: TierDirs): CopyCheck[] {
   return recordedCopies(rec, files).flatMap(({ tier, kind, file }) => {
-    if (file !== undefined || tier === 's3') return [];
+    if (file !== undefined) return [];
     const location = dayPath(dirs, tier, rec.dataset, rec.day, kind);
     return [
       {
@@ -49,8 +49,8 @@ export function missingCopies(rec: DayRecord, files: DayFiles | undefined, dirs:
 function recordedCopies(
   rec: DayRecord,
   files: DayFiles | undefined,
-): { tier: CopyTier; kind: 'db' | 'zst'; file: { path: string; bytes: number } | undefined }[] {
-  const out: { tier: CopyTier; kind: 'db' | 'zst'; file: { path: string; bytes: number } | undefined }[] = [];
+): { tier: Tier; kind: FileKind; file: { path: string; bytes: number } | undefined }[] {
+  const out: { tier: Tier; kind: FileKind; file: { path: string; bytes: number } | undefined }[] = [];
   if (rec.state === 'sealed') out.push({ tier: 'db', kind: 'db', file: files?.db });
   if (rec.state === 'compressed') out.push({ tier: 'db', kind: 'zst', file: files?.zst });
   // A day in the S3 archive keeps its local archived copy only with keepLocalCopy: not missing when absent.

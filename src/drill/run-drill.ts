@@ -151,6 +151,24 @@ async function recordDay(ctx: DrillContext, rec: DayRecord, drill: DayDrill, at:
 }
 
 /**
+ * The `drill` job's outcome: failed when any copy failed or could not be checked; a success needs at least one copy
+ * checked, and otherwise the last success is carried over.
+ */
+function drillOutcome(ctx: DrillContext, started: Date, errors: string[], counts: JobOutcome['counts']): JobOutcome {
+  const finishedAt = ctx.clock.now().toISOString();
+  const succeeded = errors.length === 0 && (counts.copies ?? 0) > 0;
+  const lastSuccessAt = succeeded ? finishedAt : ctx.store.metadata.jobs.drill?.lastSuccessAt;
+  return {
+    startedAt: started.toISOString(),
+    finishedAt,
+    ok: errors.length === 0,
+    errors,
+    counts,
+    ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}),
+  };
+}
+
+/**
  * A restore drill (the caller holds the tree lock): each chosen copy is restored to a scratch folder outside the
  * tiers and proven (integrity_check, SHA-256, rows, time range against the metadata); the outcome is recorded on
  * each day, in the audit trail and as the `drill` job's outcome. A bad copy quarantines its day. Copies that could
@@ -183,16 +201,12 @@ export async function runDrill(ctx: DrillContext, req: DrillRequest): Promise<Dr
       'set TMPDIR to a writable folder with room for one decompressed day',
     );
     // A drill that could not start is a failed drill: status and the metrics must not go on showing the last success.
-    const at = ctx.clock.now().toISOString();
-    const previous = ctx.store.metadata.jobs.drill?.lastSuccessAt;
-    ctx.store.metadata.jobs.drill = {
-      startedAt: started.toISOString(),
-      finishedAt: at,
-      ok: false,
-      errors: [failure.message],
-      counts: { days: 0, copies: 0, failed: 0, unchecked: planned.reduce((n, p) => n + p.copies.length, 0) },
-      ...(previous !== undefined ? { lastSuccessAt: previous } : {}),
-    };
+    ctx.store.metadata.jobs.drill = drillOutcome(ctx, started, [failure.message], {
+      days: 0,
+      copies: 0,
+      failed: 0,
+      unchecked: planned.reduce((n, p) => n + p.copies.length, 0),
+    });
     // Saving can fail for the same reason (a full disk): the scratch folder's error is the one to report.
     await ctx.store.save().catch(() => undefined);
     throw failure;
@@ -235,23 +249,12 @@ export async function runDrill(ctx: DrillContext, req: DrillRequest): Promise<Dr
   const all = report.days.flatMap((d) => d.copies.map((c) => ({ key: dayKey(d.dataset, d.day), c })));
   const errors = all.filter(({ c }) => !c.ok).map(({ key, c }) => failureText(key, c));
   report.ok = errors.length === 0;
-  const finishedAt = ctx.clock.now().toISOString();
-  const previous = ctx.store.metadata.jobs.drill;
-  const succeeded = report.ok && all.length > 0;
-  const lastSuccessAt = succeeded ? finishedAt : previous?.lastSuccessAt;
-  const job: JobOutcome = {
-    startedAt: started.toISOString(),
-    finishedAt,
-    ok: report.ok,
-    errors,
-    counts: {
-      days: report.days.length,
-      copies: all.length,
-      failed: all.filter(({ c }) => c.bad).length,
-      unchecked: all.filter(({ c }) => !c.ok && !c.bad).length,
-    },
-    ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}),
-  };
+  const job = drillOutcome(ctx, started, errors, {
+    days: report.days.length,
+    copies: all.length,
+    failed: all.filter(({ c }) => c.bad).length,
+    unchecked: all.filter(({ c }) => !c.ok && !c.bad).length,
+  });
   if (ctx.signal?.aborted !== true) ctx.store.metadata.jobs.drill = job;
   await ctx.store.save();
   report.job = job;

@@ -264,6 +264,11 @@ export function best(values: number[]): number {
   return Math.min(...values);
 }
 
+/** The run with the best (lowest) wall time, its other figures with it (CPU, peak RSS of that same run). */
+export function fastest<T extends { ms: number }>(runs: readonly T[]): T {
+  return runs.reduce((a, b) => (a.ms <= b.ms ? a : b));
+}
+
 export function ratio(a: number, b: number): string {
   return b === 0 ? 'n/a' : (a / b).toFixed(2);
 }

@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { addDays } from '../src/layout/day.js';
-import { best, ratio, settleDisk, type TickdbRuntime, timeCommand, timeTickdb } from './bench-cli.js';
+import { best, fastest, ratio, settleDisk, type TickdbRuntime, timeCommand, timeTickdb } from './bench-cli.js';
 
 const MiB = 1024 * 1024;
 const TODAY = '2026-05-10';
@@ -95,9 +95,9 @@ function releaseFigures(
   runs: { ms: number; cpuMs: number; rss: number }[],
 ): BenchExportResult['release'] {
   if (runtime === undefined || runs.length === 0) return undefined;
-  const fastest = runs.reduce((a, b) => (a.ms <= b.ms ? a : b));
+  const top = fastest(runs);
   const peak = Math.max(...runs.map((r) => r.rss));
-  return { label: runtime.label, exportMs: fastest.ms, exportCpuMs: fastest.cpuMs, exportMaxRssMiB: peak };
+  return { label: runtime.label, exportMs: top.ms, exportCpuMs: top.cpuMs, exportMaxRssMiB: peak };
 }
 
 export function formatBenchExport(r: BenchExportResult): string {

@@ -25,6 +25,7 @@ import {
   best,
   CHECKOUT,
   childCpuMs,
+  fastest,
   maxSpread,
   phaseOf,
   median,
@@ -324,15 +325,14 @@ export async function benchQuery(
   const alone = phaseOf(stats, 'alone');
   const aloneAgain = phaseOf(stats, 'alone again');
   const beside = phaseOf(stats, 'sqlite3');
-  const bestFirst = (runs: { ms: number; rss: number }[]) => runs.reduce((x, y) => (x.ms <= y.ms ? x : y));
-  const best1 = bestFirst(first);
+  const best1 = fastest(first);
   const release =
     opts.release === undefined
       ? undefined
       : {
           label: opts.release.label,
-          firstMs: bestFirst(rel.first).ms,
-          firstMaxRssMiB: bestFirst(rel.first).rss,
+          firstMs: fastest(rel.first).ms,
+          firstMaxRssMiB: fastest(rel.first).rss,
           cachedMs: best(rel.cached),
           cpuMs: { first: median(rel.cpuFirst), cached: median(rel.cpuCached) },
         };

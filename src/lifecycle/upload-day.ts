@@ -140,28 +140,48 @@ function mismatch(step: UploadStep, key: string, v: RemoteObject, what: string):
 }
 
 /**
- * RGW ignores the legal-hold header of a multipart upload as it does the retention's: a held day's version gets its
- * hold set and read back before the local copy can go (the record says `legalHold` only once the server does).
+ * RGW ignores the lock headers of a multipart upload (retention and legal hold alike): what the version lacks is set
+ * on it, then read back from the server before the local copy can go. A server that does not apply it is an error.
  */
-async function ensureLegalHold(ctx: ExecContext, v: RemoteObject, source: string): Promise<RemoteObject> {
-  if (v.legalHold === true) return v;
+async function setAndReadBack(
+  ctx: ExecContext,
+  v: RemoteObject,
+  source: string,
+  what: 'retention' | 'legal hold',
+  set: () => Promise<void>,
+  applied: (h: RemoteObject) => boolean,
+): Promise<RemoteObject> {
   const { target } = remoteOf(ctx);
-  await target.setLegalHold(v.key, v.versionId, true);
+  await set();
   const after = await target.head(v.key, v.versionId);
-  if (after?.legalHold !== true) {
+  if (after === undefined || !applied(after)) {
     throw new TickdbError(
       'VERIFY',
-      `s3://${target.bucket}/${v.key} version ${v.versionId} has no legal hold after it was set; local copy kept`,
+      `s3://${target.bucket}/${v.key} version ${v.versionId} has no ${what} after it was set; local copy kept`,
       {
         path: source,
-        hint: 'the server does not apply Object Lock legal holds; check the bucket and the server version',
+        hint: `the server does not apply Object Lock ${what === 'retention' ? 'retention' : 'legal holds'}; check the bucket and the server version`,
       },
     );
   }
   return after;
 }
 
-/** RGW ignores the lock headers of a multipart upload: the stored version is checked and its retention set if needed. */
+/** A held day's version gets its legal hold (the record says `legalHold` only once the server does). */
+async function ensureLegalHold(ctx: ExecContext, v: RemoteObject, source: string): Promise<RemoteObject> {
+  if (v.legalHold === true) return v;
+  const { target } = remoteOf(ctx);
+  return setAndReadBack(
+    ctx,
+    v,
+    source,
+    'legal hold',
+    () => target.setLegalHold(v.key, v.versionId, true),
+    (h) => h.legalHold === true,
+  );
+}
+
+/** The stored version gets at least the retention the policy asks for. */
 async function ensureRetention(
   ctx: ExecContext,
   v: RemoteObject,
@@ -172,17 +192,12 @@ async function ensureRetention(
   const have = v.retainUntil === undefined ? 0 : Date.parse(v.retainUntil);
   if (v.lockMode !== undefined && have >= lock.retainUntil.getTime()) return v;
   const { target } = remoteOf(ctx);
-  await target.retainUntil(v.key, v.versionId, lock.mode, lock.retainUntil);
-  const after = await target.head(v.key, v.versionId);
-  if (after?.lockMode === undefined || after.retainUntil === undefined) {
-    throw new TickdbError(
-      'VERIFY',
-      `s3://${target.bucket}/${v.key} version ${v.versionId} has no retention after it was set; local copy kept`,
-      {
-        path: source,
-        hint: 'the server does not apply Object Lock retention; check the bucket and the server version',
-      },
-    );
-  }
-  return after;
+  return setAndReadBack(
+    ctx,
+    v,
+    source,
+    'retention',
+    () => target.retainUntil(v.key, v.versionId, lock.mode, lock.retainUntil),
+    (h) => h.lockMode !== undefined && h.retainUntil !== undefined,
+  );
 }
